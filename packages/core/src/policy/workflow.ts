@@ -1,0 +1,35 @@
+import type { Boundary, Pattern } from "../types.js";
+
+/**
+ * A workflow as its owner wrote it, after validation and defaults. The policy helper module
+ * (`parse.ts`) produces these; everything else reads them.
+ */
+export interface Workflow {
+  workflow: string;
+  owner: string;
+  pattern: Pattern;
+  description?: string;
+  /** The reason-code taxonomy: every non-approve decision names one of these. */
+  reasons: string[];
+  risk: {
+    /** CEL expression over {input, proposal, confidence, context, metadata, subject} giving a class name. */
+    classify?: string;
+    /** Class used when there is no classifier and the automation names none. */
+    default?: string;
+    classes: Record<string, { autoMinConfidence: number | null }>;
+  };
+  actions: Record<string, { boundary: Boundary }>;
+  escalate: Array<{ name: string; when: string }>;
+  review: {
+    approvals: number;
+    minReviewSeconds: number;
+    blindFirst: boolean;
+    authority: Array<{ role: string; when: string }>;
+    secondReviewWhen?: string;
+  };
+  release: { delaySeconds: number };
+  sla: { reviewWithin?: string; reviewWithinSeconds?: number; onTimeout: "escalate" | "reject" | "approve" };
+  oversight: { auditRate: number; catchTrialRate: number; overlapRate: number };
+  /** Where it came from, and a content hash so every routed case names the policy version it met. */
+  source: { file: string; version: string };
+}
