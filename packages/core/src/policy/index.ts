@@ -1,1 +1,3 @@
+export { evaluatePolicy } from "./evaluate.js";
+export { buildPolicySet, type PolicySet, parseWorkflow } from "./parse.js";
 export type { Workflow } from "./workflow.js";

@@ -12,7 +12,7 @@ export interface Workflow {
   /** The reason-code taxonomy: every non-approve decision names one of these. */
   reasons: string[];
   risk: {
-    /** CEL expression over {input, proposal, confidence, context, metadata, subject} giving a class name. */
+    /** CEL expression over {input, proposal, confidence, context, metadata, subject, action} giving a class name. */
     classify?: string;
     /** Class used when there is no classifier and the automation names none. */
     default?: string;

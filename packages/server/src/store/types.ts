@@ -134,6 +134,8 @@ export interface Store {
   insertKey(key: ApiKeyRecord): Promise<void>;
   findKeyByTokenHash(tokenHash: string): Promise<ApiKeyRecord | undefined>;
   getKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Whether any key exists (the first start creates an admin key when none does). */
+  hasKeys(): Promise<boolean>;
 
   // --- cases
   /**

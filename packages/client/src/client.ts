@@ -1,0 +1,145 @@
+import { DecisionTimeout, LoopgateApiError, Overridden, type Problem, Rejected } from "./errors.js";
+import type { CaseInput, Decision, Submitted } from "./types.js";
+
+export interface LoopgateOptions {
+  /** Base URL of the Loopgate server, e.g. "http://localhost:8080". */
+  url: string;
+  /** An API key with the automation role. */
+  apiKey: string;
+  /** Defaults to the global fetch (Node >= 20, browsers, Deno, Bun). */
+  fetch?: typeof fetch;
+}
+
+export interface WaitOptions {
+  /** Give up after this long (default 10 minutes) with a DecisionTimeout; the case stays pending. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Longest single long-poll; the SDK chains them until its own timeout. */
+const MAX_POLL_SECONDS = 30;
+
+/**
+ * The Loopgate client: ask before acting.
+ *
+ * @example
+ * ```ts
+ * import { Loopgate } from "@loopgate/client";
+ * const loopgate = new Loopgate({ url: "http://localhost:8080", apiKey: process.env.LOOPGATE_KEY! });
+ * await loopgate.gate(
+ *   { workflow: "invoice.approve", action: "pay", input: invoice, proposal: payment, confidence: 0.93 },
+ *   async (payment) => bank.pay(payment), // runs only when approved (or with the reviewer's edits)
+ * );
+ * ```
+ */
+export class Loopgate {
+  private readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: LoopgateOptions) {
+    if (!options?.url) throw new TypeError("Loopgate: `url` is required, e.g. http://localhost:8080");
+    if (!options.apiKey) throw new TypeError("Loopgate: `apiKey` is required (an automation key)");
+    this.base = options.url.replace(/\/+$/, "");
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+  }
+
+  /**
+   * Submits a case. Resolves once the server has stored it durably, with the route the policy chose.
+   *
+   * @example
+   * ```ts
+   * const { id, route } = await loopgate.submit({ workflow: "support.reply", action: "send_reply",
+   *   input: { message }, proposal: { text: draft }, confidence: 0.88, idempotencyKey: ticket.id });
+   * ```
+   */
+  async submit(input: CaseInput): Promise<Submitted> {
+    const res = await this.request("POST", "/v1/cases", input);
+    return (await res.json()) as Submitted;
+  }
+
+  /**
+   * Waits for the decision on a case (long-polls the server). Resolves at once for auto-routed cases.
+   * Throws DecisionTimeout when none arrives within `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * const decision = await loopgate.waitForDecision(id, { timeoutMs: 60_000 });
+   * if (decision.verdict !== "reject") await send(decision.output);
+   * ```
+   */
+  async waitForDecision<Output = unknown>(caseId: string, opts: WaitOptions = {}): Promise<Decision<Output>> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+      const wait = Math.min(MAX_POLL_SECONDS, left);
+      const res = await this.request(
+        "GET",
+        `/v1/cases/${encodeURIComponent(caseId)}/decision?waitSeconds=${wait}`,
+        undefined,
+        opts.signal,
+      );
+      const body = (await res.json()) as Decision<Output>;
+      if (res.status === 200 && body.status === "decided") return body;
+      if (Date.now() >= deadline || wait === 0) throw new DecisionTimeout(caseId);
+    }
+  }
+
+  /**
+   * Submits a case and runs `run` only if a person (or the policy) approves it, with the approved
+   * output: the proposal as is, or the reviewer's edited version. A rejection throws `Rejected`; an
+   * override throws `Overridden` (its output is the human's own decision, for you to act on instead).
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await loopgate.gate(caseInput, (reply) => mailer.send(reply));
+   * } catch (err) {
+   *   if (err instanceof Rejected) log.info("a person stopped it", err.decision.reasonCode);
+   *   else throw err;
+   * }
+   * ```
+   */
+  async gate<Proposal, Result>(
+    input: CaseInput<Proposal>,
+    run: (output: Proposal, decision: Decision<Proposal>) => Result | Promise<Result>,
+    opts: WaitOptions = {},
+  ): Promise<Result> {
+    const submitted = await this.submit(input);
+    const decision = await this.waitForDecision<Proposal>(submitted.id, opts);
+    switch (decision.verdict) {
+      case "approve":
+      case "edit":
+        return run(decision.output, decision);
+      case "reject":
+        throw new Rejected(decision);
+      default:
+        throw new Overridden(decision);
+    }
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const res = await this.fetchImpl(this.base + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.options.apiKey}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+    if (res.ok) return res;
+    let problem: Problem;
+    try {
+      problem = (await res.json()) as Problem;
+    } catch {
+      problem = { type: "about:blank", title: res.statusText || "Error", status: res.status, detail: "" };
+    }
+    throw new LoopgateApiError(res.status, problem);
+  }
+}

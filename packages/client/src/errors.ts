@@ -1,0 +1,52 @@
+/** Errors the SDK throws, each carrying what a caller needs to react (the problem, the decision). */
+
+/** An RFC 9457 problem as the Loopgate API returns it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** JSON pointer to the request field at fault, when there is one. */
+  field?: string;
+  errors?: Array<{ field: string; message: string }>;
+  [extra: string]: unknown;
+}
+
+/** The API refused a request (4xx/5xx). `problem.field` names the offending field. */
+export class LoopgateApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(`${problem.title} (${status}): ${problem.detail}`);
+    this.name = "LoopgateApiError";
+  }
+}
+
+/** No decision arrived within the wait; the case is still pending and can be awaited again. */
+export class DecisionTimeout extends Error {
+  constructor(readonly caseId: string) {
+    super(`no decision yet for case ${caseId}`);
+    this.name = "DecisionTimeout";
+  }
+}
+
+import type { Decision } from "./types.js";
+
+/** A person rejected the proposal: the automation must not act. */
+export class Rejected extends Error {
+  constructor(readonly decision: Decision) {
+    super(
+      `case ${decision.caseId} was rejected${decision.reasonCode ? ` (${decision.reasonCode})` : ""}${decision.note ? `: ${decision.note}` : ""}`,
+    );
+    this.name = "Rejected";
+  }
+}
+
+/** A person overrode the proposal with a decision of their own (in `decision.output`): do not run yours. */
+export class Overridden extends Error {
+  constructor(readonly decision: Decision) {
+    super(`case ${decision.caseId} was overridden${decision.reasonCode ? ` (${decision.reasonCode})` : ""}`);
+    this.name = "Overridden";
+  }
+}

@@ -1,0 +1,289 @@
+import { type Boundary, PATTERNS, type Pattern } from "../types.js";
+import { cacheKey, classifyLiterals } from "./expressions.js";
+import {
+  boolean,
+  type Checker,
+  duration,
+  expression,
+  type Fields,
+  field,
+  fraction,
+  integer,
+  isFields,
+  mapping,
+  NAME,
+  NAME_RULE,
+  namedEntries,
+  oneOf,
+  required,
+  seconds,
+  text,
+} from "./fields.js";
+import type { Path } from "./source.js";
+import type { Workflow } from "./workflow.js";
+
+export type WorkflowBody = Omit<Workflow, "source">;
+
+const TOP_KEYS = [
+  "workflow",
+  "owner",
+  "pattern",
+  "description",
+  "reasons",
+  "risk",
+  "actions",
+  "escalate",
+  "review",
+  "release",
+  "sla",
+  "oversight",
+];
+const BOUNDARIES: readonly Boundary[] = ["auto", "review", "human_only"];
+const ON_TIMEOUT = ["escalate", "reject", "approve"] as const;
+
+export const WORKFLOW_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const REASON_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
+/**
+ * Checks one parsed YAML document against the policy format and applies the defaults. Returns the
+ * workflow only when the document has no issue at all; every issue lands in `c.src.issues`.
+ */
+export function validateWorkflow(c: Checker): WorkflowBody | undefined {
+  const before = c.src.issues.length;
+  if (c.src.doc.contents === null) {
+    c.src.issue([], "the file holds no workflow: expected a mapping with workflow, owner, pattern, ...");
+    return undefined;
+  }
+  const doc = mapping(c.src.doc.toJS(), [], c, TOP_KEYS, "a workflow: workflow, owner, ...");
+  if (!doc) return undefined;
+  const workflow = required(
+    doc,
+    [],
+    "workflow",
+    text(WORKFLOW_NAME, "is not a workflow name: use lowercase letters, digits, . _ and -"),
+    c,
+    "a workflow name is required, e.g. invoice.approve",
+  );
+  const owner = required(doc, [], "owner", text(), c, "an owner is required: the one accountable person");
+  const pattern = required(
+    doc,
+    [],
+    "pattern",
+    oneOf<Pattern>(PATTERNS),
+    c,
+    `a pattern is required: one of ${PATTERNS.join(", ")}`,
+  );
+  const description = field(doc, [], "description", text(), c);
+  const reasons = required(
+    doc,
+    [],
+    "reasons",
+    reasonCodes,
+    c,
+    "reason codes are required: what reviewers pick from",
+  );
+  const risk = required(doc, [], "risk", readRisk, c, "a risk block with at least one class is required");
+  const actions = required(doc, [], "actions", readActions, c, "at least one action is required");
+  const escalate = field(doc, [], "escalate", readEscalate, c) ?? [];
+  const review = readReview(doc.review, ["review"], c);
+  const release = readRelease(doc.release, ["release"], c);
+  const sla = readSla(doc.sla, ["sla"], c);
+  const oversight = readOversight(doc.oversight, ["oversight"], c);
+
+  if (sla.onTimeout === "approve" && risk) {
+    const never = Object.entries(risk.classes).find(([, cls]) => cls.autoMinConfidence === null);
+    if (never) {
+      c.src.issue(
+        ["sla", "onTimeout"],
+        `approve on timeout is not allowed for a class that never auto-routes (class "${never[0]}")`,
+      );
+    }
+  }
+  if (c.src.issues.length > before) return undefined;
+  // Every required value is present here: each absence above recorded an issue.
+  return {
+    workflow,
+    owner,
+    pattern,
+    ...(description !== undefined && { description }),
+    reasons,
+    risk,
+    actions,
+    escalate,
+    review,
+    release,
+    sla,
+    oversight,
+  } as WorkflowBody;
+}
+
+function readActions(value: unknown, path: Path, c: Checker): Workflow["actions"] | undefined {
+  return namedEntries(value, path, c, "action", (entry, at) => {
+    const fields = mapping(entry, at, c, ["boundary"], "boundary: auto | review | human_only");
+    if (!fields) return undefined;
+    const boundary = required(
+      fields,
+      at,
+      "boundary",
+      oneOf(BOUNDARIES),
+      c,
+      "a boundary is required: auto, review or human_only",
+    );
+    return boundary && { boundary };
+  });
+}
+
+function reasonCodes(value: unknown, path: Path, c: Checker): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) {
+    c.src.issue(path, "must be a non-empty list of reason codes, e.g. [amount_mismatch, other]");
+    return undefined;
+  }
+  const seen = new Set<string>();
+  value.forEach((code, i) => {
+    const at = [...path, i];
+    if (typeof code !== "string" || !REASON_CODE.test(code)) {
+      c.src.issue(at, `${JSON.stringify(code)} is not a snake_case reason code`);
+    } else if (seen.has(code)) {
+      c.src.issue(at, `reason code "${code}" is listed twice`);
+    }
+    if (typeof code === "string") seen.add(code);
+  });
+  return value as string[];
+}
+
+function readRisk(value: unknown, path: Path, c: Checker): Workflow["risk"] | undefined {
+  const risk = mapping(value, path, c, ["classify", "default", "classes"], "classify, default, classes");
+  if (!risk) return undefined;
+  const classes = required(
+    risk,
+    path,
+    "classes",
+    (v, p) =>
+      namedEntries(v, p, c, "risk class", (entry, at) => {
+        const fields = mapping(entry, at, c, ["autoMinConfidence"], "autoMinConfidence: 0..1 or null");
+        if (!fields) return undefined;
+        const threshold = fields.autoMinConfidence;
+        if (threshold === null) return { autoMinConfidence: null };
+        if (typeof threshold === "number" && threshold >= 0 && threshold <= 1)
+          return { autoMinConfidence: threshold };
+        if (threshold === undefined) {
+          const missing = "autoMinConfidence is required: a number between 0 and 1, or null for never auto";
+          c.src.issue([...at, "autoMinConfidence"], missing, "parent");
+        } else {
+          c.src.issue([...at, "autoMinConfidence"], "must be a number between 0 and 1, or null");
+        }
+        return undefined;
+      }),
+    c,
+    "at least one risk class is required",
+  );
+  const classify = field(risk, path, "classify", expression("classify"), c);
+  const fallback = field(risk, path, "default", text(), c);
+  // Compare with every class the owner declared, valid or not, so one bad class does not cascade.
+  const declared = isFields(risk.classes) ? Object.keys(risk.classes) : [];
+  if (classes && fallback !== undefined && !declared.includes(fallback)) {
+    c.src.issue([...path, "default"], `"${fallback}" is not a risk class (classes: ${declared.join(", ")})`);
+  }
+  if (classes && classify !== undefined) {
+    const compiled = c.compiled.get(cacheKey(classify, "classify"));
+    for (const literal of compiled?.ok ? classifyLiterals(compiled.run) : []) {
+      if (!declared.includes(literal.value)) {
+        const at = c.src.offsetInScalar([...path, "classify"], literal.offset);
+        c.src.issueAtOffset(at, "risk.classify", `can give "${literal.value}", which is not a risk class`);
+      }
+    }
+  }
+  if (!classes) return undefined;
+  return {
+    ...(classify !== undefined && { classify }),
+    ...(fallback !== undefined && { default: fallback }),
+    classes,
+  };
+}
+
+function readEscalate(value: unknown, path: Path, c: Checker): Workflow["escalate"] | undefined {
+  if (!Array.isArray(value)) {
+    c.src.issue(path, "must be a list of triggers: - { name: ..., when: '<CEL expression>' }");
+    return undefined;
+  }
+  const names = new Set<string>();
+  const out: Workflow["escalate"] = [];
+  value.forEach((raw, i) => {
+    const at = [...path, i];
+    const entry = mapping(raw, at, c, ["name", "when"], "name and when");
+    if (!entry) return;
+    const name = required(entry, at, "name", text(NAME, NAME_RULE), c, "a trigger name is required");
+    const when = required(entry, at, "when", expression("rule"), c, "a condition (CEL) is required");
+    if (name !== undefined && names.has(name))
+      c.src.issue([...at, "name"], `trigger "${name}" is defined twice`);
+    if (name !== undefined) names.add(name);
+    if (name !== undefined && when !== undefined) out.push({ name, when });
+  });
+  return out;
+}
+
+function readReview(value: unknown, path: Path, c: Checker): Workflow["review"] {
+  const keys = ["approvals", "minReviewSeconds", "blindFirst", "authority", "secondReviewWhen"];
+  const r = optionalBlock(value, path, c, keys, "review settings");
+  const secondReviewWhen = field(r, path, "secondReviewWhen", expression("rule"), c);
+  return {
+    approvals: field(r, path, "approvals", integer(1), c) ?? 1,
+    minReviewSeconds: field(r, path, "minReviewSeconds", seconds, c) ?? 0,
+    blindFirst: field(r, path, "blindFirst", boolean, c) ?? false,
+    authority: field(r, path, "authority", (v, p) => readAuthority(v, p, c), c) ?? [],
+    ...(secondReviewWhen !== undefined && { secondReviewWhen }),
+  };
+}
+
+function readAuthority(value: unknown, path: Path, c: Checker): Workflow["review"]["authority"] | undefined {
+  if (!Array.isArray(value)) {
+    c.src.issue(path, "must be a list: - { role: ..., when: '<CEL expression>' }");
+    return undefined;
+  }
+  const out: Workflow["review"]["authority"] = [];
+  value.forEach((raw, i) => {
+    const at = [...path, i];
+    const entry = mapping(raw, at, c, ["role", "when"], "role and when");
+    if (!entry) return;
+    const role = required(entry, at, "role", text(), c, "a role is required");
+    const when = required(
+      entry,
+      at,
+      "when",
+      expression("rule"),
+      c,
+      "a limit (CEL) is required; write 'true' for none",
+    );
+    if (role !== undefined && when !== undefined) out.push({ role, when });
+  });
+  return out;
+}
+
+function optionalBlock(value: unknown, path: Path, c: Checker, keys: string[], what: string): Fields {
+  if (value === undefined || value === null) return {};
+  return mapping(value, path, c, keys, what) ?? {};
+}
+
+function readRelease(value: unknown, path: Path, c: Checker): Workflow["release"] {
+  const r = optionalBlock(value, path, c, ["delaySeconds"], "delaySeconds");
+  return { delaySeconds: field(r, path, "delaySeconds", seconds, c) ?? 0 };
+}
+
+function readSla(value: unknown, path: Path, c: Checker): Workflow["sla"] {
+  const s = optionalBlock(value, path, c, ["reviewWithin", "onTimeout"], "reviewWithin, onTimeout");
+  const within = field(s, path, "reviewWithin", duration, c);
+  return {
+    ...(within && { reviewWithin: within.text, reviewWithinSeconds: within.seconds }),
+    onTimeout: field(s, path, "onTimeout", oneOf(ON_TIMEOUT), c) ?? "escalate",
+  };
+}
+
+function readOversight(value: unknown, path: Path, c: Checker): Workflow["oversight"] {
+  const keys = ["auditRate", "catchTrialRate", "overlapRate"];
+  const o = optionalBlock(value, path, c, keys, keys.join(", "));
+  return {
+    auditRate: field(o, path, "auditRate", fraction, c) ?? 0,
+    catchTrialRate: field(o, path, "catchTrialRate", fraction, c) ?? 0,
+    overlapRate: field(o, path, "overlapRate", fraction, c) ?? 0,
+  };
+}

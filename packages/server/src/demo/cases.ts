@@ -1,0 +1,129 @@
+import type { CaseSubmission } from "@loopgate/core";
+
+/**
+ * Made-up but plausible cases for the shipped example workflows, so a new user sees a populated queue
+ * with a mix of auto-routed and reviewed work. Deterministic for a given seed.
+ */
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    // mulberry32: small, fast, good enough to vary demo data.
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+const SUPPLIERS = [
+  "Acme Industrial",
+  "Borealis Paper Co",
+  "Cobalt Logistics",
+  "Delta Office Supply",
+  "Evergreen IT",
+];
+const CUSTOMERS = ["Northwind", "Contoso", "Fabrikam", "Tailspin Toys", "Wide World Importers"];
+
+function invoice(r: () => number, n: number): CaseSubmission {
+  const supplier = pick(r, SUPPLIERS);
+  const amount = round2(pick(r, [180, 640, 920, 2400, 7800, 15400]) * (0.8 + r() * 0.4));
+  const poMatches = r() > 0.25;
+  const hasPo = r() > 0.1;
+  return {
+    workflow: "invoice.approve",
+    action: "pay",
+    input: { invoiceNumber: `INV-${10400 + n}`, supplier, amount, currency: "EUR", dueDate: "2026-12-15" },
+    context: hasPo
+      ? { po: { number: `PO-${7700 + n}`, supplier: poMatches ? supplier : pick(r, SUPPLIERS), amount } }
+      : {},
+    proposal: { pay: true, amount, account: "2000-AP" },
+    confidence: round2(0.8 + r() * 0.2),
+    rationale: hasPo
+      ? "Amount and supplier match the purchase order and receipt."
+      : "No purchase order was found.",
+    evidence: [{ kind: "document", title: `Invoice INV-${10400 + n}.pdf` }],
+    subject: `supplier:${supplier}`,
+  };
+}
+
+function supportReply(r: () => number, n: number): CaseSubmission {
+  const customer = pick(r, CUSTOMERS);
+  const sentiment = pick(r, ["neutral", "neutral", "positive", "angry"]);
+  const accountTier = pick(r, ["standard", "standard", "premium", "strategic"]);
+  const [topic, message] = pick(r, [
+    ["account", "How do I reset my password?"],
+    ["account", "How do I add a colleague to our workspace?"],
+    ["bug", "Your last update broke our export. We are considering switching to a competitor."],
+    ["billing", "Can I get a copy of last month's invoice?"],
+    ["bug", "This is the third time I write about the same bug."],
+  ] as const);
+  return {
+    workflow: "support.reply",
+    action: "send_reply",
+    input: { ticket: `T-${5000 + n}`, customer, accountTier, sentiment, topic, message },
+    proposal: { text: `Hi ${customer} team, thanks for reaching out. Here is what we can do: …` },
+    confidence: round2(0.8 + r() * 0.2),
+    rationale: "Matched the question to the help-centre article and the account's plan.",
+    subject: `customer:${customer}`,
+  };
+}
+
+function outreach(r: () => number, n: number): CaseSubmission {
+  const company = pick(r, CUSTOMERS);
+  const claims = pick(r, [[], [], [{ text: "40% faster close", sourced: r() > 0.5 }]]);
+  return {
+    workflow: "outreach.send",
+    action: "send_email",
+    input: {
+      prospect: `buyer${n}@${company.toLowerCase().replace(/\W+/g, "")}.example`,
+      company,
+      accountTier: pick(r, ["standard", "standard", "strategic"]),
+      stage: pick(r, ["follow_up", "follow_up", "first_touch"]),
+      knownContact: r() > 0.3,
+    },
+    context: { segmentApproved: r() > 0.2 },
+    proposal: {
+      subject: `Quick idea for ${company}`,
+      body: `Hello, following up on our call: teams like ${company} use us to close the books faster.`,
+      claims,
+    },
+    confidence: round2(0.85 + r() * 0.15),
+    subject: `company:${company}`,
+  };
+}
+
+function hiring(r: () => number, n: number): CaseSubmission {
+  return {
+    workflow: "hiring.screen",
+    action: "advance",
+    input: {
+      candidate: `Candidate ${n}`,
+      role: "Backend Engineer",
+      seniority: pick(r, ["junior", "senior", "senior", "staff"]),
+      yearsExperience: Math.floor(r() * 12),
+      careerGap: r() > 0.8,
+    },
+    context: { parseQuality: round2(0.7 + r() * 0.3) },
+    proposal: {
+      options: [
+        { rank: 1, action: "advance", riskFactors: [] },
+        { rank: 2, action: "hold", riskFactors: ["gap in employment"] },
+      ],
+    },
+    confidence: round2(0.6 + r() * 0.4),
+    rationale: "Meets the must-have skills; two of three nice-to-haves.",
+    subject: `candidate:${n}`,
+  };
+}
+
+const MAKERS = [invoice, supportReply, outreach, hiring];
+
+export function demoCase(seed: number, n: number): CaseSubmission {
+  const r = rng(seed * 7919 + n);
+  return (MAKERS[n % MAKERS.length] as (r: () => number, n: number) => CaseSubmission)(r, n);
+}

@@ -1,0 +1,92 @@
+import swagger from "@fastify/swagger";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { adminRoutes } from "./admin.js";
+import { makeAuthenticator } from "./auth.js";
+import { casesRoutes } from "./cases.js";
+import type { AppContext } from "./context.js";
+import { installErrorHandling } from "./problem.js";
+import { reviewRoutes } from "./review.js";
+
+export interface AppOptions {
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+  logger?: FastifyBaseLogger | boolean;
+}
+
+/**
+ * Two validators: request bodies are checked strictly (a string "0.9" is not a confidence), while the
+ * query string and path parameters, which are always text, are coerced to the declared types.
+ */
+function makeValidators() {
+  const strict = new Ajv({
+    allErrors: true,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  const coercing = new Ajv({
+    allErrors: true,
+    coerceTypes: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  addFormats.default(strict);
+  addFormats.default(coercing);
+  return { strict, coercing };
+}
+
+export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    loggerInstance: typeof opts.logger === "object" ? opts.logger : undefined,
+    logger: typeof opts.logger === "boolean" ? opts.logger : undefined,
+    // A long-poll may legitimately take a minute; keep-alive clients are common (the SDK).
+    requestTimeout: 0,
+    // One line per request drowns the start-up banner and costs throughput on the submit path;
+    // LOG_REQUESTS=1 turns it back on. Failures are always logged by the error handler.
+    logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== "1" }),
+  });
+  const validators = makeValidators();
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? validators.strict : validators.coercing).compile(schema),
+  );
+  installErrorHandling(app);
+  // An empty JSON body (a bare `POST /v1/queue/claim`) means "no options", not a parse error.
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body === "") return done(null, null);
+    return jsonParser(request, body as string, done);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Loopgate API",
+        version: "0.1.0",
+        description:
+          "Ask before acting: submit a case, the workflow's policy routes it, a person decides when needed. Errors are RFC 9457 problem+json naming the field.",
+      },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A Loopgate API key" } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  const authenticate = makeAuthenticator(ctx.store, ctx.clock);
+  await app.register(async (v1) => {
+    v1.addHook("onRequest", authenticate);
+    await v1.register(casesRoutes(ctx));
+    await v1.register(reviewRoutes(ctx));
+    await v1.register(adminRoutes(ctx));
+  });
+  return app;
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from "node:crypto";
+import { type CaseSubmission, Conflict, evaluatePolicy, NotFound, ValidationError } from "@loopgate/core";
+import type { FastifyPluginAsync } from "fastify";
+import { Type } from "typebox";
+import { canonicalJson, sha256Hex } from "../canonical-json.js";
+import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
+import { principalOf, requireRole, requireWorkflow } from "./auth.js";
+import { type AppContext, workflowOrFail } from "./context.js";
+import {
+  CaseSubmissionSchema,
+  CaseViewSchema,
+  DecisionResultSchema,
+  problemResponses,
+  SubmitResponseSchema,
+} from "./schemas.js";
+import { caseView, decisionResult } from "./views.js";
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** The webhook body for a decided case: what the automation needs to act, and nothing it must not see. */
+export function decidedWebhookBody(c: CaseRecord, d: NewDecision): string {
+  return JSON.stringify({
+    type: "case.decided",
+    caseId: c.id,
+    workflow: c.workflow,
+    action: c.action,
+    route: c.route,
+    verdict: d.verdict,
+    output: d.output,
+    reasonCode: d.reasonCode,
+    note: d.note,
+    decidedBy: d.decidedBy,
+    decidedAt: new Date(d.decidedAt).toISOString(),
+    idempotencyKey: c.idempotencyKey,
+    subject: c.subject,
+    metadata: c.metadata,
+  });
+}
+
+export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
+  return async (app) => {
+    app.post(
+      "/v1/cases",
+      {
+        schema: {
+          summary: "Submit a case: the policy routes it to auto, review or human_only",
+          tags: ["cases"],
+          body: CaseSubmissionSchema,
+          response: { 200: SubmitResponseSchema, 201: SubmitResponseSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const p = requireRole(request, "automation");
+        const body = request.body as CaseSubmission;
+        requireWorkflow(p, body.workflow);
+        const wf = workflowOrFail(ctx, body.workflow);
+        const explanation = evaluatePolicy(body, wf);
+        const now = ctx.clock();
+        const id = `case_${randomUUID()}`;
+        const auto = explanation.route === "auto";
+        const record: NewCase = {
+          id,
+          workflow: body.workflow,
+          action: body.action,
+          status: auto ? "decided" : "queued",
+          route: explanation.route,
+          riskClass: explanation.riskClass,
+          confidence: body.confidence,
+          input: body.input,
+          proposal: body.proposal,
+          rationale: body.rationale ?? null,
+          evidence: body.evidence ?? null,
+          subject: body.subject ?? null,
+          metadata: body.metadata ?? null,
+          context: body.context ?? null,
+          explanation,
+          idempotencyKey: body.idempotencyKey ?? null,
+          requestHash: sha256Hex(canonicalJson(body)),
+          callbackUrl: body.callbackUrl ?? null,
+          submittedBy: p.id,
+          policyVersion: explanation.policyVersion,
+          createdAt: now,
+        };
+        const events: NewEvent[] = [
+          {
+            type: "submitted",
+            caseId: id,
+            actor: p.id,
+            data: { workflow: body.workflow, action: body.action, idempotencyKey: record.idempotencyKey },
+            at: now,
+          },
+          {
+            type: "routed",
+            caseId: id,
+            actor: "policy",
+            data: {
+              route: explanation.route,
+              riskClass: explanation.riskClass,
+              triggers: explanation.triggers,
+            },
+            at: now,
+          },
+        ];
+        let decision: NewDecision | undefined;
+        let outbox: NewOutboxMessage | undefined;
+        if (auto) {
+          decision = {
+            id: `dec_${randomUUID()}`,
+            decidedBy: "policy",
+            verdict: "approve",
+            output: body.proposal,
+            reasonCode: null,
+            note: null,
+            claimedAt: null,
+            decidedAt: now,
+            heldMs: null,
+          };
+          events.push({
+            type: "decided",
+            caseId: id,
+            actor: "policy",
+            data: { verdict: "approve" },
+            at: now,
+          });
+          if (record.callbackUrl) {
+            outbox = {
+              id: `whk_${randomUUID()}`,
+              caseId: id,
+              keyId: p.id,
+              url: record.callbackUrl,
+              body: decidedWebhookBody(record as CaseRecord, decision),
+              createdAt: now,
+            };
+          }
+        }
+        const stored = await ctx.store.insertCase(record, { events, decision, outbox });
+        if (!stored.created && stored.case.requestHash !== record.requestHash) {
+          throw new Conflict(
+            `idempotencyKey "${record.idempotencyKey}" was already used for a different submission (case ${stored.case.id})`,
+          );
+        }
+        if (stored.created && outbox) ctx.onOutbox();
+        const c = stored.case;
+        reply.header("location", `/v1/cases/${c.id}`);
+        return reply.code(stored.created ? 201 : 200).send({
+          id: c.id,
+          route: c.route,
+          status: c.status,
+          riskClass: c.riskClass,
+          explanation: c.explanation,
+        });
+      },
+    );
+
+    app.get(
+      "/v1/cases/:id",
+      {
+        schema: {
+          summary: "A case with its route, status, decisions and events",
+          tags: ["cases"],
+          params: IdParams,
+          response: { 200: CaseViewSchema, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const c = await ctx.store.getCaseDetail(id);
+        if (!c) throw new NotFound(`no case ${id}`);
+        requireWorkflow(principalOf(request), c.workflow);
+        return caseView(c);
+      },
+    );
+
+    app.get(
+      "/v1/cases/:id/decision",
+      {
+        schema: {
+          summary: "The decision; waits up to waitSeconds for it (202 while still pending)",
+          tags: ["cases"],
+          params: IdParams,
+          querystring: Type.Object(
+            { waitSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3600 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: DecisionResultSchema, 202: DecisionResultSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        const { waitSeconds = 0 } = request.query as { waitSeconds?: number };
+        const p = principalOf(request);
+        let c = await ctx.store.getCase(id);
+        if (!c) throw new NotFound(`no case ${id}`);
+        requireWorkflow(p, c.workflow);
+        const waitMs = Math.min(waitSeconds, ctx.maxWaitSeconds) * 1000;
+        const abort = new AbortController();
+        request.raw.on("close", () => abort.abort());
+        await ctx.notifier.waitFor(
+          id,
+          async () => {
+            c = (await ctx.store.getCase(id)) ?? c;
+            return c?.status === "decided";
+          },
+          waitMs,
+          abort.signal,
+        );
+        if (c.status !== "decided") return reply.code(202).send(decisionResult(c, undefined));
+        const detail = await ctx.store.getCaseDetail(id);
+        return reply.code(200).send(decisionResult(c, detail?.decisions.at(-1)));
+      },
+    );
+  };
+};
+
+export function assertReason(reasons: string[], verdict: string, reasonCode: string | undefined): void {
+  if (verdict === "approve") return;
+  if (!reasonCode) {
+    throw new ValidationError(
+      `a reasonCode is required for ${verdict}; one of: ${reasons.join(", ")}`,
+      "/reasonCode",
+    );
+  }
+  if (!reasons.includes(reasonCode)) {
+    throw new ValidationError(
+      `reasonCode "${reasonCode}" is not one of this workflow's reasons: ${reasons.join(", ")}`,
+      "/reasonCode",
+    );
+  }
+}

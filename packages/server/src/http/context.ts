@@ -1,0 +1,26 @@
+import type { PolicySet, Workflow } from "@loopgate/core";
+import { ValidationError } from "@loopgate/core";
+import type { DecisionNotifier } from "../notifier.js";
+import type { Store } from "../store/index.js";
+
+/** What every route plugin needs, passed in explicitly so tests can build an app around any store. */
+export interface AppContext {
+  store: Store;
+  policies: () => PolicySet;
+  clock: () => number;
+  notifier: DecisionNotifier;
+  /** Called after a commit that wrote a webhook to the outbox, so delivery starts at once. */
+  onOutbox: () => void;
+  leaseMs: number;
+  /** Longest long-poll a client may ask for. */
+  maxWaitSeconds: number;
+}
+
+export function workflowOrFail(ctx: AppContext, name: string): Workflow {
+  const wf = ctx.policies().workflows.get(name);
+  if (!wf) {
+    const known = [...ctx.policies().workflows.keys()].sort().join(", ");
+    throw new ValidationError(`unknown workflow "${name}"; loaded: ${known || "none"}`, "/workflow");
+  }
+  return wf;
+}

@@ -1,0 +1,200 @@
+import { Type } from "typebox";
+
+/**
+ * The API contract. Each route declares its body, query and responses from these, so validation,
+ * TypeScript types and the OpenAPI document come from one declaration.
+ */
+
+const Json = Type.Unknown({ description: "Any JSON value" });
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    field: Type.Optional(Type.String({ description: "JSON pointer to the offending field" })),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true },
+);
+
+export const CaseSubmissionSchema = Type.Object(
+  {
+    workflow: Type.String({ minLength: 1, maxLength: 200, description: "A loaded workflow's name" }),
+    action: Type.String({ minLength: 1, maxLength: 200, description: "One of the workflow's actions" }),
+    input: Type.Record(Type.String(), Type.Unknown(), { description: "The source the model worked from" }),
+    proposal: Type.Unknown({ description: "What the model proposes to do or send" }),
+    confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    rationale: Type.Optional(Type.String({ maxLength: 20_000 })),
+    evidence: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
+    subject: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: "Who/what it concerns" }),
+    ),
+    riskClass: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    callbackUrl: Type.Optional(Type.String({ format: "uri", pattern: "^https?://", maxLength: 2000 })),
+    metadata: Type.Optional(JsonObject),
+    context: Type.Optional(JsonObject),
+  },
+  { additionalProperties: false, required: ["workflow", "action", "input", "proposal", "confidence"] },
+);
+
+export const ExplanationSchema = Type.Object(
+  {
+    route: Type.String(),
+    riskClass: Type.String(),
+    boundary: Type.String(),
+    threshold: Type.Union([Type.Number(), Type.Null()]),
+    confidence: Type.Number(),
+    triggers: Type.Array(Type.String()),
+    reasons: Type.Array(Type.String()),
+    policyVersion: Type.String(),
+  },
+  { additionalProperties: true },
+);
+
+export const SubmitResponseSchema = Type.Object({
+  id: Type.String(),
+  route: Type.Union([Type.Literal("auto"), Type.Literal("review"), Type.Literal("human_only")]),
+  status: Type.String(),
+  riskClass: Type.String(),
+  explanation: ExplanationSchema,
+});
+
+export const DecisionSchema = Type.Object({
+  id: Type.String(),
+  verdict: Type.String(),
+  output: Json,
+  reasonCode: Type.Union([Type.String(), Type.Null()]),
+  note: Type.Union([Type.String(), Type.Null()]),
+  decidedBy: Type.String(),
+  claimedAt: Type.Union([Type.String(), Type.Null()]),
+  decidedAt: Type.String(),
+  heldSeconds: Type.Union([Type.Number(), Type.Null()]),
+});
+
+export const EventSchema = Type.Object({
+  seq: Type.Number(),
+  type: Type.String(),
+  actor: Type.String(),
+  data: JsonObject,
+  at: Type.String(),
+});
+
+export const CaseViewSchema = Type.Object({
+  id: Type.String(),
+  workflow: Type.String(),
+  action: Type.String(),
+  status: Type.String(),
+  route: Type.String(),
+  riskClass: Type.String(),
+  confidence: Type.Number(),
+  input: Json,
+  proposal: Json,
+  rationale: Type.Union([Type.String(), Type.Null()]),
+  evidence: Type.Union([Type.Array(Type.Unknown()), Type.Null()]),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Union([JsonObject, Type.Null()]),
+  context: Type.Union([JsonObject, Type.Null()]),
+  explanation: ExplanationSchema,
+  idempotencyKey: Type.Union([Type.String(), Type.Null()]),
+  callbackUrl: Type.Union([Type.String(), Type.Null()]),
+  policyVersion: Type.String(),
+  createdAt: Type.String(),
+  decidedAt: Type.Union([Type.String(), Type.Null()]),
+  lease: Type.Union([Type.Object({ holder: Type.String(), expiresAt: Type.String() }), Type.Null()]),
+  decisions: Type.Optional(Type.Array(DecisionSchema)),
+  events: Type.Optional(Type.Array(EventSchema)),
+});
+
+export const DecisionResultSchema = Type.Object({
+  caseId: Type.String(),
+  status: Type.String(),
+  route: Type.String(),
+  verdict: Type.Optional(Type.String()),
+  output: Type.Optional(Json),
+  reasonCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  decidedBy: Type.Optional(Type.String()),
+  decidedAt: Type.Optional(Type.String()),
+});
+
+export const ClaimRequestSchema = Type.Union([
+  Type.Object(
+    { workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 100 })) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+export const ClaimResponseSchema = Type.Object({
+  case: CaseViewSchema,
+  lease: Type.Object({ id: Type.String(), expiresAt: Type.String() }),
+});
+
+export const DecideRequestSchema = Type.Object(
+  {
+    verdict: Type.Union([
+      Type.Literal("approve"),
+      Type.Literal("edit"),
+      Type.Literal("reject"),
+      Type.Literal("override"),
+    ]),
+    output: Type.Optional(Json),
+    reasonCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    note: Type.Optional(Type.String({ maxLength: 20_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateKeyRequestSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: Type.Union([
+      Type.Literal("admin"),
+      Type.Literal("automation"),
+      Type.Literal("reviewer"),
+      Type.Literal("auditor"),
+    ]),
+    workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateKeyResponseSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  key: Type.String({ description: "The bearer token. Shown once; only its hash is stored." }),
+  signingSecret: Type.String({
+    description: "Verifies the Loopgate-Signature of webhooks for this key's cases",
+  }),
+});
+
+export const WorkflowViewSchema = Type.Object({
+  workflow: Type.String(),
+  owner: Type.String(),
+  pattern: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  reasons: Type.Array(Type.String()),
+  actions: Type.Record(Type.String(), Type.Object({ boundary: Type.String() })),
+  riskClasses: Type.Record(
+    Type.String(),
+    Type.Object({ autoMinConfidence: Type.Union([Type.Number(), Type.Null()]) }),
+  ),
+  version: Type.String(),
+  file: Type.String(),
+});
+
+export const problemResponses = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  413: ProblemSchema,
+  422: ProblemSchema,
+} as const;

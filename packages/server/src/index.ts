@@ -1,0 +1,7 @@
+export { buildApp } from "./http/app.js";
+export { createKey, hashToken } from "./keys.js";
+export { defaultPolicyDir, EXAMPLE_POLICY_DIR, loadPolicyDir } from "./policy-files.js";
+export { DEFAULTS, type RunningServer, type ServerConfig, startServer } from "./server.js";
+export { openStore } from "./store/index.js";
+export type * from "./store/types.js";
+export { SIGNATURE_HEADER, signPayload, verifySignature } from "./workers/signature.js";

@@ -1,0 +1,58 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { ApiKeyRecord, Role, Store } from "./store/index.js";
+
+/**
+ * API keys. A token is 32 random bytes, so a plain sha256 is enough to store it safely (slow password
+ * hashes are for guessable secrets); the token is shown once and never stored.
+ */
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function newToken(): string {
+  return `lg_${randomBytes(32).toString("base64url")}`;
+}
+
+export interface CreatedKey {
+  record: ApiKeyRecord;
+  token: string;
+}
+
+export async function createKey(
+  store: Store,
+  args: { name: string; role: Role; workflows?: string[] | null; token?: string; now: number },
+): Promise<CreatedKey> {
+  const token = args.token ?? newToken();
+  const record: ApiKeyRecord = {
+    id: `key_${randomUUID()}`,
+    name: args.name,
+    role: args.role,
+    workflows: args.workflows && args.workflows.length > 0 ? args.workflows : null,
+    tokenHash: hashToken(token),
+    signingSecret: `whsec_${randomBytes(24).toString("base64url")}`,
+    createdAt: args.now,
+  };
+  await store.insertKey(record);
+  return { record, token };
+}
+
+/**
+ * Makes sure an admin key exists at start-up. With a bootstrap token, that token becomes an admin key
+ * (idempotent across restarts). Without one, the first start creates an admin key and returns its token
+ * so the caller can print it once.
+ */
+export async function ensureAdminKey(
+  store: Store,
+  bootstrapToken: string | undefined,
+  now: number,
+): Promise<{ printedToken?: string }> {
+  if (bootstrapToken) {
+    if (!(await store.findKeyByTokenHash(hashToken(bootstrapToken)))) {
+      await createKey(store, { name: "bootstrap", role: "admin", token: bootstrapToken, now });
+    }
+    return {};
+  }
+  if (await store.hasKeys()) return {};
+  const { token } = await createKey(store, { name: "first-admin", role: "admin", now });
+  return { printedToken: token };
+}

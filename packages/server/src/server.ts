@@ -1,0 +1,97 @@
+import type { PolicySet } from "@loopgate/core";
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { buildApp } from "./http/app.js";
+import { ensureAdminKey } from "./keys.js";
+import { DecisionNotifier } from "./notifier.js";
+import { loadPolicyDir } from "./policy-files.js";
+import { openStore, type Store } from "./store/index.js";
+import { OutboxWorker } from "./workers/outbox.js";
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  /** PostgreSQL schema to use (tests give each file its own). */
+  schema?: string;
+  policyDir: string;
+  bootstrapToken?: string;
+  leaseSeconds: number;
+  bodyLimitBytes: number;
+  maxWaitSeconds: number;
+  logger?: Logger;
+  /** Injectable clock (epoch ms) so timers can be tested without sleeping. */
+  clock?: () => number;
+  webhook?: { pollMs?: number; baseBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: "127.0.0.1",
+  dataDir: "./.loopgate",
+  leaseSeconds: 600,
+  bodyLimitBytes: 1024 * 1024,
+  maxWaitSeconds: 60,
+} as const;
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  policies: PolicySet;
+  /** Set only on a first start without a bootstrap token: the new admin key, to print once. */
+  firstAdminToken?: string;
+  close(): Promise<void>;
+}
+
+/** Opens storage, loads the policy, starts HTTP and the workers. Fails fast on a bad policy. */
+export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
+  const logger = cfg.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info" });
+  const clock = cfg.clock ?? Date.now;
+  const policies = loadPolicyDir(cfg.policyDir);
+  const store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, schema: cfg.schema });
+  try {
+    await store.migrate();
+    const { printedToken } = await ensureAdminKey(store, cfg.bootstrapToken, clock());
+    const worker = new OutboxWorker({
+      store,
+      getSigningSecret: async (keyId) => (await store.getKey(keyId))?.signingSecret,
+      clock,
+      logger,
+      ...cfg.webhook,
+    });
+    const app = await buildApp(
+      {
+        store,
+        policies: () => policies,
+        clock,
+        notifier: new DecisionNotifier(),
+        onOutbox: () => worker.kick(),
+        leaseMs: cfg.leaseSeconds * 1000,
+        maxWaitSeconds: cfg.maxWaitSeconds,
+      },
+      { bodyLimit: cfg.bodyLimitBytes, logger: logger.child({ component: "http" }) },
+    );
+    await app.listen({ port: cfg.port, host: cfg.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : cfg.port;
+    const host = cfg.host === "0.0.0.0" || cfg.host === "::" ? "localhost" : cfg.host;
+    worker.start();
+    return {
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      app,
+      store,
+      policies,
+      firstAdminToken: printedToken,
+      async close() {
+        await app.close();
+        await worker.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,18 @@
+import type { MigrationProvider } from "kysely";
+import type { Store } from "../types.js";
+import { initialMigration } from "./001_initial.js";
+
+/**
+ * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
+ * breaks once the code is bundled or run from dist/ without the .ts sources; a static list cannot.
+ * Names sort in the order they must run.
+ */
+export function migrationProvider(engine: Store["engine"]): MigrationProvider {
+  return {
+    async getMigrations() {
+      return {
+        "001_initial": initialMigration(engine),
+      };
+    },
+  };
+}

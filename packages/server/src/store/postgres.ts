@@ -1,0 +1,66 @@
+import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { StoreEngine } from "./queries.js";
+import type { Database } from "./schema.js";
+
+/**
+ * PostgreSQL, for several Loopgate processes sharing one database. What differs from SQLite, and why:
+ *
+ * - Claims lock the rows they pick (FOR NO KEY UPDATE SKIP LOCKED): transactions really run in
+ *   parallel here, and concurrent claimers should each get a different case instead of waiting in line.
+ * - Every table lives in one schema, set as the search_path of each connection, so the shared queries
+ *   stay unqualified and tests can give each file its own schema.
+ * - int8 (our epoch-ms columns) is parsed to a JS number, for this pool only.
+ */
+
+const INT8_OID = 20;
+
+export async function openPostgres(url: string, schema = "public"): Promise<StoreEngine> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name "${schema}": use letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    // pg returns int8 as a string because it can exceed 2^53. Epoch milliseconds, attempt counts and
+    // event sequence numbers never will. A per-pool parser leaves other pg users in the process alone.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID && format !== "binary"
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle connection that dies (server restart, network) is dropped from the pool and emits this; a
+  // listener is required or Node exits. The next query opens a fresh connection and reports any failure.
+  pool.on("error", () => {});
+
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection: async (connection) => {
+        // The schema may not exist yet (migrate() creates it); PostgreSQL resolves the path per query.
+        await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
+      },
+    }),
+  });
+
+  return {
+    name: "postgres",
+    db,
+    description: `PostgreSQL at ${withoutCredentials(url)} (schema ${schema})`,
+    migrationTableSchema: schema,
+    // SKIP LOCKED: a row another claimer is taking is passed over, so claimers never queue behind one
+    // another. NO KEY UPDATE rather than UPDATE: the claim changes no key, and this weaker lock does
+    // not conflict with the key-share locks that inserting an event (foreign key to the case) takes.
+    lockForClaim: (query) => query.forNoKeyUpdate().skipLocked(),
+  };
+}
+
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+  } catch {
+    return "(unparseable URL)";
+  }
+}

@@ -1,0 +1,422 @@
+import { randomUUID } from "node:crypto";
+import { Conflict, NotFound } from "@loopgate/core";
+import { type Kysely, Migrator, type Selectable, type SelectQueryBuilder, type Transaction } from "kysely";
+import { GroupCommit } from "./group-commit.js";
+import { migrationProvider } from "./migrations/index.js";
+import {
+  caseToRow,
+  decisionToRow,
+  eventToRow,
+  keyToRow,
+  outboxToRow,
+  rowToCase,
+  rowToDecision,
+  rowToEvent,
+  rowToKey,
+  rowToOutbox,
+} from "./rows.js";
+import type { CasesTable, Database } from "./schema.js";
+import type {
+  ApiKeyRecord,
+  CaseDetail,
+  CaseRecord,
+  Claimed,
+  DecisionRecord,
+  NewCase,
+  NewDecision,
+  NewEvent,
+  NewOutboxMessage,
+  OutboxMessage,
+  Store,
+} from "./types.js";
+
+/**
+ * What one database engine contributes; everything else is the shared queries below. `sqlite.ts` and
+ * `postgres.ts` each build one of these.
+ */
+export interface StoreEngine {
+  readonly name: Store["engine"];
+  readonly db: Kysely<Database>;
+  /** For `Store.describe()`: where the data lives, without credentials. */
+  readonly description: string;
+  /** The schema Kysely's own migration tables live in, when the engine has schemas. */
+  readonly migrationTableSchema?: string;
+  /**
+   * Makes a "pick rows to take" select safe against concurrent takers in other transactions. It must
+   * guarantee that no two open transactions can both return the same row.
+   */
+  /**
+   * Commit concurrent case submissions together (see group-commit.ts). Worth it where the engine has a
+   * single writer and pays one fsync per transaction (SQLite); PostgreSQL commits in parallel anyway.
+   */
+  readonly groupCommit?: boolean;
+  lockForClaim<TB extends keyof Database, O>(
+    query: SelectQueryBuilder<Database, TB, O>,
+  ): SelectQueryBuilder<Database, TB, O>;
+}
+
+type Tx = Transaction<Database>;
+
+/** The Store, written once in Kysely for every engine. */
+export class SqlStore implements Store {
+  readonly engine: Store["engine"];
+  readonly #spec: StoreEngine;
+  readonly #db: Kysely<Database>;
+  readonly #groupCommit:
+    | GroupCommit<{ c: NewCase; extra: InsertCaseExtra }, { case: CaseRecord; created: boolean }>
+    | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(spec: StoreEngine) {
+    this.engine = spec.name;
+    this.#spec = spec;
+    this.#db = spec.db;
+    if (spec.groupCommit) {
+      this.#groupCommit = new GroupCommit(
+        (items) =>
+          this.#db.transaction().execute(async (trx) => {
+            const results = [];
+            for (const { c, extra } of items) results.push(await insertCaseIn(trx, c, extra));
+            return results;
+          }),
+        ({ c, extra }) => this.#db.transaction().execute((trx) => insertCaseIn(trx, c, extra)),
+      );
+    }
+  }
+
+  describe(): string {
+    return this.#spec.description;
+  }
+
+  async migrate(): Promise<void> {
+    // Kysely's Migrator runs pending migrations under a lock (PostgreSQL: an advisory lock; SQLite: the
+    // IMMEDIATE transaction, see sqlite.ts) and re-reads what ran once it holds it, so a second process
+    // starting at the same moment waits and then finds nothing to do.
+    const migrator = new Migrator({
+      db: this.#db,
+      provider: migrationProvider(this.engine),
+      migrationTableSchema: this.#spec.migrationTableSchema,
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === "Error")?.migrationName;
+      throw new Error(`database migration ${failed ?? ""} failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  /** Idempotent: shutdown paths may close the same store twice. */
+  close(): Promise<void> {
+    this.#closing ??= this.#db.destroy();
+    return this.#closing;
+  }
+
+  // --- keys
+
+  async insertKey(key: ApiKeyRecord): Promise<void> {
+    await this.#db.insertInto("api_keys").values(keyToRow(key)).execute();
+  }
+
+  async findKeyByTokenHash(tokenHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
+    return row && rowToKey(row);
+  }
+
+  async getKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && rowToKey(row);
+  }
+
+  async hasKeys(): Promise<boolean> {
+    const row = await this.#db.selectFrom("api_keys").select("id").limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // --- cases
+
+  insertCase(c: NewCase, extra: InsertCaseExtra): Promise<{ case: CaseRecord; created: boolean }> {
+    if (this.#groupCommit) return this.#groupCommit.submit({ c, extra });
+    return this.#db.transaction().execute((trx) => insertCaseIn(trx, c, extra));
+  }
+
+  async getCase(id: string): Promise<CaseRecord | undefined> {
+    const row = await this.#db.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && rowToCase(row);
+  }
+
+  async getCaseDetail(id: string): Promise<CaseDetail | undefined> {
+    const found = await this.getCase(id);
+    if (!found) return undefined;
+    const [decisions, events] = await Promise.all([
+      this.#db
+        .selectFrom("decisions")
+        .selectAll()
+        .where("case_id", "=", id)
+        .orderBy("decided_at")
+        .orderBy("id")
+        .execute(),
+      this.#db.selectFrom("events").selectAll().where("case_id", "=", id).orderBy("seq").execute(),
+    ]);
+    return { ...found, decisions: decisions.map(rowToDecision), events: events.map(rowToEvent) };
+  }
+
+  async claimNext(args: {
+    reviewer: string;
+    workflows?: string[];
+    leaseMs: number;
+    now: number;
+  }): Promise<Claimed | undefined> {
+    const { reviewer, workflows, leaseMs, now } = args;
+    if (workflows?.length === 0) return undefined;
+    return this.#db.transaction().execute(async (trx) => {
+      let waiting = trx
+        .selectFrom("cases")
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb("status", "=", "queued"),
+            eb.and([eb("status", "=", "claimed"), eb("lease_expires_at", "<=", now)]),
+          ]),
+        )
+        .orderBy("created_at")
+        .orderBy("id")
+        .limit(1);
+      if (workflows) waiting = waiting.where("workflow", "in", workflows);
+      const row = await this.#spec.lockForClaim(waiting).executeTakeFirst();
+      if (!row) return undefined;
+
+      // The row is ours until commit (lockForClaim), so the update needs no re-check of its state.
+      const lease = { id: randomUUID(), expiresAt: now + leaseMs };
+      const taken = {
+        status: "claimed",
+        lease_id: lease.id,
+        lease_holder: reviewer,
+        claimed_at: now,
+        lease_expires_at: lease.expiresAt,
+      } satisfies Partial<Selectable<CasesTable>>;
+      await trx.updateTable("cases").set(taken).where("id", "=", row.id).execute();
+
+      const events: NewEvent[] = [];
+      if (row.status === "claimed") {
+        events.push({
+          type: "lease_expired",
+          caseId: row.id,
+          actor: "system",
+          data: { leaseId: row.lease_id, holder: row.lease_holder, expiredAt: row.lease_expires_at },
+          at: now,
+        });
+      }
+      events.push({
+        type: "claimed",
+        caseId: row.id,
+        actor: reviewer,
+        data: { leaseId: lease.id, expiresAt: lease.expiresAt },
+        at: now,
+      });
+      await insertEvents(trx, events);
+      return { case: rowToCase({ ...row, ...taken }), lease };
+    });
+  }
+
+  async recordDecision(args: {
+    caseId: string;
+    reviewer: string;
+    decisionId: string;
+    verdict: DecisionRecord["verdict"];
+    output: unknown;
+    reasonCode: string | null;
+    note: string | null;
+    outbox?: NewOutboxMessage;
+    now: number;
+  }): Promise<{ case: CaseRecord; decision: DecisionRecord }> {
+    const { caseId, reviewer, now } = args;
+    return this.#db.transaction().execute(async (trx) => {
+      const held = await takeBackLease(trx, caseId, reviewer, now, { status: "decided", decided_at: now });
+      const decision: DecisionRecord = {
+        id: args.decisionId,
+        caseId,
+        decidedBy: reviewer,
+        verdict: args.verdict,
+        output: args.output,
+        reasonCode: args.reasonCode,
+        note: args.note,
+        claimedAt: held.claimedAt,
+        decidedAt: now,
+        heldMs: now - held.claimedAt,
+      };
+      await trx.insertInto("decisions").values(decisionToRow(caseId, decision)).execute();
+      await insertEvents(trx, [
+        {
+          type: "decided",
+          caseId,
+          actor: reviewer,
+          data: {
+            decisionId: decision.id,
+            verdict: decision.verdict,
+            reasonCode: decision.reasonCode,
+            heldMs: decision.heldMs,
+          },
+          at: now,
+        },
+      ]);
+      if (args.outbox) await trx.insertInto("outbox").values(outboxToRow(args.outbox)).execute();
+      return { case: rowToCase(await selectCase(trx, caseId)), decision };
+    });
+  }
+
+  async releaseCase(args: { caseId: string; reviewer: string; now: number }): Promise<void> {
+    const { caseId, reviewer, now } = args;
+    await this.#db.transaction().execute(async (trx) => {
+      const held = await takeBackLease(trx, caseId, reviewer, now, { status: "queued" });
+      await insertEvents(trx, [
+        { type: "released", caseId, actor: reviewer, data: { leaseId: held.leaseId }, at: now },
+      ]);
+    });
+  }
+
+  async appendEvents(events: NewEvent[]): Promise<void> {
+    // One multi-row INSERT is atomic by itself; no transaction needed.
+    await insertEvents(this.#db, events);
+  }
+
+  // --- webhook outbox
+
+  async claimOutbox(args: { now: number; limit: number; leaseMs: number }): Promise<OutboxMessage[]> {
+    const { now, limit, leaseMs } = args;
+    return this.#db.transaction().execute(async (trx) => {
+      const due = trx
+        .selectFrom("outbox")
+        .selectAll()
+        .where("delivered_at", "is", null)
+        .where("next_attempt_at", "<=", now)
+        .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+        .orderBy("next_attempt_at")
+        .orderBy("id")
+        .limit(limit);
+      const rows = await this.#spec.lockForClaim(due).execute();
+      if (rows.length === 0) return [];
+      await trx
+        .updateTable("outbox")
+        .set({ lease_until: now + leaseMs })
+        .where(
+          "id",
+          "in",
+          rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.map(rowToOutbox);
+    });
+  }
+
+  async markOutboxDelivered(id: string, event: NewEvent): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("outbox")
+        .set((eb) => ({
+          attempts: eb("attempts", "+", 1),
+          delivered_at: event.at,
+          next_attempt_at: null,
+          lease_until: null,
+        }))
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw new NotFound(`outbox message ${id} not found`);
+      await insertEvents(trx, [event]);
+    });
+  }
+
+  async markOutboxFailed(id: string, nextAttemptAt: number | null, event: NewEvent): Promise<void> {
+    const error = event.data.error;
+    await this.#db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("outbox")
+        .set((eb) => ({
+          attempts: eb("attempts", "+", 1),
+          next_attempt_at: nextAttemptAt,
+          lease_until: null,
+          last_error: typeof error === "string" ? error : null,
+        }))
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw new NotFound(`outbox message ${id} not found`);
+      await insertEvents(trx, [event]);
+    });
+  }
+}
+
+async function insertEvents(db: Kysely<Database>, events: NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insertInto("events").values(events.map(eventToRow)).execute();
+}
+
+async function selectCase(trx: Tx, id: string): Promise<Selectable<CasesTable>> {
+  return trx.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+/**
+ * Ends `reviewer`'s live lease on a case, moving it to `next`. The update only matches while that exact
+ * lease is still live, so two concurrent decisions (or a decision racing a take-over) cannot both win:
+ * the loser updates nothing and gets Conflict.
+ */
+async function takeBackLease(
+  trx: Tx,
+  caseId: string,
+  reviewer: string,
+  now: number,
+  next: { status: "decided" | "queued"; decided_at?: number },
+): Promise<{ leaseId: string; claimedAt: number }> {
+  const row = await trx.selectFrom("cases").selectAll().where("id", "=", caseId).executeTakeFirst();
+  if (!row) throw new NotFound(`case ${caseId} not found`);
+  if (row.status === "decided") throw new Conflict(`case ${caseId} is already decided`);
+  if (row.lease_id === null || row.claimed_at === null || row.lease_expires_at === null) {
+    throw new Conflict(`case ${caseId} is not claimed: claim it before deciding or releasing`);
+  }
+  if (row.lease_holder !== reviewer) throw new Conflict(`case ${caseId} is held by another reviewer`);
+  if (row.lease_expires_at <= now) {
+    throw new Conflict(`your lease on case ${caseId} expired; claim it again`);
+  }
+  const updated = await trx
+    .updateTable("cases")
+    .set({ ...next, lease_id: null, lease_holder: null, claimed_at: null, lease_expires_at: null })
+    .where("id", "=", caseId)
+    .where("lease_id", "=", row.lease_id)
+    .where("lease_expires_at", ">", now)
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) throw new Conflict(`case ${caseId} changed hands while deciding`);
+  return { leaseId: row.lease_id, claimedAt: row.claimed_at };
+}
+
+type InsertCaseExtra = { events: NewEvent[]; decision?: NewDecision; outbox?: NewOutboxMessage };
+
+async function insertCaseIn(
+  trx: Tx,
+  c: NewCase,
+  extra: InsertCaseExtra,
+): Promise<{ case: CaseRecord; created: boolean }> {
+  // A concurrent identical submit blocks on the unique index until the first commits, then inserts
+  // nothing; the read below sees the winner (each statement reads the latest committed rows).
+  const inserted = await trx
+    .insertInto("cases")
+    .values(caseToRow(c, extra.decision?.decidedAt ?? null))
+    .onConflict((oc) =>
+      oc.columns(["workflow", "idempotency_key"]).where("idempotency_key", "is not", null).doNothing(),
+    )
+    .executeTakeFirst();
+  if (inserted.numInsertedOrUpdatedRows === 0n) {
+    const existing = await trx
+      .selectFrom("cases")
+      .selectAll()
+      .where("workflow", "=", c.workflow)
+      .where("idempotency_key", "=", c.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    return { case: rowToCase(existing), created: false };
+  }
+  await insertEvents(trx, extra.events);
+  if (extra.decision) await trx.insertInto("decisions").values(decisionToRow(c.id, extra.decision)).execute();
+  if (extra.outbox) await trx.insertInto("outbox").values(outboxToRow(extra.outbox)).execute();
+  // What was just written, without reading it back.
+  return { case: { ...c, decidedAt: extra.decision?.decidedAt ?? null, lease: null }, created: true };
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import pino from "pino";
+import { type RunningServer, type ServerConfig, startServer } from "../../src/server.js";
+
+export const PG_URL = process.env.LOOPGATE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const FIXTURE_POLICIES = fileURLToPath(new URL("../fixtures/policies", import.meta.url));
+export const ENGINES = ["sqlite", "postgres"] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const ADMIN_TOKEN = "lg_test_admin_token_0123456789abcdef";
+
+/** Where a test server keeps its data: a fresh SQLite directory, or a fresh PostgreSQL schema. */
+export interface TestStorage {
+  engine: Engine;
+  dataDir: string;
+  databaseUrl?: string;
+  schema?: string;
+  cleanup(): Promise<void>;
+}
+
+export async function freshStorage(engine: Engine): Promise<TestStorage> {
+  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-test-"));
+  if (engine === "sqlite") {
+    return { engine, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const schema = `t_${Math.random().toString(36).slice(2, 12)}`;
+  return {
+    engine,
+    dataDir,
+    databaseUrl: PG_URL,
+    schema,
+    async cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** Tests read many shapes of JSON; `any` here keeps each assertion readable (toMatchObject checks them). */
+// biome-ignore lint/suspicious/noExplicitAny: test-only convenience, see above
+export type JsonResponse = Omit<Response, "json"> & { json(): Promise<any> };
+
+export interface TestServer extends RunningServer {
+  storage: TestStorage;
+  /** fetch against the server with the admin key unless another token is given. */
+  call(method: string, path: string, body?: unknown, token?: string | null): Promise<JsonResponse>;
+  newKey(role: string, workflows?: string[]): Promise<{ key: string; id: string; signingSecret: string }>;
+}
+
+/** A real server on an ephemeral port over real storage. Restart it on the same storage with `restartOn`. */
+export async function startTestServer(
+  engine: Engine,
+  overrides: Partial<ServerConfig> = {},
+  storage?: TestStorage,
+): Promise<TestServer> {
+  const st = storage ?? (await freshStorage(engine));
+  const server = await startServer({
+    port: 0,
+    host: "127.0.0.1",
+    dataDir: st.dataDir,
+    databaseUrl: st.databaseUrl,
+    schema: st.schema,
+    policyDir: FIXTURE_POLICIES,
+    bootstrapToken: ADMIN_TOKEN,
+    leaseSeconds: 60,
+    bodyLimitBytes: 64 * 1024,
+    maxWaitSeconds: 10,
+    logger: pino({ level: "silent" }),
+    webhook: { pollMs: 50, baseBackoffMs: 20 },
+    ...overrides,
+  });
+  const call = (
+    method: string,
+    path: string,
+    body?: unknown,
+    token: string | null = ADMIN_TOKEN,
+  ): Promise<JsonResponse> =>
+    fetch(server.url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return {
+    ...server,
+    storage: st,
+    call,
+    async newKey(role, workflows) {
+      const res = await call("POST", "/v1/keys", { name: `${role}-${Math.random()}`, role, workflows });
+      if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { key: string; id: string; signingSecret: string };
+    },
+  };
+}
+
+/** A valid submission for the fixture workflow `test.payments`; override what the test is about. */
+export function payment(overrides: Record<string, unknown> = {}) {
+  return {
+    workflow: "test.payments",
+    action: "pay",
+    input: { amount: 120, payee: "Acme" },
+    proposal: { pay: 120, to: "Acme" },
+    confidence: 0.95,
+    ...overrides,
+  };
+}
