@@ -87,8 +87,13 @@ export class Loopgate {
 
   /**
    * Submits a case and runs `run` only if a person (or the policy) approves it, with the approved
-   * output: the proposal as is, or the reviewer's edited version. A rejection throws `Rejected`; an
-   * override throws `Overridden` (its output is the human's own decision, for you to act on instead).
+   * output: the proposal as is, the reviewer's edited version, or, on active-learning and
+   * preference-ranking workflows, the reviewer's label (`LabelOutput`) or ranking (`RankOutput`). A
+   * rejection throws `Rejected`; an override throws `Overridden` (its output is the human's own
+   * decision, for you to act on instead).
+   *
+   * `Output` is what `run` receives; it defaults to the proposal's type. On a workflow whose reviewers
+   * label or rank, type it as the union, e.g. `gate<Triage, void, Triage | LabelOutput>(...)`.
    *
    * @example
    * ```ts
@@ -100,16 +105,18 @@ export class Loopgate {
    * }
    * ```
    */
-  async gate<Proposal, Result>(
+  async gate<Proposal, Result, Output = Proposal>(
     input: CaseInput<Proposal>,
-    run: (output: Proposal, decision: Decision<Proposal>) => Result | Promise<Result>,
+    run: (output: Output, decision: Decision<Output>) => Result | Promise<Result>,
     opts: WaitOptions = {},
   ): Promise<Result> {
     const submitted = await this.submit(input);
-    const decision = await this.waitForDecision<Proposal>(submitted.id, opts);
+    const decision = await this.waitForDecision<Output>(submitted.id, opts);
     switch (decision.verdict) {
       case "approve":
       case "edit":
+      case "label":
+      case "rank":
         return run(decision.output, decision);
       case "reject":
         throw new Rejected(decision);

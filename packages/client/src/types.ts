@@ -1,7 +1,19 @@
 /** The wire shapes of the Loopgate API, as the SDK sends and receives them. */
 
 export type Route = "auto" | "review" | "human_only";
-export type Verdict = "approve" | "edit" | "reject" | "override";
+/** `label` only on active_learning workflows, `rank` only on preference_ranking ones. */
+export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank";
+
+/** The output of a `label` verdict: the reviewer's label for the case. */
+export interface LabelOutput {
+  label: string;
+}
+
+/** The output of a `rank` verdict: candidate ids, best first; `tie` when they could not be told apart. */
+export interface RankOutput {
+  ranking: string[];
+  tie: boolean;
+}
 
 export interface CaseInput<Proposal = unknown> {
   /** A workflow loaded on the server, e.g. "invoice.approve". */
@@ -52,7 +64,10 @@ export interface Decision<Output = unknown> {
   status: "decided";
   route: Route;
   verdict: Verdict;
-  /** What to run: the proposal (approve), the reviewer's version (edit/override), null (reject). */
+  /**
+   * What to run: the proposal (approve), the reviewer's version (edit/override), the label (label:
+   * `LabelOutput`), the ranking (rank: `RankOutput`), null (reject).
+   */
   output: Output;
   reasonCode: string | null;
   note: string | null;

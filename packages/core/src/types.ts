@@ -21,8 +21,13 @@ export const PATTERNS: readonly Pattern[] = [
   "preference_ranking",
 ];
 
-export type Verdict = "approve" | "edit" | "reject" | "override";
-export const VERDICTS: readonly Verdict[] = ["approve", "edit", "reject", "override"];
+/**
+ * approve/edit/reject/override apply to every pattern; `label` only to active_learning workflows (the
+ * reviewer's label for the case) and `rank` only to preference_ranking ones (candidates ordered best
+ * first).
+ */
+export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank";
+export const VERDICTS: readonly Verdict[] = ["approve", "edit", "reject", "override", "label", "rank"];
 
 /**
  * queued: waiting for a reviewer; claimed: a reviewer holds a lease; decided: a verdict exists

@@ -1,6 +1,7 @@
 import type { PolicySet } from "@loopgate/core";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
+import { CaseEvents } from "./case-events.js";
 import { buildApp } from "./http/app.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
@@ -24,6 +25,10 @@ export interface ServerConfig {
   /** Injectable clock (epoch ms) so timers can be tested without sleeping. */
   clock?: () => number;
   webhook?: { pollMs?: number; baseBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+  /** The built web workspace to serve at `/` (default: packages/web/dist). */
+  webDir?: string;
+  /** LOOPGATE_SECRET: key for CSRF tokens; unset, a random one is kept in the database. */
+  secret?: string;
 }
 
 export const DEFAULTS = {
@@ -42,6 +47,8 @@ export interface RunningServer {
   policies: PolicySet;
   /** Set only on a first start without a bootstrap token: the new admin key, to print once. */
   firstAdminToken?: string;
+  /** Case changes as the live stream publishes them (for embedding and tests). */
+  caseEvents: CaseEvents;
   close(): Promise<void>;
 }
 
@@ -61,17 +68,24 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       logger,
       ...cfg.webhook,
     });
+    const caseEvents = new CaseEvents();
     const app = await buildApp(
       {
         store,
         policies: () => policies,
         clock,
         notifier: new DecisionNotifier(),
+        caseEvents,
         onOutbox: () => worker.kick(),
         leaseMs: cfg.leaseSeconds * 1000,
         maxWaitSeconds: cfg.maxWaitSeconds,
       },
-      { bodyLimit: cfg.bodyLimitBytes, logger: logger.child({ component: "http" }) },
+      {
+        bodyLimit: cfg.bodyLimitBytes,
+        logger: logger.child({ component: "http" }),
+        webDir: cfg.webDir,
+        secret: cfg.secret,
+      },
     );
     await app.listen({ port: cfg.port, host: cfg.host });
     const address = app.server.address();
@@ -83,6 +97,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       app,
       store,
       policies,
+      caseEvents,
       firstAdminToken: printedToken,
       async close() {
         await app.close();

@@ -20,7 +20,8 @@ describe("the demo stream of npm start", () => {
       store: s.store,
       workflows: new Set(s.policies.workflows.keys()),
       logger: pino({ level: "silent" }),
-      initial: 24,
+      // Eight of each of the six example workflows: enough that each has cases a person must review.
+      initial: 48,
       intervalMs: 60_000,
     });
     demo.stop();
@@ -29,11 +30,39 @@ describe("the demo stream of npm start", () => {
     expect(demo.routes.review).toBeGreaterThan(0);
 
     const claimed = new Set<string>();
+    const proposals = new Map<string, unknown>();
     for (;;) {
       const res = await s.call("POST", "/v1/queue/claim", {});
       if (res.status === 204) break;
-      claimed.add((await res.json()).case.workflow);
+      const { case: c } = await res.json();
+      claimed.add(c.workflow);
+      proposals.set(c.workflow, c.proposal);
     }
-    expect(claimed).toEqual(new Set(["invoice.approve", "support.reply", "outreach.send", "hiring.screen"]));
+    expect(claimed).toEqual(
+      new Set([
+        "invoice.approve",
+        "support.reply",
+        "outreach.send",
+        "hiring.screen",
+        "ticket.triage",
+        "reply.ranking",
+      ]),
+    );
+
+    // Each pattern's proposal has the shape the workspace renders (docs/workspace-api.md).
+    expect(proposals.get("ticket.triage")).toMatchObject({
+      label: expect.any(String),
+      candidates: expect.arrayContaining([{ label: expect.any(String), probability: expect.any(Number) }]),
+    });
+    const ranking = proposals.get("reply.ranking") as { candidates: unknown[] };
+    expect(ranking.candidates).toHaveLength(2);
+    expect(ranking.candidates[0]).toEqual({ id: "a", output: { text: expect.any(String) } });
+    const hiring = proposals.get("hiring.screen") as { options: unknown[] };
+    expect(hiring.options[0]).toEqual({
+      id: expect.any(String),
+      action: "advance",
+      summary: expect.any(String),
+      riskFactors: [],
+    });
   });
 });

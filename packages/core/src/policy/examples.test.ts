@@ -6,7 +6,7 @@ import { buildPolicySet, evaluatePolicy, type Workflow } from "./index.js";
 
 // The shipped examples are what `npm start` and new users load first: they must parse and route sensibly.
 const dir = fileURLToPath(new URL("../../../../examples/policies/", import.meta.url));
-const names = ["invoice", "support", "outreach", "hiring"];
+const names = ["invoice", "support", "outreach", "hiring", "triage", "ranking"];
 const files = names.map((name) => ({
   file: `examples/policies/${name}.yaml`,
   text: readFileSync(`${dir}${name}.yaml`, "utf8"),
@@ -24,12 +24,14 @@ function route(name: string, c: Omit<CaseSubmission, "workflow" | "proposal"> & 
 }
 
 describe("shipped example policies", () => {
-  it("all four parse into one set", () => {
+  it("all six parse into one set", () => {
     expect([...set.workflows.keys()].sort()).toEqual([
       "hiring.screen",
       "invoice.approve",
       "outreach.send",
+      "reply.ranking",
       "support.reply",
+      "ticket.triage",
     ]);
   });
 
@@ -112,5 +114,54 @@ describe("shipped example policies", () => {
     expect(route("hiring.screen", { action: "reject_candidate", confidence: 1, input }).route).toBe(
       "human_only",
     );
+  });
+
+  it("triage: a confident label files itself; a close call between two categories waits for a person", () => {
+    const w = workflow("ticket.triage");
+    expect(w.pattern).toBe("active_learning");
+    const input = { subject: "Invoice copy", message: "Can I get last month's invoice?" };
+    const proposal = (top: number, second: number) => ({
+      label: "billing",
+      candidates: [
+        { label: "billing", probability: top },
+        { label: "account", probability: second },
+      ],
+    });
+    expect(
+      route("ticket.triage", {
+        action: "set_category",
+        confidence: 0.92,
+        input,
+        proposal: proposal(0.92, 0.05),
+      }).route,
+    ).toBe("auto");
+    const close = route("ticket.triage", {
+      action: "set_category",
+      confidence: 0.88,
+      input,
+      proposal: proposal(0.5, 0.45),
+    });
+    expect(close).toMatchObject({ route: "review", triggers: ["close_call"] });
+    expect(
+      route("ticket.triage", { action: "set_category", confidence: 0.6, input, proposal: proposal(0.6, 0.1) })
+        .route,
+    ).toBe("review");
+    expect(w.escalate.find((t) => t.name === "close_call")?.fields).toEqual(["proposal.candidates"]);
+  });
+
+  it("ranking: a person always ranks the candidate replies", () => {
+    expect(workflow("reply.ranking").pattern).toBe("preference_ranking");
+    const ranked = route("reply.ranking", {
+      action: "choose_reply",
+      confidence: 1,
+      input: { message: "Where is my parcel?" },
+      proposal: {
+        candidates: [
+          { id: "a", output: { text: "On its way" } },
+          { id: "b", output: { text: "Soon" } },
+        ],
+      },
+    });
+    expect(ranked).toMatchObject({ route: "review", riskClass: "standard" });
   });
 });

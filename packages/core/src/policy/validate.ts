@@ -19,6 +19,7 @@ import {
   seconds,
   text,
 } from "./fields.js";
+import { fieldsReadFromAst } from "./fields-read.js";
 import type { Path } from "./source.js";
 import type { Workflow } from "./workflow.js";
 
@@ -217,7 +218,10 @@ function readEscalate(value: unknown, path: Path, c: Checker): Workflow["escalat
     if (name !== undefined && names.has(name))
       c.src.issue([...at, "name"], `trigger "${name}" is defined twice`);
     if (name !== undefined) names.add(name);
-    if (name !== undefined && when !== undefined) out.push({ name, when });
+    if (name !== undefined && when !== undefined) {
+      const compiled = c.compiled.get(cacheKey(when, "rule"));
+      out.push({ name, when, fields: compiled?.ok ? fieldsReadFromAst(compiled.run.ast) : [] });
+    }
   });
   return out;
 }

@@ -19,7 +19,12 @@ export interface Workflow {
     classes: Record<string, { autoMinConfidence: number | null }>;
   };
   actions: Record<string, { boundary: Boundary }>;
-  escalate: Array<{ name: string; when: string }>;
+  /**
+   * `fields`: the case fields `when` reads (`input.supplier`, `context.po.supplier`), filled in when the
+   * policy is loaded so the workspace can point at them; absent on workflows built in code
+   * (`escalationFields()` computes it for those).
+   */
+  escalate: Array<{ name: string; when: string; fields?: string[] }>;
   review: {
     approvals: number;
     minReviewSeconds: number;

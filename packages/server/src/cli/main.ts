@@ -1,6 +1,7 @@
 import { runKeysCreate } from "./keys-create.js";
 import { runPolicyValidate } from "./policy-validate.js";
 import { runServe } from "./serve.js";
+import { runUsersCreate } from "./users-create.js";
 
 const USAGE = `loopgate — a human-in-the-loop gateway for automations and AI agents
 
@@ -10,9 +11,11 @@ Usage:
   loopgate policy validate [DIR]
   loopgate keys create --name NAME --role admin|automation|reviewer|auditor [--workflows a,b]
                  [--data-dir DIR] [--database-url URL]
+  loopgate users create --username U (--password-stdin | --password P) --role reviewer|admin|auditor
+                 [--workflows a,b] [--name "Full Name"] [--data-dir DIR] [--database-url URL]
 
 Environment: PORT, HOST, LOOPGATE_DATA_DIR, LOOPGATE_DATABASE_URL, LOOPGATE_POLICY_DIR,
-LOOPGATE_BOOTSTRAP_TOKEN, LOOPGATE_DEMO (0 turns the demo stream off), LOG_LEVEL.`;
+LOOPGATE_BOOTSTRAP_TOKEN, LOOPGATE_SECRET, LOOPGATE_DEMO (0 turns the demo stream off), LOG_LEVEL.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,6 +30,11 @@ export async function main(argv: string[]): Promise<number> {
     case "keys": {
       const [sub, ...args] = rest;
       if (sub === "create") return runKeysCreate(args);
+      break;
+    }
+    case "users": {
+      const [sub, ...args] = rest;
+      if (sub === "create") return runUsersCreate(args);
       break;
     }
     case undefined:

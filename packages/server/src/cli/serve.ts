@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import pino from "pino";
 import { startDemoStream } from "../demo/stream.js";
+import { DEMO_USER, ensureDemoUser } from "../demo/user.js";
 import { defaultPolicyDir } from "../policy-files.js";
 import { DEFAULTS, startServer } from "../server.js";
 import { parseFlags } from "./flags.js";
@@ -40,6 +41,7 @@ export async function runServe(args: string[]): Promise<number> {
       DEFAULTS.bodyLimitBytes,
     ),
     maxWaitSeconds: DEFAULTS.maxWaitSeconds,
+    secret: env.LOOPGATE_SECRET || undefined,
     logger,
   });
 
@@ -64,8 +66,11 @@ export async function runServe(args: string[]): Promise<number> {
         intervalMs: intFrom("LOOPGATE_DEMO_INTERVAL_SECONDS", env.LOOPGATE_DEMO_INTERVAL_SECONDS, 20) * 1000,
       })
     : undefined;
-  if (demo)
+  if (demo) {
     console.log("Demo stream on: example cases arrive every few seconds (LOOPGATE_DEMO=0 turns it off).");
+    await ensureDemoUser(server.store, Date.now());
+    console.log(`Sign in at ${server.url} as ${DEMO_USER.username} / ${DEMO_USER.password} (demo only)`);
+  }
 
   await new Promise<void>((done) => {
     const shutdown = (signal: string) => {

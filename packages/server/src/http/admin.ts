@@ -10,6 +10,7 @@ import {
   problemResponses,
   WorkflowViewSchema,
 } from "./schemas.js";
+import { workflowView } from "./workflow-view.js";
 
 /** Keys and workflows: what an admin sets up and what every caller may list. */
 export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
@@ -53,17 +54,7 @@ export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const workflows = [...ctx.policies().workflows.values()]
           .filter((w) => canAccessWorkflow(p, w.workflow))
           .sort((a, b) => a.workflow.localeCompare(b.workflow))
-          .map((w) => ({
-            workflow: w.workflow,
-            owner: w.owner,
-            pattern: w.pattern,
-            description: w.description ?? null,
-            reasons: w.reasons,
-            actions: w.actions,
-            riskClasses: w.risk.classes,
-            version: w.source.version,
-            file: w.source.file,
-          }));
+          .map(workflowView);
         return { workflows };
       },
     );

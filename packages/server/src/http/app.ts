@@ -1,3 +1,4 @@
+import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
@@ -8,11 +9,23 @@ import { casesRoutes } from "./cases.js";
 import type { AppContext } from "./context.js";
 import { installErrorHandling } from "./problem.js";
 import { reviewRoutes } from "./review.js";
+import { sessionRoutes } from "./session.js";
+import { closeUnusedConnectionsOnClose } from "./shutdown.js";
+import { staticRoutes } from "./static.js";
+import { streamRoutes } from "./stream.js";
+import { workspaceRoutes } from "./workspace.js";
 
 export interface AppOptions {
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: FastifyBaseLogger | boolean;
+  /** The built web workspace served at `/` (default: packages/web/dist). */
+  webDir?: string;
+  /**
+   * Key for CSRF tokens (LOOPGATE_SECRET). Unset: a random one stored in the database, so every process
+   * on it and every restart agree.
+   */
+  secret?: string;
 }
 
 /**
@@ -55,6 +68,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     (httpPart === "body" ? validators.strict : validators.coercing).compile(schema),
   );
   installErrorHandling(app);
+  closeUnusedConnectionsOnClose(app);
   // An empty JSON body (a bare `POST /v1/queue/claim`) means "no options", not a parse error.
   const jsonParser = app.getDefaultJsonParser("error", "error");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
@@ -72,21 +86,36 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
           "Ask before acting: submit a case, the workflow's policy routes it, a person decides when needed. Errors are RFC 9457 problem+json naming the field.",
       },
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A Loopgate API key" } },
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "A Loopgate API key" },
+          session: {
+            type: "apiKey",
+            in: "cookie",
+            name: "loopgate_session",
+            description: "The workspace session (POST /v1/session); non-GET requests also need x-csrf-token",
+          },
+        },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  const authenticate = makeAuthenticator(ctx.store, ctx.clock);
+  // Parses cookies for every route (registered at the root, before the /v1 hook that reads them).
+  await app.register(cookie);
+  const secret = opts.secret || (await ctx.store.getOrCreateSecret("csrf"));
+  const authenticate = makeAuthenticator(ctx.store, ctx.clock, secret);
   await app.register(async (v1) => {
     v1.addHook("onRequest", authenticate);
+    await v1.register(sessionRoutes(ctx, secret));
     await v1.register(casesRoutes(ctx));
     await v1.register(reviewRoutes(ctx));
     await v1.register(adminRoutes(ctx));
+    await v1.register(workspaceRoutes(ctx));
+    await v1.register(streamRoutes(ctx));
   });
+  await app.register(staticRoutes(opts.webDir));
   return app;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { type CaseSubmission, Conflict, evaluatePolicy, NotFound, ValidationError } from "@loopgate/core";
+import { type CaseSubmission, Conflict, evaluatePolicy, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
 import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
 import { principalOf, requireRole, requireWorkflow } from "./auth.js";
+import { caseScreen } from "./case-screen.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import {
   CaseSubmissionSchema,
@@ -13,7 +14,7 @@ import {
   problemResponses,
   SubmitResponseSchema,
 } from "./schemas.js";
-import { caseView, decisionResult } from "./views.js";
+import { decisionResult } from "./views.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -139,6 +140,11 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
             `idempotencyKey "${record.idempotencyKey}" was already used for a different submission (case ${stored.case.id})`,
           );
         }
+        if (stored.created) {
+          const event = { caseId: id, workflow: body.workflow };
+          ctx.caseEvents.publish({ type: "submitted", ...event });
+          if (auto) ctx.caseEvents.publish({ type: "decided", ...event });
+        }
         if (stored.created && outbox) ctx.onOutbox();
         const c = stored.case;
         reply.header("location", `/v1/cases/${c.id}`);
@@ -156,7 +162,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
       "/v1/cases/:id",
       {
         schema: {
-          summary: "A case with its route, status, decisions and events",
+          summary: "A case with its route, status, decisions, events and the subject's earlier cases",
           tags: ["cases"],
           params: IdParams,
           response: { 200: CaseViewSchema, ...problemResponses },
@@ -166,8 +172,9 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const { id } = request.params as { id: string };
         const c = await ctx.store.getCaseDetail(id);
         if (!c) throw new NotFound(`no case ${id}`);
-        requireWorkflow(principalOf(request), c.workflow);
-        return caseView(c);
+        const p = principalOf(request);
+        requireWorkflow(p, c.workflow);
+        return caseScreen(ctx, p, c);
       },
     );
 
@@ -211,19 +218,3 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
-
-export function assertReason(reasons: string[], verdict: string, reasonCode: string | undefined): void {
-  if (verdict === "approve") return;
-  if (!reasonCode) {
-    throw new ValidationError(
-      `a reasonCode is required for ${verdict}; one of: ${reasons.join(", ")}`,
-      "/reasonCode",
-    );
-  }
-  if (!reasons.includes(reasonCode)) {
-    throw new ValidationError(
-      `reasonCode "${reasonCode}" is not one of this workflow's reasons: ${reasons.join(", ")}`,
-      "/reasonCode",
-    );
-  }
-}

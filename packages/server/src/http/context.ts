@@ -1,5 +1,6 @@
 import type { PolicySet, Workflow } from "@loopgate/core";
 import { ValidationError } from "@loopgate/core";
+import type { CaseEvents } from "../case-events.js";
 import type { DecisionNotifier } from "../notifier.js";
 import type { Store } from "../store/index.js";
 
@@ -9,6 +10,8 @@ export interface AppContext {
   policies: () => PolicySet;
   clock: () => number;
   notifier: DecisionNotifier;
+  /** Case changes for the live stream (`GET /v1/stream`); routes publish after each commit. */
+  caseEvents: CaseEvents;
   /** Called after a commit that wrote a webhook to the outbox, so delivery starts at once. */
   onOutbox: () => void;
   leaseMs: number;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, NotFound, ValidationError, type Verdict } from "@loopgate/core";
+import { Conflict, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { NewOutboxMessage } from "../store/index.js";
 import { requireRole, requireWorkflow } from "./auth.js";
-import { assertReason, decidedWebhookBody } from "./cases.js";
+import { viewFor } from "./case-screen.js";
+import { decidedWebhookBody } from "./cases.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import {
   ClaimRequestSchema,
@@ -13,16 +14,10 @@ import {
   DecisionSchema,
   problemResponses,
 } from "./schemas.js";
-import { caseView, decisionView } from "./views.js";
+import { checkVerdict, type VerdictBody } from "./verdicts.js";
+import { decisionView } from "./views.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-
-interface DecideBody {
-  verdict: Verdict;
-  output?: unknown;
-  reasonCode?: string;
-  note?: string;
-}
 
 /** The reviewer's side: take a case from the queue, decide it, or give it back. */
 export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
@@ -49,8 +44,11 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           now: ctx.clock(),
         });
         if (!claimed) return reply.code(204).send();
+        const { case: c } = claimed;
+        ctx.caseEvents.publish({ type: "claimed", caseId: c.id, workflow: c.workflow });
+        // A fresh claim has no blind judgment yet: on a blind-first workflow the reviewer starts blind.
         return {
-          case: caseView(claimed.case),
+          case: viewFor(p, ctx.policies().workflows.get(c.workflow), c, false),
           lease: { id: claimed.lease.id, expiresAt: new Date(claimed.lease.expiresAt).toISOString() },
         };
       },
@@ -61,7 +59,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
       {
         schema: {
           summary:
-            "Decide a case you hold: approve, edit, reject or override (a reason code for all but approve)",
+            "Decide a case you hold: approve, edit, reject, override, label or rank (reason codes per the contract)",
           tags: ["review"],
           params: IdParams,
           body: DecideRequestSchema,
@@ -71,7 +69,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
       async (request, reply) => {
         const p = requireRole(request, "reviewer");
         const { id } = request.params as { id: string };
-        const body = request.body as DecideBody;
+        const body = request.body as VerdictBody;
         const c = await ctx.store.getCase(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
@@ -82,8 +80,10 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           );
         }
         const wf = workflowOrFail(ctx, c.workflow);
-        assertReason(wf.reasons, body.verdict, body.reasonCode);
-        const output = outputFor(body, c.proposal);
+        if (wf.review.blindFirst && !(await ctx.store.findBlindJudgment(id, c.lease.id))) {
+          throw new Conflict(`record your own judgment first (POST /v1/cases/${id}/blind-judgment)`);
+        }
+        const output = checkVerdict(wf, c.proposal, body);
         const now = ctx.clock();
         const decisionId = `dec_${randomUUID()}`;
         let outbox: NewOutboxMessage | undefined;
@@ -119,6 +119,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           now,
         });
         ctx.notifier.notify(id);
+        ctx.caseEvents.publish({ type: "decided", caseId: id, workflow: c.workflow });
         if (outbox) ctx.onOutbox();
         return reply.code(201).send(decisionView(result.decision));
       },
@@ -141,31 +142,9 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         await ctx.store.releaseCase({ caseId: id, reviewer: p.id, now: ctx.clock() });
+        ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
         return reply.code(204).send();
       },
     );
   };
 };
-
-/** What the automation will run: the proposal as is, the reviewer's version, or nothing. */
-function outputFor(body: DecideBody, proposal: unknown): unknown {
-  switch (body.verdict) {
-    case "approve":
-      if (body.output !== undefined) {
-        throw new ValidationError(
-          "approve takes the proposal as it is; send verdict edit to change it",
-          "/output",
-        );
-      }
-      return proposal;
-    case "edit":
-    case "override":
-      if (body.output === undefined) {
-        throw new ValidationError(`${body.verdict} needs the output the automation should use`, "/output");
-      }
-      return body.output;
-    case "reject":
-      if (body.output !== undefined) throw new ValidationError("reject carries no output", "/output");
-      return null;
-  }
-}

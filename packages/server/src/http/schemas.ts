@@ -1,4 +1,7 @@
 import { Type } from "typebox";
+import { MAX_PASSWORD_LENGTH } from "../passwords.js";
+import { USERNAME_PATTERN } from "../users.js";
+import { HistoryEntrySchema, WorkflowSettingsSchema } from "./workspace-schemas.js";
 
 /**
  * The API contract. Each route declares its body, query and responses from these, so validation,
@@ -47,7 +50,7 @@ export const ExplanationSchema = Type.Object(
     riskClass: Type.String(),
     boundary: Type.String(),
     threshold: Type.Union([Type.Number(), Type.Null()]),
-    confidence: Type.Number(),
+    confidence: Type.Union([Type.Number(), Type.Null()], { description: "null while blind-first hides it" }),
     triggers: Type.Array(Type.String()),
     reasons: Type.Array(Type.String()),
     policyVersion: Type.String(),
@@ -90,7 +93,7 @@ export const CaseViewSchema = Type.Object({
   status: Type.String(),
   route: Type.String(),
   riskClass: Type.String(),
-  confidence: Type.Number(),
+  confidence: Type.Union([Type.Number(), Type.Null()], { description: "null while blind-first hides it" }),
   input: Json,
   proposal: Json,
   rationale: Type.Union([Type.String(), Type.Null()]),
@@ -105,8 +108,14 @@ export const CaseViewSchema = Type.Object({
   createdAt: Type.String(),
   decidedAt: Type.Union([Type.String(), Type.Null()]),
   lease: Type.Union([Type.Object({ holder: Type.String(), expiresAt: Type.String() }), Type.Null()]),
+  blind: Type.Boolean({
+    description: "true while blind-first review hides proposal, confidence and rationale from you",
+  }),
   decisions: Type.Optional(Type.Array(DecisionSchema)),
   events: Type.Optional(Type.Array(EventSchema)),
+  history: Type.Optional(
+    Type.Array(HistoryEntrySchema, { description: "Earlier cases of the same subject" }),
+  ),
 });
 
 export const DecisionResultSchema = Type.Object({
@@ -141,6 +150,8 @@ export const DecideRequestSchema = Type.Object(
       Type.Literal("edit"),
       Type.Literal("reject"),
       Type.Literal("override"),
+      Type.Literal("label"),
+      Type.Literal("rank"),
     ]),
     output: Type.Optional(Json),
     reasonCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -187,6 +198,51 @@ export const WorkflowViewSchema = Type.Object({
   ),
   version: Type.String(),
   file: Type.String(),
+  ...WorkflowSettingsSchema,
+});
+
+const UserRoleSchema = Type.Union([Type.Literal("reviewer"), Type.Literal("admin"), Type.Literal("auditor")]);
+
+export const SignInRequestSchema = Type.Object(
+  {
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH })),
+    apiKey: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: "A reviewer, admin or auditor key" }),
+    ),
+  },
+  { additionalProperties: false, description: "Either {username, password} or {apiKey}" },
+);
+
+export const SessionUserSchema = Type.Object({
+  id: Type.String({ description: "usr_… for a person, key_… for a session opened with an API key" }),
+  name: Type.String(),
+  role: Type.String(),
+  workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
+});
+
+export const SessionResponseSchema = Type.Object({
+  user: SessionUserSchema,
+  csrfToken: Type.String({ description: "Send as x-csrf-token on every non-GET request" }),
+});
+
+export const CreateUserRequestSchema = Type.Object(
+  {
+    username: Type.String({ pattern: USERNAME_PATTERN, description: "Unique, ignoring case" }),
+    password: Type.String({ maxLength: MAX_PASSWORD_LENGTH, description: "At least 10 characters" }),
+    role: UserRoleSchema,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const UserViewSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
 });
 
 export const problemResponses = {

@@ -28,6 +28,8 @@ export function caseView(c: CaseRecord | CaseDetail) {
     createdAt: iso(c.createdAt),
     decidedAt: isoOrNull(c.decidedAt),
     lease: c.lease ? { holder: c.lease.holder, expiresAt: iso(c.lease.expiresAt) } : null,
+    /** True while blind-first review hides the model's recommendation from the caller (case-screen.ts). */
+    blind: false as boolean,
   };
   if ("decisions" in c) {
     return { ...view, decisions: c.decisions.map(decisionView), events: c.events.map(eventView) };

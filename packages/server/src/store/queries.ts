@@ -18,17 +18,25 @@ import {
 import type { CasesTable, Database } from "./schema.js";
 import type {
   ApiKeyRecord,
+  BlindJudgment,
   CaseDetail,
   CaseRecord,
   Claimed,
   DecisionRecord,
+  HistoryEntry,
   NewCase,
   NewDecision,
   NewEvent,
   NewOutboxMessage,
   OutboxMessage,
+  QueueCount,
+  ReviewerDay,
+  SessionRecord,
   Store,
+  UserRecord,
 } from "./types.js";
+import * as users from "./users.js";
+import * as workspace from "./workspace-queries.js";
 
 /**
  * What one database engine contributes; everything else is the shared queries below. `sqlite.ts` and
@@ -344,6 +352,62 @@ export class SqlStore implements Store {
       if (updated.numUpdatedRows === 0n) throw new NotFound(`outbox message ${id} not found`);
       await insertEvents(trx, [event]);
     });
+  }
+
+  // --- users and sessions (queries in users.ts)
+
+  insertUser(user: UserRecord): Promise<void> {
+    return users.insertUser(this.#db, user);
+  }
+
+  findUserByUsername(username: string): Promise<UserRecord | undefined> {
+    return users.findUserByUsername(this.#db, username);
+  }
+
+  getUser(id: string): Promise<UserRecord | undefined> {
+    return users.getUser(this.#db, id);
+  }
+
+  insertSession(session: SessionRecord): Promise<void> {
+    return users.insertSession(this.#db, session);
+  }
+
+  findSession(idHash: string, now: number): Promise<SessionRecord | undefined> {
+    return users.findSession(this.#db, idHash, now);
+  }
+
+  deleteSession(idHash: string): Promise<void> {
+    return users.deleteSession(this.#db, idHash);
+  }
+
+  deleteExpiredSessions(now: number): Promise<number> {
+    return users.deleteExpiredSessions(this.#db, now);
+  }
+
+  getOrCreateSecret(name: string): Promise<string> {
+    return users.getOrCreateSecret(this.#db, name);
+  }
+
+  // --- workspace (queries in workspace-queries.ts)
+
+  queueCounts(args: { workflows?: string[]; now: number }): Promise<QueueCount[]> {
+    return workspace.queueCounts(this.#db, args);
+  }
+
+  reviewerDay(args: { reviewer: string; from: number; to: number; now: number }): Promise<ReviewerDay> {
+    return workspace.reviewerDay(this.#db, args);
+  }
+
+  subjectHistory(args: Parameters<Store["subjectHistory"]>[0]): Promise<HistoryEntry[]> {
+    return workspace.subjectHistory(this.#db, args);
+  }
+
+  recordBlindJudgment(args: Parameters<Store["recordBlindJudgment"]>[0]): Promise<BlindJudgment> {
+    return this.#db.transaction().execute((trx) => workspace.recordBlindJudgment(trx, args));
+  }
+
+  async findBlindJudgment(caseId: string, leaseId: string): Promise<BlindJudgment | undefined> {
+    return (await workspace.blindJudgments(this.#db, caseId)).find((j) => j.leaseId === leaseId);
   }
 }
 

@@ -11,6 +11,9 @@ export interface Database {
   events: EventsTable;
   outbox: OutboxTable;
   api_keys: ApiKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  settings: SettingsTable;
 }
 
 export interface CasesTable {
@@ -98,5 +101,36 @@ export interface ApiKeysTable {
   workflows: string | null;
   token_hash: string;
   signing_secret: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Unique ignoring case (index on lower(username)). */
+  username: string;
+  name: string;
+  role: string;
+  /** JSON array, or null for every workflow. */
+  workflows: string | null;
+  /** scrypt$N$r$p$salt$hash */
+  password_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface SessionsTable {
+  /** sha256 hex of the cookie value; the cookie itself is never stored. */
+  id: string;
+  /** Exactly one of user_id / key_id is set: a session opened with a password or with an API key. */
+  user_id: string | null;
+  key_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Server-wide values that every process must agree on (e.g. the CSRF secret). */
+export interface SettingsTable {
+  name: string;
+  value: string;
   created_at: number;
 }

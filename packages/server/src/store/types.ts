@@ -1,4 +1,7 @@
 import type { CaseStatus, Route, RouteExplanation, Verdict } from "@loopgate/core";
+import type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
+
+export type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
 /**
  * The one storage interface. SQLite and PostgreSQL implement it with the same Kysely queries
@@ -22,6 +25,38 @@ export interface ApiKeyRecord {
   /** HMAC secret for signing webhooks to this key's callbacks (shown once, at creation). */
   signingSecret: string;
   createdAt: number;
+}
+
+/** Roles a person can have; `automation` is for keys only. */
+export type UserRole = Exclude<Role, "automation">;
+export const USER_ROLES: readonly UserRole[] = ["reviewer", "admin", "auditor"];
+
+/** A person who signs in to the workspace with a password. */
+export interface UserRecord {
+  /** `usr_<uuid>`; what decisions and events record as the actor. */
+  id: string;
+  /** Unique ignoring case; kept as typed. */
+  username: string;
+  /** Display name (shown in views as `decidedByName`). */
+  name: string;
+  role: UserRole;
+  /** null = every workflow. */
+  workflows: string[] | null;
+  /** `scrypt$N$r$p$salt$hash`; the password itself is never stored. */
+  passwordHash: string;
+  createdAt: number;
+  /** Set when the user may no longer sign in; their sessions stop working too. */
+  disabledAt: number | null;
+}
+
+/** A browser session. Exactly one of userId / keyId is set (signed in with a password or an API key). */
+export interface SessionRecord {
+  /** sha256 hex of the cookie value; the cookie value itself is never stored. */
+  id: string;
+  userId: string | null;
+  keyId: string | null;
+  createdAt: number;
+  expiresAt: number;
 }
 
 export interface NewCase {
@@ -81,7 +116,8 @@ export type EventType =
   | "lease_expired"
   | "decided"
   | "webhook_delivered"
-  | "webhook_failed";
+  | "webhook_failed"
+  | "blind_judgment";
 
 export interface NewEvent {
   type: EventType;
@@ -192,4 +228,55 @@ export interface Store {
   markOutboxDelivered(id: string, event: NewEvent): Promise<void>;
   /** Records a failed attempt: attempts+1, next try at `nextAttemptAt` (null = give up), a `webhook_failed` event. */
   markOutboxFailed(id: string, nextAttemptAt: number | null, event: NewEvent): Promise<void>;
+
+  // --- users and sessions
+  /** Stores a new user. Conflict when the username is taken (compared ignoring case). */
+  insertUser(user: UserRecord): Promise<void>;
+  /** The user with this username, ignoring case (disabled users included: the caller decides). */
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  getUser(id: string): Promise<UserRecord | undefined>;
+  insertSession(session: SessionRecord): Promise<void>;
+  /** The session with this id (sha256 of the cookie) when it exists and `expiresAt > now`. */
+  findSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  /** Ends a session (sign-out). Unknown ids are fine. */
+  deleteSession(idHash: string): Promise<void>;
+  /** Removes every session with `expiresAt <= now`; returns how many. */
+  deleteExpiredSessions(now: number): Promise<number>;
+  /**
+   * A random secret shared by every process on this database, created on first use (e.g. the key for
+   * CSRF tokens). Concurrent first calls all get the same value.
+   */
+  getOrCreateSecret(name: string): Promise<string>;
+
+  // --- workspace (queries in workspace-queries.ts)
+  /** Waiting and in-review counts of undecided cases per workflow and risk class, in `workflows` (all when undefined). */
+  queueCounts(args: { workflows?: string[]; now: number }): Promise<QueueCount[]>;
+  /** What `reviewer` decided in [from, to), and the cases they hold at `now`. */
+  reviewerDay(args: { reviewer: string; from: number; to: number; now: number }): Promise<ReviewerDay>;
+  /**
+   * Up to `limit` other cases of `subject` created at or before `before`, newest first, in `workflows`
+   * (all when undefined), each with its latest decision.
+   */
+  subjectHistory(args: {
+    subject: string;
+    excludeCaseId: string;
+    before: number;
+    workflows?: string[];
+    limit: number;
+  }): Promise<HistoryEntry[]>;
+  /**
+   * Records the lease holder's own judgment on a blind-first case (event `blind_judgment`). Conflict when
+   * `reviewer` does not hold a live lease on it, or already recorded one under this lease.
+   */
+  recordBlindJudgment(args: {
+    caseId: string;
+    reviewer: string;
+    verdict: Verdict;
+    output: unknown;
+    reasonCode: string | null;
+    note: string | null;
+    now: number;
+  }): Promise<BlindJudgment>;
+  /** The blind judgment recorded under `leaseId` on a case, if any. */
+  findBlindJudgment(caseId: string, leaseId: string): Promise<BlindJudgment | undefined>;
 }

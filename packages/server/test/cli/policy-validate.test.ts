@@ -23,8 +23,16 @@ describe("loopgate policy validate", () => {
   it("exits 0 and lists the shipped example workflows", async () => {
     const { out } = captureConsole();
     expect(await main(["policy", "validate", EXAMPLE_POLICY_DIR])).toBe(0);
-    expect(out.join("\n")).toMatch(/valid: 4 workflows/);
-    for (const w of ["invoice.approve", "support.reply", "outreach.send", "hiring.screen"]) {
+    expect(out.join("\n")).toMatch(/valid: 6 workflows/);
+    const shipped = [
+      "invoice.approve",
+      "support.reply",
+      "outreach.send",
+      "hiring.screen",
+      "ticket.triage",
+      "reply.ranking",
+    ];
+    for (const w of shipped) {
       expect(out.join("\n")).toContain(w);
     }
   });

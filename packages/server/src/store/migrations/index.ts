@@ -1,6 +1,8 @@
 import type { MigrationProvider } from "kysely";
 import type { Store } from "../types.js";
 import { initialMigration } from "./001_initial.js";
+import { usersSessionsMigration } from "./002_users_sessions.js";
+import { workspaceMigration } from "./003_workspace.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -12,6 +14,8 @@ export function migrationProvider(engine: Store["engine"]): MigrationProvider {
     async getMigrations() {
       return {
         "001_initial": initialMigration(engine),
+        "002_users_sessions": usersSessionsMigration(),
+        "003_workspace": workspaceMigration(),
       };
     },
   };

@@ -1,0 +1,152 @@
+/** The API shapes the workspace reads (docs/api.md and docs/workspace-api.md). */
+
+export type Role = "admin" | "automation" | "reviewer" | "auditor";
+export type Pattern =
+  | "review_and_approve"
+  | "exception_routing"
+  | "active_learning"
+  | "decision_support"
+  | "preference_ranking";
+export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank";
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  workflows: string[] | null;
+  username?: string;
+}
+
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+export interface RiskClassQueue {
+  riskClass: string;
+  waiting: number;
+  oldestCreatedAt: string | null;
+  nextSlaDeadline: string | null;
+}
+
+export interface WorkflowQueue {
+  workflow: string;
+  pattern: Pattern;
+  owner: string;
+  waiting: number;
+  inReview: number;
+  riskClasses: RiskClassQueue[];
+  slaSeconds: number | null;
+}
+
+export interface QueueSummary {
+  workflows: WorkflowQueue[];
+  me: { decidedToday: number; approvedToday: number; medianHeldSeconds: number | null; holding: string[] };
+  serverTime: string;
+}
+
+export interface EscalationRule {
+  name: string;
+  fields: string[];
+}
+
+export interface WorkflowInfo {
+  workflow: string;
+  owner: string;
+  pattern: Pattern;
+  description: string | null;
+  reasons: string[];
+  actions: Record<string, { boundary: string }>;
+  riskClasses: Record<string, { autoMinConfidence: number | null }>;
+  version: string;
+  review?: { approvals: number; minReviewSeconds: number; blindFirst: boolean };
+  sla?: { reviewWithinSeconds: number | null; onTimeout: string };
+  /** The contract gives `{name, fields}`; older servers gave bare names. */
+  escalate?: Array<EscalationRule | string>;
+}
+
+export interface Explanation {
+  route: string;
+  riskClass: string;
+  boundary: string;
+  threshold: number | null;
+  confidence: number | null;
+  triggers: string[];
+  reasons: string[];
+  policyVersion: string;
+}
+
+export interface DecisionView {
+  id: string;
+  verdict: Verdict;
+  output: unknown;
+  reasonCode: string | null;
+  note: string | null;
+  decidedBy: string;
+  decidedByName?: string | null;
+  claimedAt: string | null;
+  decidedAt: string;
+  heldSeconds: number | null;
+}
+
+export interface EventView {
+  seq: number;
+  type: string;
+  actor: string;
+  actorName?: string | null;
+  data: Record<string, unknown>;
+  at: string;
+}
+
+export interface HistoryEntry {
+  id: string;
+  workflow: string;
+  action: string;
+  createdAt: string;
+  status: string;
+  route: string;
+  verdict: string | null;
+  reasonCode: string | null;
+  note: string | null;
+  decidedAt: string | null;
+}
+
+export interface CaseView {
+  id: string;
+  workflow: string;
+  action: string;
+  status: "queued" | "claimed" | "decided" | string;
+  route: string;
+  riskClass: string;
+  confidence: number | null;
+  input: unknown;
+  proposal: unknown;
+  rationale: string | null;
+  evidence: unknown[] | null;
+  subject: string | null;
+  metadata: Record<string, unknown> | null;
+  context: Record<string, unknown> | null;
+  explanation: Explanation;
+  idempotencyKey: string | null;
+  policyVersion: string;
+  createdAt: string;
+  decidedAt: string | null;
+  lease: { holder: string; expiresAt: string } | null;
+  decisions?: DecisionView[];
+  events?: EventView[];
+  history?: HistoryEntry[];
+  blind?: boolean;
+}
+
+export interface Claimed {
+  case: CaseView;
+  lease: { id: string; expiresAt: string };
+}
+
+/** What the reviewer sends: to /decisions, or to /blind-judgment before the reveal. */
+export interface VerdictBody {
+  verdict: Verdict;
+  output?: unknown;
+  reasonCode?: string;
+  note?: string;
+}
