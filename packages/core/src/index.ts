@@ -1,3 +1,5 @@
 export * from "./errors.js";
 export * from "./policy/index.js";
+export * from "./review/rules.js";
+export * from "./review/sla.js";
 export * from "./types.js";

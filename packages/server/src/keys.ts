@@ -20,7 +20,15 @@ export interface CreatedKey {
 
 export async function createKey(
   store: Store,
-  args: { name: string; role: Role; workflows?: string[] | null; token?: string; now: number },
+  args: {
+    name: string;
+    role: Role;
+    workflows?: string[] | null;
+    /** Authority roles for policies' review.authority rules (e.g. ap_manager). */
+    authorityRoles?: string[];
+    token?: string;
+    now: number;
+  },
 ): Promise<CreatedKey> {
   const token = args.token ?? newToken();
   const record: ApiKeyRecord = {
@@ -31,6 +39,7 @@ export async function createKey(
     tokenHash: hashToken(token),
     signingSecret: `whsec_${randomBytes(24).toString("base64url")}`,
     createdAt: args.now,
+    authorityRoles: [...new Set(args.authorityRoles ?? [])],
   };
   await store.insertKey(record);
   return { record, token };

@@ -8,6 +8,7 @@ import { DecisionNotifier } from "./notifier.js";
 import { loadPolicyDir } from "./policy-files.js";
 import { openStore, type Store } from "./store/index.js";
 import { OutboxWorker } from "./workers/outbox.js";
+import { TimerWorker } from "./workers/timers.js";
 
 export interface ServerConfig {
   port: number;
@@ -25,6 +26,8 @@ export interface ServerConfig {
   /** Injectable clock (epoch ms) so timers can be tested without sleeping. */
   clock?: () => number;
   webhook?: { pollMs?: number; baseBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+  /** The durable timer worker (release delays, SLA reminders and timeouts). */
+  timers?: { pollMs?: number };
   /** The built web workspace to serve at `/` (default: packages/web/dist). */
   webDir?: string;
   /** LOOPGATE_SECRET: key for CSRF tokens; unset, a random one is kept in the database. */
@@ -49,6 +52,8 @@ export interface RunningServer {
   firstAdminToken?: string;
   /** Case changes as the live stream publishes them (for embedding and tests). */
   caseEvents: CaseEvents;
+  /** Fires release and SLA timers; tests call `timers.runOnce()` after moving the clock. */
+  timers: TimerWorker;
   close(): Promise<void>;
 }
 
@@ -69,12 +74,31 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       ...cfg.webhook,
     });
     const caseEvents = new CaseEvents();
+    const notifier = new DecisionNotifier();
+    const timers = new TimerWorker({
+      store,
+      policies: () => policies,
+      clock,
+      logger,
+      ...cfg.timers,
+      onFired(c, kind, wroteWebhook) {
+        notifier.notify(c.id);
+        if (kind !== "release") {
+          caseEvents.publish({
+            type: c.status === "decided" ? "decided" : "released",
+            caseId: c.id,
+            workflow: c.workflow,
+          });
+        }
+        if (wroteWebhook) worker.kick();
+      },
+    });
     const app = await buildApp(
       {
         store,
         policies: () => policies,
         clock,
-        notifier: new DecisionNotifier(),
+        notifier,
         caseEvents,
         onOutbox: () => worker.kick(),
         leaseMs: cfg.leaseSeconds * 1000,
@@ -92,15 +116,18 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const port = typeof address === "object" && address ? address.port : cfg.port;
     const host = cfg.host === "0.0.0.0" || cfg.host === "::" ? "localhost" : cfg.host;
     worker.start();
+    timers.start();
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       app,
       store,
       policies,
       caseEvents,
+      timers,
       firstAdminToken: printedToken,
       async close() {
         await app.close();
+        await timers.stop();
         await worker.stop();
         await store.close();
       },

@@ -12,6 +12,8 @@ export interface NewUserInput {
   role: UserRole;
   name?: string;
   workflows?: string[] | null;
+  /** Authority roles for policies' review.authority rules (e.g. ap_clerk). */
+  authorityRoles?: string[];
   now: number;
 }
 
@@ -47,6 +49,7 @@ export async function createUser(store: Store, input: NewUserInput): Promise<Use
     passwordHash: await hashPassword(input.password),
     createdAt: input.now,
     disabledAt: null,
+    authorityRoles: [...new Set(input.authorityRoles ?? [])],
   };
   await store.insertUser(user);
   return user;

@@ -1,6 +1,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoStream } from "../src/demo/stream.js";
+import { DEMO_AUTHORITY } from "../src/demo/user.js";
 import { EXAMPLE_POLICY_DIR } from "../src/policy-files.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -31,8 +32,15 @@ describe("the demo stream of npm start", () => {
 
     const claimed = new Set<string>();
     const proposals = new Map<string, unknown>();
+    // Authority limits hold for admins too: a key with the roles that cover every example workflow.
+    const created = await s.call("POST", "/v1/keys", {
+      name: "all-authority",
+      role: "admin",
+      authorityRoles: DEMO_AUTHORITY,
+    });
+    const { key } = await created.json();
     for (;;) {
-      const res = await s.call("POST", "/v1/queue/claim", {});
+      const res = await s.call("POST", "/v1/queue/claim", {}, key);
       if (res.status === 204) break;
       const { case: c } = await res.json();
       claimed.add(c.workflow);

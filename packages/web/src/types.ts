@@ -132,6 +132,16 @@ export interface CaseView {
   createdAt: string;
   decidedAt: string | null;
   lease: { holder: string; expiresAt: string } | null;
+  /** While held: the earliest time the holder may decide (review.minReviewSeconds). */
+  minDecisionAt?: string | null;
+  /** The only reviewer who may claim it (a workflow owner assigned it). */
+  assignedTo?: string | null;
+  /** Who answers for the decision: the decider, or the workflow owner for an auto route. */
+  accountable?: { id: string; name: string } | null;
+  /** SLA: the deadline, and where a timeout escalated the case with its handoff summary. */
+  slaDueAt?: string | null;
+  escalatedTo?: string | null;
+  handoff?: string | null;
   decisions?: DecisionView[];
   events?: EventView[];
   history?: HistoryEntry[];

@@ -62,7 +62,12 @@ describe("parseWorkflow: a valid document", () => {
     ["1h30m", 5400],
   ])("reads sla.reviewWithin %s as %i seconds", (within, seconds) => {
     const w = parseWorkflow(`${MINIMAL}sla: { reviewWithin: ${within} }\n`, "a.yaml");
-    expect(w.sla).toEqual({ reviewWithin: within, reviewWithinSeconds: seconds, onTimeout: "escalate" });
+    expect(w.sla).toEqual({
+      reviewWithin: within,
+      reviewWithinSeconds: seconds,
+      onTimeout: "escalate",
+      escalateTo: "supervisor",
+    });
   });
 });
 

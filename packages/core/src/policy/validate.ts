@@ -36,6 +36,7 @@ const TOP_KEYS = [
   "escalate",
   "review",
   "release",
+  "reversible",
   "sla",
   "oversight",
 ];
@@ -88,6 +89,15 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
   const escalate = field(doc, [], "escalate", readEscalate, c) ?? [];
   const review = readReview(doc.review, ["review"], c);
   const release = readRelease(doc.release, ["release"], c);
+  const reversible = field(doc, [], "reversible", readReversible, c) ?? false;
+  if (Array.isArray(reversible) && actions) {
+    reversible.forEach((name, i) => {
+      if (!(name in actions)) {
+        const known = Object.keys(actions).join(", ");
+        c.src.issue(["reversible", i], `"${name}" is not an action of this workflow (actions: ${known})`);
+      }
+    });
+  }
   const sla = readSla(doc.sla, ["sla"], c);
   const oversight = readOversight(doc.oversight, ["oversight"], c);
 
@@ -113,9 +123,17 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
     escalate,
     review,
     release,
+    reversible,
     sla,
     oversight,
   } as WorkflowBody;
+}
+
+function readReversible(value: unknown, path: Path, c: Checker): Workflow["reversible"] | undefined {
+  if (typeof value === "boolean") return value;
+  if (Array.isArray(value) && value.length > 0 && value.every((a) => typeof a === "string")) return value;
+  c.src.issue(path, "must be true, false or a list of action names, e.g. [issue_refund]");
+  return undefined;
 }
 
 function readActions(value: unknown, path: Path, c: Checker): Workflow["actions"] | undefined {
@@ -274,11 +292,13 @@ function readRelease(value: unknown, path: Path, c: Checker): Workflow["release"
 }
 
 function readSla(value: unknown, path: Path, c: Checker): Workflow["sla"] {
-  const s = optionalBlock(value, path, c, ["reviewWithin", "onTimeout"], "reviewWithin, onTimeout");
+  const keys = ["reviewWithin", "onTimeout", "escalateTo"];
+  const s = optionalBlock(value, path, c, keys, keys.join(", "));
   const within = field(s, path, "reviewWithin", duration, c);
   return {
     ...(within && { reviewWithin: within.text, reviewWithinSeconds: within.seconds }),
     onTimeout: field(s, path, "onTimeout", oneOf(ON_TIMEOUT), c) ?? "escalate",
+    escalateTo: field(s, path, "escalateTo", text(NAME, NAME_RULE), c) ?? "supervisor",
   };
 }
 

@@ -33,7 +33,18 @@ export interface Workflow {
     secondReviewWhen?: string;
   };
   release: { delaySeconds: number };
-  sla: { reviewWithin?: string; reviewWithinSeconds?: number; onTimeout: "escalate" | "reject" | "approve" };
+  /**
+   * Whether a released decision may be reverted (`POST /v1/cases/:id/revert`, a compensating webhook):
+   * true for every action, or the list of actions that may be (see `isReversible`).
+   */
+  reversible: boolean | string[];
+  sla: {
+    reviewWithin?: string;
+    reviewWithinSeconds?: number;
+    onTimeout: "escalate" | "reject" | "approve";
+    /** The named role whose queue an escalated case moves to (default "supervisor"). */
+    escalateTo: string;
+  };
   oversight: { auditRate: number; catchTrialRate: number; overlapRate: number };
   /** Where it came from, and a content hash so every routed case names the policy version it met. */
   source: { file: string; version: string };

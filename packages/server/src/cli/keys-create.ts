@@ -1,7 +1,7 @@
 import { createKey } from "../keys.js";
 import { DEFAULTS } from "../server.js";
 import { openStore, ROLES, type Role } from "../store/index.js";
-import { parseFlags } from "./flags.js";
+import { parseFlags, splitList } from "./flags.js";
 
 /** `loopgate keys create`: writes a key straight into storage (no running server needed). */
 export async function runKeysCreate(args: string[]): Promise<number> {
@@ -9,6 +9,7 @@ export async function runKeysCreate(args: string[]): Promise<number> {
     name: { type: "string" },
     role: { type: "string" },
     workflows: { type: "string" },
+    authority: { type: "string" },
     "data-dir": { type: "string" },
     "database-url": { type: "string" },
   });
@@ -31,6 +32,7 @@ export async function runKeysCreate(args: string[]): Promise<number> {
       name: values.name as string,
       role,
       workflows,
+      authorityRoles: splitList(values.authority),
       now: Date.now(),
     });
     console.log(token);

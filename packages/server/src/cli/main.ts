@@ -10,9 +10,10 @@ Usage:
                  [--policy-dir DIR] [--demo]
   loopgate policy validate [DIR]
   loopgate keys create --name NAME --role admin|automation|reviewer|auditor [--workflows a,b]
-                 [--data-dir DIR] [--database-url URL]
+                 [--authority role1,role2] [--data-dir DIR] [--database-url URL]
   loopgate users create --username U (--password-stdin | --password P) --role reviewer|admin|auditor
-                 [--workflows a,b] [--name "Full Name"] [--data-dir DIR] [--database-url URL]
+                 [--workflows a,b] [--authority role1,role2] [--name "Full Name"]
+                 [--data-dir DIR] [--database-url URL]
 
 Environment: PORT, HOST, LOOPGATE_DATA_DIR, LOOPGATE_DATABASE_URL, LOOPGATE_POLICY_DIR,
 LOOPGATE_BOOTSTRAP_TOKEN, LOOPGATE_SECRET, LOOPGATE_DEMO (0 turns the demo stream off), LOG_LEVEL.`;

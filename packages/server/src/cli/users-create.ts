@@ -2,10 +2,11 @@ import { Conflict, ValidationError } from "@loopgate/core";
 import { DEFAULTS } from "../server.js";
 import { openStore, USER_ROLES, type UserRole } from "../store/index.js";
 import { createUser } from "../users.js";
-import { parseFlags } from "./flags.js";
+import { parseFlags, splitList } from "./flags.js";
 
 const USAGE = `usage: loopgate users create --username U (--password-stdin | --password P) --role ${USER_ROLES.join("|")}
-                             [--workflows a,b] [--name "Full Name"] [--data-dir DIR] [--database-url URL]`;
+                             [--workflows a,b] [--authority role1,role2] [--name "Full Name"]
+                             [--data-dir DIR] [--database-url URL]`;
 
 /** Everything on stdin, minus the one line ending that `echo` or a heredoc adds. */
 async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
@@ -33,6 +34,7 @@ export async function runUsersCreate(
       role: { type: "string" },
       name: { type: "string" },
       workflows: { type: "string" },
+      authority: { type: "string" },
       "data-dir": { type: "string" },
       "database-url": { type: "string" },
     }));
@@ -71,10 +73,12 @@ export async function runUsersCreate(
       role,
       name: values.name as string | undefined,
       workflows,
+      authorityRoles: splitList(values.authority),
       now: Date.now(),
     });
     const scope = user.workflows ? `workflows ${user.workflows.join(", ")}` : "every workflow";
-    console.log(`created ${user.role} "${user.username}" (${user.name}, ${user.id}), ${scope}`);
+    const authority = user.authorityRoles?.length ? `, authority ${user.authorityRoles.join(", ")}` : "";
+    console.log(`created ${user.role} "${user.username}" (${user.name}, ${user.id}), ${scope}${authority}`);
     return 0;
   } catch (err) {
     // The same rules as POST /v1/users; say them in CLI terms.

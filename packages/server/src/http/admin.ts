@@ -27,13 +27,19 @@ export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
       },
       async (request, reply) => {
         requireRole(request, "admin");
-        const body = request.body as { name: string; role: Role; workflows?: string[] };
+        const body = request.body as {
+          name: string;
+          role: Role;
+          workflows?: string[];
+          authorityRoles?: string[];
+        };
         const { record, token } = await createKey(ctx.store, { ...body, now: ctx.clock() });
         return reply.code(201).send({
           id: record.id,
           name: record.name,
           role: record.role,
           workflows: record.workflows,
+          authorityRoles: record.authorityRoles ?? [],
           key: token,
           signingSecret: record.signingSecret,
         });

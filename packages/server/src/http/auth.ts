@@ -16,6 +16,8 @@ export interface Principal {
   role: Role;
   /** null = every workflow. */
   workflows: string[] | null;
+  /** Authority roles for policies' `review.authority` rules (review-rules.ts). */
+  authorityRoles: string[];
 }
 
 export const SESSION_COOKIE = "loopgate_session";
@@ -35,12 +37,16 @@ declare module "fastify" {
 
 const CACHE_MS = 30_000;
 
-export function keyPrincipal(key: Pick<ApiKeyRecord, "id" | "name" | "role" | "workflows">): Principal {
-  return { kind: "key", id: key.id, name: key.name, role: key.role, workflows: key.workflows };
+export function keyPrincipal(
+  key: Pick<ApiKeyRecord, "id" | "name" | "role" | "workflows" | "authorityRoles">,
+): Principal {
+  const { id, name, role, workflows } = key;
+  return { kind: "key", id, name, role, workflows, authorityRoles: key.authorityRoles ?? [] };
 }
 
 export function userPrincipal(user: UserRecord): Principal {
-  return { kind: "user", id: user.id, name: user.name, role: user.role, workflows: user.workflows };
+  const { id, name, role, workflows } = user;
+  return { kind: "user", id, name, role, workflows, authorityRoles: user.authorityRoles ?? [] };
 }
 
 /**

@@ -2,6 +2,7 @@ import { blindExplanation, type Workflow } from "@loopgate/core";
 import type { CaseDetail, CaseRecord, EventRecord, HistoryEntry } from "../store/index.js";
 import type { Principal } from "./auth.js";
 import type { AppContext } from "./context.js";
+import { accountableFor, minDecisionAtIso } from "./review-rules.js";
 import { caseView } from "./views.js";
 
 /** Earlier cases of the subject shown on the case screen. */
@@ -91,6 +92,11 @@ export async function caseScreen(ctx: AppContext, p: Principal, c: CaseDetail) {
       })
     : [];
   const wf = ctx.policies().workflows.get(c.workflow);
-  const view = { ...caseView(c), history: history.map(historyView) };
+  const view = {
+    ...caseView(c),
+    history: history.map(historyView),
+    minDecisionAt: minDecisionAtIso(wf, c),
+    accountable: await accountableFor(ctx, wf, c),
+  };
   return isBlind(p, wf, c, judgedUnderLease(c, c.events)) ? blindView(view) : view;
 }

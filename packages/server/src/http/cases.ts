@@ -1,9 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { type CaseSubmission, Conflict, evaluatePolicy, NotFound } from "@loopgate/core";
+import { type CaseSubmission, Conflict, evaluatePolicy, NotFound, slaTimes } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
-import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
+import type {
+  CaseRecord,
+  NewCase,
+  NewDecision,
+  NewEvent,
+  NewOutboxMessage,
+  NewTimer,
+} from "../store/index.js";
 import { principalOf, requireRole, requireWorkflow } from "./auth.js";
 import { caseScreen } from "./case-screen.js";
 import { type AppContext, workflowOrFail } from "./context.js";
@@ -104,6 +111,9 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         ];
         let decision: NewDecision | undefined;
         let outbox: NewOutboxMessage | undefined;
+        // A held auto approval (release.delaySeconds) may be revoked by an admin or the owner until then.
+        const delayMs = wf.release.delaySeconds * 1000;
+        const releaseAt = auto && delayMs > 0 ? now + delayMs : undefined;
         if (auto) {
           decision = {
             id: `dec_${randomUUID()}`,
@@ -131,10 +141,32 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
               url: record.callbackUrl,
               body: decidedWebhookBody(record as CaseRecord, decision),
               createdAt: now,
+              ...(releaseAt !== undefined && { notBefore: releaseAt }),
             };
           }
         }
-        const stored = await ctx.store.insertCase(record, { events, decision, outbox });
+        // A case that waits for a person gets a durable SLA deadline, with a reminder before it.
+        let slaDueAt: number | undefined;
+        const timers: NewTimer[] = [];
+        if (releaseAt !== undefined) {
+          timers.push({ id: `tmr_${randomUUID()}`, caseId: id, kind: "release", dueAt: releaseAt });
+        }
+        if (!auto && wf.sla.reviewWithinSeconds !== undefined) {
+          const t = slaTimes(now, wf.sla.reviewWithinSeconds);
+          slaDueAt = t.dueAt;
+          timers.push(
+            { id: `tmr_${randomUUID()}`, caseId: id, kind: "sla_reminder", dueAt: t.reminderAt },
+            { id: `tmr_${randomUUID()}`, caseId: id, kind: "sla_timeout", dueAt: t.dueAt },
+          );
+        }
+        const stored = await ctx.store.insertCase(record, {
+          events,
+          decision,
+          outbox,
+          slaDueAt,
+          releaseAt,
+          timers,
+        });
         if (!stored.created && stored.case.requestHash !== record.requestHash) {
           throw new Conflict(
             `idempotencyKey "${record.idempotencyKey}" was already used for a different submission (case ${stored.case.id})`,
@@ -206,11 +238,16 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           id,
           async () => {
             c = (await ctx.store.getCase(id)) ?? c;
-            return c?.status === "decided";
+            return c?.status === "decided" && !releasing(c, ctx.clock());
           },
           waitMs,
           abort.signal,
         );
+        if (releasing(c, ctx.clock())) {
+          // Decided but held (release.delaySeconds): it may still be revoked, so the automation waits.
+          const releaseAt = new Date(c.releaseAt as number).toISOString();
+          return reply.code(202).send({ caseId: c.id, status: "releasing", route: c.route, releaseAt });
+        }
         if (c.status !== "decided") return reply.code(202).send(decisionResult(c, undefined));
         const detail = await ctx.store.getCaseDetail(id);
         return reply.code(200).send(decisionResult(c, detail?.decisions.at(-1)));
@@ -218,3 +255,8 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
+
+/** A decided case whose decision is still inside its release window. */
+export function releasing(c: CaseRecord, now: number): boolean {
+  return c.status === "decided" && c.releaseAt !== null && c.releaseAt > now;
+}

@@ -117,6 +117,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (domain instanceof HttpProblem) {
       if (domain.status === 401) reply.header("www-authenticate", "Bearer");
+      // A refusal that passes with time (minimum review time) says when to try again.
+      const retry = domain.extra.retryAfterSeconds;
+      if (typeof retry === "number") reply.header("retry-after", String(retry));
       const slug = domain.title.toLowerCase().replace(/[^a-z]+/g, "-");
       return sendProblem(reply, problem(domain.status, slug, domain.title, domain.message, domain.extra));
     }

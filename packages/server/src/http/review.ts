@@ -1,12 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, NotFound } from "@loopgate/core";
+import { Conflict, heldOnRelease, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
-import type { NewOutboxMessage } from "../store/index.js";
-import { requireRole, requireWorkflow } from "./auth.js";
+import type { CaseRecord, NewOutboxMessage } from "../store/index.js";
+import { type Principal, requireRole, requireWorkflow } from "./auth.js";
 import { viewFor } from "./case-screen.js";
 import { decidedWebhookBody } from "./cases.js";
 import { type AppContext, workflowOrFail } from "./context.js";
+import {
+  enforceMinReviewTime,
+  fourEyes,
+  mayDecide,
+  minDecisionAtIso,
+  requireAuthority,
+} from "./review-rules.js";
 import {
   ClaimRequestSchema,
   ClaimResponseSchema,
@@ -37,18 +44,33 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const asked = (request.body as { workflows?: string[] } | null)?.workflows;
         for (const w of asked ?? []) requireWorkflow(p, w);
         const workflows = asked ?? p.workflows ?? undefined;
+        // Authority limits: skip the cases this principal may not decide, so they wait for someone who
+        // can. Only worth a per-case check when some workflow in reach has authority rules.
+        const policies = ctx.policies().workflows;
+        const limited = [...policies.values()].some(
+          (w) => w.review.authority.length > 0 && (!workflows || workflows.includes(w.workflow)),
+        );
+        // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
+        const escalating = [...policies.values()].some(
+          (w) => w.sla.onTimeout === "escalate" && w.sla.reviewWithinSeconds !== undefined,
+        );
         const claimed = await ctx.store.claimNext({
           reviewer: p.id,
           workflows,
           leaseMs: ctx.leaseMs,
           now: ctx.clock(),
+          ...((limited || escalating) && {
+            eligible: (c) =>
+              inEscalationQueue(p, c) && (!limited || mayDecide(p, policies.get(c.workflow), c)),
+          }),
         });
         if (!claimed) return reply.code(204).send();
         const { case: c } = claimed;
         ctx.caseEvents.publish({ type: "claimed", caseId: c.id, workflow: c.workflow });
+        const wf = policies.get(c.workflow);
         // A fresh claim has no blind judgment yet: on a blind-first workflow the reviewer starts blind.
         return {
-          case: viewFor(p, ctx.policies().workflows.get(c.workflow), c, false),
+          case: { ...viewFor(p, wf, c, false), minDecisionAt: minDecisionAtIso(wf, c) },
           lease: { id: claimed.lease.id, expiresAt: new Date(claimed.lease.expiresAt).toISOString() },
         };
       },
@@ -74,18 +96,44 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         if (c.status === "decided") throw new Conflict(`case ${id} is already decided`);
+        const wf = workflowOrFail(ctx, c.workflow);
+        // Review rules (review-rules.ts) that depend on who you are come first, so a refusal names the
+        // rule rather than the lease: authority limits, then four-eyes (submitter, earlier approver).
+        requireAuthority(p, wf, c);
+        const fourEyesPolicy = wf.review.approvals > 1 || wf.review.secondReviewWhen !== undefined;
+        const earlier = fourEyesPolicy ? ((await ctx.store.getCaseDetail(id))?.decisions ?? []) : [];
+        const pendingApprovals = fourEyes(p, wf, c, body.verdict, earlier);
         if (!c.lease || c.lease.holder !== p.id) {
           throw new Conflict(
             `claim case ${id} before deciding it (POST /v1/queue/claim); you do not hold its lease`,
           );
         }
-        const wf = workflowOrFail(ctx, c.workflow);
         if (wf.review.blindFirst && !(await ctx.store.findBlindJudgment(id, c.lease.id))) {
           throw new Conflict(`record your own judgment first (POST /v1/cases/${id}/blind-judgment)`);
         }
+        enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
         const output = checkVerdict(wf, c.proposal, body);
         const now = ctx.clock();
         const decisionId = `dec_${randomUUID()}`;
+        if (pendingApprovals) {
+          // Not the last approval needed: recorded, and the case goes back to the queue for another person.
+          const recorded = await ctx.store.recordDecision({
+            caseId: id,
+            reviewer: p.id,
+            decisionId,
+            verdict: body.verdict,
+            output,
+            reasonCode: body.reasonCode ?? null,
+            note: body.note ?? null,
+            now,
+            pendingApprovals,
+          });
+          ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
+          return reply.code(201).send({ ...decisionView(recorded.decision), approvals: pendingApprovals });
+        }
+        // release.delaySeconds: the decision is held (revocable) and its webhook waits until releaseAt.
+        const delayMs = wf.release.delaySeconds * 1000;
+        const releaseAt = delayMs > 0 && heldOnRelease(body.verdict) ? now + delayMs : undefined;
         let outbox: NewOutboxMessage | undefined;
         if (c.callbackUrl) {
           outbox = {
@@ -105,6 +153,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
               heldMs: now - c.lease.claimedAt,
             }),
             createdAt: now,
+            ...(releaseAt !== undefined && { notBefore: releaseAt }),
           };
         }
         const result = await ctx.store.recordDecision({
@@ -116,6 +165,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           reasonCode: body.reasonCode ?? null,
           note: body.note ?? null,
           outbox,
+          releaseAt,
           now,
         });
         ctx.notifier.notify(id);
@@ -148,3 +198,8 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
+
+/** An escalated case goes to the role it was escalated to (a principal's authority roles), or an admin. */
+function inEscalationQueue(p: Principal, c: CaseRecord): boolean {
+  return c.escalatedTo === null || p.role === "admin" || p.authorityRoles.includes(c.escalatedTo);
+}

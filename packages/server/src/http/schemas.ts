@@ -76,6 +76,13 @@ export const DecisionSchema = Type.Object({
   claimedAt: Type.Union([Type.String(), Type.Null()]),
   decidedAt: Type.String(),
   heldSeconds: Type.Union([Type.Number(), Type.Null()]),
+  revokedAt: Type.Optional(Type.String({ description: "Set when revoked inside its release window" })),
+  approvals: Type.Optional(
+    Type.Object(
+      { count: Type.Integer(), needed: Type.Integer() },
+      { description: "Four-eyes: this approval is recorded and the case went back to the queue" },
+    ),
+  ),
 });
 
 export const EventSchema = Type.Object({
@@ -108,9 +115,36 @@ export const CaseViewSchema = Type.Object({
   createdAt: Type.String(),
   decidedAt: Type.Union([Type.String(), Type.Null()]),
   lease: Type.Union([Type.Object({ holder: Type.String(), expiresAt: Type.String() }), Type.Null()]),
+  releaseAt: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "A held decision is released then" }),
+  ),
+  releasedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  revertedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  slaDueAt: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "The SLA deadline of an undecided case" }),
+  ),
+  escalatedTo: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "The role an SLA timeout escalated it to" }),
+  ),
+  handoff: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "Handoff summary written on escalation" }),
+  ),
   blind: Type.Boolean({
     description: "true while blind-first review hides proposal, confidence and rationale from you",
   }),
+  minDecisionAt: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: "While the case is held: the earliest time it may be decided (review.minReviewSeconds)",
+    }),
+  ),
+  assignedTo: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "The only reviewer who may claim it" }),
+  ),
+  accountable: Type.Optional(
+    Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()], {
+      description: "Who answers for the decision: the deciding person or key, or the workflow owner for auto",
+    }),
+  ),
   decisions: Type.Optional(Type.Array(DecisionSchema)),
   events: Type.Optional(Type.Array(EventSchema)),
   history: Type.Optional(
@@ -128,6 +162,9 @@ export const DecisionResultSchema = Type.Object({
   note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   decidedBy: Type.Optional(Type.String()),
   decidedAt: Type.Optional(Type.String()),
+  releaseAt: Type.Optional(
+    Type.String({ description: 'With status "releasing": when the held decision is released' }),
+  ),
 });
 
 export const ClaimRequestSchema = Type.Union([
@@ -170,6 +207,12 @@ export const CreateKeyRequestSchema = Type.Object(
       Type.Literal("auditor"),
     ]),
     workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+    authorityRoles: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,100}$" }), {
+        maxItems: 100,
+        description: "Authority roles for review.authority rules (e.g. ap_clerk)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -179,6 +222,7 @@ export const CreateKeyResponseSchema = Type.Object({
   name: Type.String(),
   role: Type.String(),
   workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  authorityRoles: Type.Optional(Type.Array(Type.String())),
   key: Type.String({ description: "The bearer token. Shown once; only its hash is stored." }),
   signingSecret: Type.String({
     description: "Verifies the Loopgate-Signature of webhooks for this key's cases",
@@ -233,6 +277,12 @@ export const CreateUserRequestSchema = Type.Object(
     role: UserRoleSchema,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+    authorityRoles: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,100}$" }), {
+        maxItems: 100,
+        description: "Authority roles for review.authority rules (e.g. ap_clerk)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -243,6 +293,7 @@ export const UserViewSchema = Type.Object({
   name: Type.String(),
   role: Type.String(),
   workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  authorityRoles: Type.Optional(Type.Array(Type.String())),
 });
 
 export const problemResponses = {

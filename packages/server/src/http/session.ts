@@ -142,6 +142,7 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
           role: UserRole;
           name?: string;
           workflows?: string[];
+          authorityRoles?: string[];
         };
         const user = await createUser(ctx.store, { ...body, now: ctx.clock() });
         return reply.code(201).send({
@@ -150,6 +151,7 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
           name: user.name,
           role: user.role,
           workflows: user.workflows,
+          authorityRoles: user.authorityRoles ?? [],
         });
       },
     );

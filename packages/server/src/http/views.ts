@@ -28,6 +28,13 @@ export function caseView(c: CaseRecord | CaseDetail) {
     createdAt: iso(c.createdAt),
     decidedAt: isoOrNull(c.decidedAt),
     lease: c.lease ? { holder: c.lease.holder, expiresAt: iso(c.lease.expiresAt) } : null,
+    assignedTo: c.assignedTo ?? null,
+    releaseAt: isoOrNull(c.releaseAt),
+    releasedAt: isoOrNull(c.releasedAt),
+    revertedAt: isoOrNull(c.revertedAt),
+    slaDueAt: isoOrNull(c.slaDueAt),
+    escalatedTo: c.escalatedTo,
+    handoff: c.handoff,
     /** True while blind-first review hides the model's recommendation from the caller (case-screen.ts). */
     blind: false as boolean,
   };
@@ -48,6 +55,7 @@ export function decisionView(d: DecisionRecord) {
     claimedAt: isoOrNull(d.claimedAt),
     decidedAt: iso(d.decidedAt),
     heldSeconds: d.heldMs === null ? null : d.heldMs / 1000,
+    ...(d.revokedAt != null && { revokedAt: iso(d.revokedAt) }),
   };
 }
 

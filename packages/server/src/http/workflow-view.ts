@@ -17,7 +17,13 @@ export function workflowView(w: Workflow) {
       minReviewSeconds: w.review.minReviewSeconds,
       blindFirst: w.review.blindFirst,
     },
-    sla: { reviewWithinSeconds: w.sla.reviewWithinSeconds ?? null, onTimeout: w.sla.onTimeout },
+    sla: {
+      reviewWithinSeconds: w.sla.reviewWithinSeconds ?? null,
+      onTimeout: w.sla.onTimeout,
+      escalateTo: w.sla.escalateTo,
+    },
+    release: { delaySeconds: w.release.delaySeconds },
+    reversible: w.reversible,
     // The workspace highlights these fields when the trigger fired on a case (explanation.triggers).
     escalate: escalationFields(w),
   };

@@ -27,6 +27,13 @@ export const WorkflowSettingsSchema = {
   sla: Type.Object({
     reviewWithinSeconds: Type.Union([Type.Number(), Type.Null()]),
     onTimeout: Type.String(),
+    escalateTo: Type.String({ description: "The role an SLA timeout escalates to" }),
+  }),
+  release: Type.Object({
+    delaySeconds: Type.Number({ description: "Undo window before a decision is released" }),
+  }),
+  reversible: Type.Union([Type.Boolean(), Type.Array(Type.String())], {
+    description: "Whether (or for which actions) a released decision may be reverted",
   }),
   escalate: Type.Array(
     Type.Object({

@@ -5,6 +5,7 @@ import type { QueueCount } from "../store/index.js";
 import { canAccessWorkflow, requireRole, requireWorkflow } from "./auth.js";
 import { caseScreen } from "./case-screen.js";
 import { type AppContext, workflowOrFail } from "./context.js";
+import { enforceMinReviewTime } from "./review-rules.js";
 import { CaseViewSchema, DecideRequestSchema, problemResponses } from "./schemas.js";
 import { checkVerdict, type VerdictBody } from "./verdicts.js";
 import { QueueSummarySchema } from "./workspace-schemas.js";
@@ -116,6 +117,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (!c.lease || c.lease.holder !== p.id) {
           throw new Conflict(`claim case ${id} before recording a judgment; you do not hold its lease`);
         }
+        enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
         // The same rules as a decision, so the blind judgment is comparable with the final one. For
         // approve the judgment stores no output: the reviewer has not seen the proposal it would take.
         const output = checkVerdict(wf, c.proposal, body);

@@ -3,6 +3,8 @@ import { Conflict, NotFound } from "@loopgate/core";
 import { type Kysely, Migrator, type Selectable, type SelectQueryBuilder, type Transaction } from "kysely";
 import { GroupCommit } from "./group-commit.js";
 import { migrationProvider } from "./migrations/index.js";
+import * as review from "./review-queries.js";
+import { CLAIM_BATCH, laterThan, recordApproval, reviewable } from "./review-queries.js";
 import {
   caseToRow,
   decisionToRow,
@@ -16,6 +18,7 @@ import {
   rowToOutbox,
 } from "./rows.js";
 import type { CasesTable, Database } from "./schema.js";
+import * as timers from "./timer-queries.js";
 import type {
   ApiKeyRecord,
   BlindJudgment,
@@ -25,7 +28,6 @@ import type {
   DecisionRecord,
   HistoryEntry,
   NewCase,
-  NewDecision,
   NewEvent,
   NewOutboxMessage,
   OutboxMessage,
@@ -33,8 +35,10 @@ import type {
   ReviewerDay,
   SessionRecord,
   Store,
+  TimerRecord,
   UserRecord,
 } from "./types.js";
+import { NO_TIMING } from "./types.js";
 import * as users from "./users.js";
 import * as workspace from "./workspace-queries.js";
 
@@ -105,8 +109,13 @@ export class SqlStore implements Store {
       provider: migrationProvider(this.engine),
       migrationTableSchema: this.#spec.migrationTableSchema,
     });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) {
+    for (let attempt = 1; ; attempt++) {
+      const { error, results } = await migrator.migrateToLatest();
+      if (!error) return;
+      // Kysely's table introspection reads every schema; a schema another client drops at that moment
+      // fails it with 3F000 (invalid_schema_name) though nothing of ours is wrong. Running again is safe.
+      const transient = (error as { code?: unknown }).code === "3F000" && !results?.length;
+      if (transient && attempt < 5) continue;
       const failed = results?.find((r) => r.status === "Error")?.migrationName;
       throw new Error(`database migration ${failed ?? ""} failed: ${String(error)}`, { cause: error });
     }
@@ -176,24 +185,45 @@ export class SqlStore implements Store {
     workflows?: string[];
     leaseMs: number;
     now: number;
+    eligible?: (c: CaseRecord) => boolean;
   }): Promise<Claimed | undefined> {
-    const { reviewer, workflows, leaseMs, now } = args;
+    const { reviewer, workflows, leaseMs, now, eligible } = args;
     if (workflows?.length === 0) return undefined;
     return this.#db.transaction().execute(async (trx) => {
-      let waiting = trx
-        .selectFrom("cases")
-        .selectAll()
-        .where((eb) =>
+      const waiting = () => {
+        let q = reviewable(trx, reviewer).where((eb) =>
           eb.or([
             eb("status", "=", "queued"),
             eb.and([eb("status", "=", "claimed"), eb("lease_expires_at", "<=", now)]),
           ]),
-        )
-        .orderBy("created_at")
-        .orderBy("id")
-        .limit(1);
-      if (workflows) waiting = waiting.where("workflow", "in", workflows);
-      const row = await this.#spec.lockForClaim(waiting).executeTakeFirst();
+        );
+        if (workflows) q = q.where("workflow", "in", workflows);
+        return q;
+      };
+      // Without `eligible` the oldest waiting case is the one. With it (authority rules, evaluated in
+      // code), candidates are read unlocked in batches and each one that passes is then locked alone,
+      // re-checking that it still waits: so the cases skipped stay free for concurrent claimers.
+      let row: Selectable<CasesTable> | undefined;
+      if (!eligible) {
+        row = await this.#spec
+          .lockForClaim(waiting().orderBy("created_at").orderBy("id").limit(1))
+          .executeTakeFirst();
+        if (!row) return undefined;
+      }
+      let after: { createdAt: number; id: string } | undefined;
+      while (!row && eligible) {
+        let page = waiting().orderBy("created_at").orderBy("id").limit(CLAIM_BATCH);
+        if (after) page = page.where(laterThan(after));
+        const rows = await page.execute();
+        for (const candidate of rows) {
+          if (!eligible(rowToCase(candidate))) continue;
+          row = await this.#spec.lockForClaim(waiting().where("id", "=", candidate.id)).executeTakeFirst();
+          if (row) break;
+        }
+        const last = rows.at(-1);
+        if (!row && (rows.length < CLAIM_BATCH || !last)) return undefined;
+        if (last) after = { createdAt: last.created_at, id: last.id };
+      }
       if (!row) return undefined;
 
       // The row is ours until commit (lockForClaim), so the update needs no re-check of its state.
@@ -238,9 +268,13 @@ export class SqlStore implements Store {
     reasonCode: string | null;
     note: string | null;
     outbox?: NewOutboxMessage;
+    releaseAt?: number;
     now: number;
+    pendingApprovals?: { count: number; needed: number };
   }): Promise<{ case: CaseRecord; decision: DecisionRecord }> {
     const { caseId, reviewer, now } = args;
+    // Four-eyes, not the last approval needed: recorded, and the case goes back to the queue undecided.
+    if (args.pendingApprovals) return this.#db.transaction().execute((trx) => recordApproval(trx, args));
     return this.#db.transaction().execute(async (trx) => {
       const held = await takeBackLease(trx, caseId, reviewer, now, { status: "decided", decided_at: now });
       const decision: DecisionRecord = {
@@ -271,6 +305,12 @@ export class SqlStore implements Store {
         },
       ]);
       if (args.outbox) await trx.insertInto("outbox").values(outboxToRow(args.outbox)).execute();
+      if (args.releaseAt !== undefined) {
+        // Held (release.delaySeconds): the release timer writes `decision_released` when the window ends.
+        await trx.updateTable("cases").set({ release_at: args.releaseAt }).where("id", "=", caseId).execute();
+        const timer = { id: `tmr_${randomUUID()}`, caseId, kind: "release" as const, dueAt: args.releaseAt };
+        await timers.insertTimers(trx, [timer], now);
+      }
       return { case: rowToCase(await selectCase(trx, caseId)), decision };
     });
   }
@@ -288,6 +328,28 @@ export class SqlStore implements Store {
   async appendEvents(events: NewEvent[]): Promise<void> {
     // One multi-row INSERT is atomic by itself; no transaction needed.
     await insertEvents(this.#db, events);
+  }
+
+  // --- release delay, revert and SLA timers (queries in timer-queries.ts)
+
+  claimTimers(args: { now: number; limit: number; leaseMs: number }): Promise<TimerRecord[]> {
+    return timers.claimTimers(this.#db, this.#spec.lockForClaim, args);
+  }
+
+  fireTimer(args: Parameters<Store["fireTimer"]>[0]): Promise<{ fired: boolean; case?: CaseRecord }> {
+    return timers.fireTimer(this.#db, timers.rowLock(this.engine), args);
+  }
+
+  revokeDecision(args: Parameters<Store["revokeDecision"]>[0]): Promise<CaseRecord> {
+    return timers.revokeDecision(this.#db, timers.rowLock(this.engine), args);
+  }
+
+  revertDecision(args: Parameters<Store["revertDecision"]>[0]): Promise<CaseRecord> {
+    return timers.revertDecision(this.#db, timers.rowLock(this.engine), args);
+  }
+
+  assignCase(args: Parameters<Store["assignCase"]>[0]): Promise<CaseRecord> {
+    return this.#db.transaction().execute((trx) => review.assignCase(trx, args));
   }
 
   // --- webhook outbox
@@ -411,12 +473,12 @@ export class SqlStore implements Store {
   }
 }
 
-async function insertEvents(db: Kysely<Database>, events: NewEvent[]): Promise<void> {
+export async function insertEvents(db: Kysely<Database>, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   await db.insertInto("events").values(events.map(eventToRow)).execute();
 }
 
-async function selectCase(trx: Tx, id: string): Promise<Selectable<CasesTable>> {
+export async function selectCase(trx: Tx, id: string): Promise<Selectable<CasesTable>> {
   return trx.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
@@ -425,7 +487,7 @@ async function selectCase(trx: Tx, id: string): Promise<Selectable<CasesTable>> 
  * lease is still live, so two concurrent decisions (or a decision racing a take-over) cannot both win:
  * the loser updates nothing and gets Conflict.
  */
-async function takeBackLease(
+export async function takeBackLease(
   trx: Tx,
   caseId: string,
   reviewer: string,
@@ -444,7 +506,15 @@ async function takeBackLease(
   }
   const updated = await trx
     .updateTable("cases")
-    .set({ ...next, lease_id: null, lease_holder: null, claimed_at: null, lease_expires_at: null })
+    // An assignment (review-queries.ts) lasts until the assignee decides or gives the case back.
+    .set({
+      ...next,
+      lease_id: null,
+      lease_holder: null,
+      claimed_at: null,
+      lease_expires_at: null,
+      assigned_to: null,
+    })
     .where("id", "=", caseId)
     .where("lease_id", "=", row.lease_id)
     .where("lease_expires_at", ">", now)
@@ -453,7 +523,7 @@ async function takeBackLease(
   return { leaseId: row.lease_id, claimedAt: row.claimed_at };
 }
 
-type InsertCaseExtra = { events: NewEvent[]; decision?: NewDecision; outbox?: NewOutboxMessage };
+type InsertCaseExtra = Parameters<Store["insertCase"]>[1];
 
 async function insertCaseIn(
   trx: Tx,
@@ -464,7 +534,11 @@ async function insertCaseIn(
   // nothing; the read below sees the winner (each statement reads the latest committed rows).
   const inserted = await trx
     .insertInto("cases")
-    .values(caseToRow(c, extra.decision?.decidedAt ?? null))
+    .values({
+      ...caseToRow(c, extra.decision?.decidedAt ?? null),
+      sla_due_at: extra.slaDueAt ?? null,
+      release_at: extra.releaseAt ?? null,
+    })
     .onConflict((oc) =>
       oc.columns(["workflow", "idempotency_key"]).where("idempotency_key", "is not", null).doNothing(),
     )
@@ -481,6 +555,9 @@ async function insertCaseIn(
   await insertEvents(trx, extra.events);
   if (extra.decision) await trx.insertInto("decisions").values(decisionToRow(c.id, extra.decision)).execute();
   if (extra.outbox) await trx.insertInto("outbox").values(outboxToRow(extra.outbox)).execute();
+  await timers.insertTimers(trx, extra.timers ?? [], c.createdAt);
   // What was just written, without reading it back.
-  return { case: { ...c, decidedAt: extra.decision?.decidedAt ?? null, lease: null }, created: true };
+  const decidedAt = extra.decision?.decidedAt ?? null;
+  const timing = { ...NO_TIMING, slaDueAt: extra.slaDueAt ?? null, releaseAt: extra.releaseAt ?? null };
+  return { case: { ...c, decidedAt, lease: null, assignedTo: null, ...timing }, created: true };
 }

@@ -87,6 +87,13 @@ export function rowToCase(r: Selectable<CasesTable>): CaseRecord {
     createdAt: r.created_at,
     decidedAt: r.decided_at,
     lease: leaseOf(r),
+    assignedTo: r.assigned_to ?? null,
+    releaseAt: r.release_at ?? null,
+    releasedAt: r.released_at ?? null,
+    revertedAt: r.reverted_at ?? null,
+    slaDueAt: r.sla_due_at ?? null,
+    escalatedTo: r.escalated_to ?? null,
+    handoff: r.handoff ?? null,
   };
 }
 
@@ -117,6 +124,7 @@ export function rowToDecision(r: Selectable<DecisionsTable>): DecisionRecord {
     claimedAt: r.claimed_at,
     decidedAt: r.decided_at,
     heldMs: r.held_ms,
+    ...(r.revoked_at != null && { revokedAt: r.revoked_at }),
   };
 }
 
@@ -144,7 +152,7 @@ export function outboxToRow(m: NewOutboxMessage): Insertable<OutboxTable> {
     url: m.url,
     body: m.body,
     created_at: m.createdAt,
-    next_attempt_at: m.createdAt,
+    next_attempt_at: m.notBefore ?? m.createdAt,
   };
 }
 
@@ -171,6 +179,7 @@ export function keyToRow(k: ApiKeyRecord): Insertable<ApiKeysTable> {
     token_hash: k.tokenHash,
     signing_secret: k.signingSecret,
     created_at: k.createdAt,
+    authority_roles: toJsonOrNull(k.authorityRoles),
   };
 }
 
@@ -183,5 +192,6 @@ export function rowToKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
     tokenHash: r.token_hash,
     signingSecret: r.signing_secret,
     createdAt: r.created_at,
+    ...(r.authority_roles !== null && { authorityRoles: fromJson<string[]>(r.authority_roles) }),
   };
 }

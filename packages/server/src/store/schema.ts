@@ -14,6 +14,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   settings: SettingsTable;
+  timers: TimersTable;
 }
 
 export interface CasesTable {
@@ -50,6 +51,20 @@ export interface CasesTable {
   lease_holder: string | null;
   claimed_at: number | null;
   lease_expires_at: number | null;
+  /** The only reviewer who may claim the case (set by a workflow owner, migration 004); null = anyone. */
+  assigned_to: string | null;
+  // Release delay and SLA (migration 005): see timer-queries.ts.
+  /** A decided case is held until then (release.delaySeconds); null when nothing was held. */
+  release_at: number | null;
+  /** When the timer worker recorded `decision_released`. */
+  released_at: number | null;
+  reverted_at: number | null;
+  /** The SLA deadline of an undecided case. */
+  sla_due_at: number | null;
+  /** The named role an SLA timeout escalated the case to. */
+  escalated_to: string | null;
+  /** Plain-language handoff summary written on escalation. */
+  handoff: string | null;
 }
 
 export interface DecisionsTable {
@@ -64,6 +79,8 @@ export interface DecisionsTable {
   claimed_at: number | null;
   decided_at: number;
   held_ms: number | null;
+  /** Set when the decision was revoked inside its release window (migration 005). */
+  revoked_at: number | null;
 }
 
 export interface EventsTable {
@@ -102,6 +119,8 @@ export interface ApiKeysTable {
   token_hash: string;
   signing_secret: string;
   created_at: number;
+  /** JSON array of authority role names (migration 004), null = none. */
+  authority_roles: string | null;
 }
 
 export interface UsersTable {
@@ -116,6 +135,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   disabled_at: number | null;
+  /** JSON array of authority role names (migration 004), null = none. */
+  authority_roles: string | null;
 }
 
 export interface SessionsTable {
@@ -133,4 +154,18 @@ export interface SettingsTable {
   name: string;
   value: string;
   created_at: number;
+}
+
+/** A durable timer: one deadline to act on (migration 005, queries in timer-queries.ts). */
+export interface TimersTable {
+  id: string;
+  case_id: string;
+  /** sla_reminder | sla_timeout | release */
+  kind: string;
+  due_at: number;
+  created_at: number;
+  /** A timer worker holds the timer until then. */
+  lease_until: number | null;
+  /** Set once it fired (or was cancelled): it never fires again. */
+  done_at: number | null;
 }

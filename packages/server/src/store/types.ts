@@ -25,6 +25,8 @@ export interface ApiKeyRecord {
   /** HMAC secret for signing webhooks to this key's callbacks (shown once, at creation). */
   signingSecret: string;
   createdAt: number;
+  /** Authority roles named by policies' `review.authority` rules (e.g. ap_clerk); absent = none. */
+  authorityRoles?: string[];
 }
 
 /** Roles a person can have; `automation` is for keys only. */
@@ -47,6 +49,8 @@ export interface UserRecord {
   createdAt: number;
   /** Set when the user may no longer sign in; their sessions stop working too. */
   disabledAt: number | null;
+  /** Authority roles named by policies' `review.authority` rules (e.g. ap_manager); absent = none. */
+  authorityRoles?: string[];
 }
 
 /** A browser session. Exactly one of userId / keyId is set (signed in with a password or an API key). */
@@ -85,9 +89,36 @@ export interface NewCase {
   createdAt: number;
 }
 
-export interface CaseRecord extends NewCase {
+/** Release delay, revert and SLA state of a case (migration 005; timers in timer-queries.ts). */
+export interface CaseTiming {
+  /** A held decision is released to the automation at this time; null when nothing is held. */
+  releaseAt: number | null;
+  /** When the timer worker recorded the release (`decision_released`). */
+  releasedAt: number | null;
+  /** When a released decision was reverted (compensating webhook). */
+  revertedAt: number | null;
+  /** The SLA deadline of an undecided case. */
+  slaDueAt: number | null;
+  /** The named role an SLA timeout escalated the case to. */
+  escalatedTo: string | null;
+  /** Why it was escalated, who held it, notes: written on escalation for the next reviewer. */
+  handoff: string | null;
+}
+
+export const NO_TIMING: CaseTiming = {
+  releaseAt: null,
+  releasedAt: null,
+  revertedAt: null,
+  slaDueAt: null,
+  escalatedTo: null,
+  handoff: null,
+};
+
+export interface CaseRecord extends NewCase, CaseTiming {
   decidedAt: number | null;
   lease: { id: string; holder: string; claimedAt: number; expiresAt: number } | null;
+  /** The only reviewer (user or key id) who may claim it, set by a workflow owner; null = anyone. */
+  assignedTo: string | null;
 }
 
 export interface DecisionRecord {
@@ -104,6 +135,8 @@ export interface DecisionRecord {
   decidedAt: number;
   /** How long the reviewer held the case, claim to decision, in ms; null for policy decisions. */
   heldMs: number | null;
+  /** Set when the decision was revoked inside its release window; absent or null otherwise. */
+  revokedAt?: number | null;
 }
 
 export type NewDecision = Omit<DecisionRecord, "caseId">;
@@ -117,7 +150,18 @@ export type EventType =
   | "decided"
   | "webhook_delivered"
   | "webhook_failed"
-  | "blind_judgment";
+  | "blind_judgment"
+  // Review rules: four-eyes and ownership (review-queries.ts)
+  | "approved"
+  | "second_review_needed"
+  | "assigned"
+  // Release delay, revert and SLA (timer-queries.ts, workers/timers.ts)
+  | "revoked"
+  | "decision_released"
+  | "reverted"
+  | "sla_reminder"
+  | "escalated"
+  | "sla_breached";
 
 export interface NewEvent {
   type: EventType;
@@ -141,6 +185,35 @@ export interface NewOutboxMessage {
   /** The exact JSON body to POST (signed as sent). */
   body: string;
   createdAt: number;
+  /** Not delivered before this time (a held decision's release); default createdAt. */
+  notBefore?: number;
+}
+
+/** A durable timer (timer-queries.ts). */
+export type TimerKind = "sla_reminder" | "sla_timeout" | "release";
+
+export interface NewTimer {
+  id: string;
+  caseId: string;
+  kind: TimerKind;
+  dueAt: number;
+}
+
+export interface TimerRecord extends NewTimer {
+  createdAt: number;
+}
+
+/**
+ * What firing a timer does, computed by the worker from the case as it is inside the firing
+ * transaction. Every part commits together with the timer being marked done.
+ */
+export interface TimerEffect {
+  /** Columns to change on the case; `clearLease` also ends any reviewer's lease. */
+  case?: Partial<Pick<CaseRecord, "status" | "decidedAt" | keyof CaseTiming>> & { clearLease?: boolean };
+  decision?: NewDecision;
+  events: NewEvent[];
+  outbox?: NewOutboxMessage;
+  timers?: NewTimer[];
 }
 
 export interface OutboxMessage extends NewOutboxMessage {
@@ -181,7 +254,16 @@ export interface Store {
    */
   insertCase(
     c: NewCase,
-    extra: { events: NewEvent[]; decision?: NewDecision; outbox?: NewOutboxMessage },
+    extra: {
+      events: NewEvent[];
+      decision?: NewDecision;
+      outbox?: NewOutboxMessage;
+      /** The SLA deadline and its timers (only written when the case is created). */
+      slaDueAt?: number;
+      /** A held auto decision's release time (release.delaySeconds). */
+      releaseAt?: number;
+      timers?: NewTimer[];
+    },
   ): Promise<{ case: CaseRecord; created: boolean }>;
   getCase(id: string): Promise<CaseRecord | undefined>;
   getCaseDetail(id: string): Promise<CaseDetail | undefined>;
@@ -196,13 +278,20 @@ export interface Store {
     workflows?: string[];
     leaseMs: number;
     now: number;
+    /**
+     * Only cases this accepts are taken (authority rules, evaluated in code); the others are skipped and
+     * stay waiting for someone else. Cases assigned to another reviewer, and cases `reviewer` already
+     * approved (four-eyes), are always skipped.
+     */
+    eligible?: (c: CaseRecord) => boolean;
   }): Promise<Claimed | undefined>;
 
   /**
    * Records a reviewer's decision. The reviewer must hold a live lease on the case, else Conflict
    * (NotFound for an unknown case). The store fills claimedAt from the lease, decidedAt = now and
    * heldMs = now - claimedAt. Case update, decision row, `decided` event and optional outbox row
-   * commit together.
+   * commit together. `approvals` given (four-eyes, more approvals needed): the decision row is recorded
+   * with `approved` and `second_review_needed` events instead, and the case goes back to the queue.
    */
   recordDecision(args: {
     caseId: string;
@@ -213,13 +302,64 @@ export interface Store {
     reasonCode: string | null;
     note: string | null;
     outbox?: NewOutboxMessage;
+    /** Hold the decision until then (release.delaySeconds): stored on the case with a `release` timer. */
+    releaseAt?: number;
     now: number;
+    /** Four-eyes: set when this approval is not the last one needed (so the case is not decided). */
+    pendingApprovals?: { count: number; needed: number };
   }): Promise<{ case: CaseRecord; decision: DecisionRecord }>;
+
+  /**
+   * Assigns an undecided case to one reviewer (an `assigned` event): only they may claim it until it is
+   * decided or they release it. A live lease held by someone else ends (the case goes back to the
+   * queue). NotFound for an unknown case, Conflict for a decided one.
+   */
+  assignCase(args: {
+    caseId: string;
+    to: string;
+    by: string;
+    note: string | null;
+    now: number;
+  }): Promise<CaseRecord>;
 
   /** Gives a held case back to the queue (a `released` event). Conflict when `reviewer` does not hold it. */
   releaseCase(args: { caseId: string; reviewer: string; now: number }): Promise<void>;
 
   appendEvents(events: NewEvent[]): Promise<void>;
+
+  // --- release delay, revert and SLA timers (queries in timer-queries.ts)
+  /** Leases up to `limit` due timers (dueAt <= now, not done, not leased) for `leaseMs`. */
+  claimTimers(args: { now: number; limit: number; leaseMs: number }): Promise<TimerRecord[]>;
+  /**
+   * Fires a claimed timer exactly once: in one transaction, marks it done (false when it already was)
+   * and applies what `effect` computes from the current case (null: nothing to do, e.g. decided meanwhile).
+   */
+  fireTimer(args: {
+    timerId: string;
+    now: number;
+    effect: (c: CaseRecord, timer: TimerRecord) => TimerEffect | null;
+  }): Promise<{ fired: boolean; case?: CaseRecord }>;
+  /**
+   * Revokes the held decision of a case inside its release window: marks it revoked, cancels its
+   * undelivered webhooks and release timer, puts the case back in the queue, writes `revoked`.
+   * Conflict when the case holds no decision or the window has passed.
+   */
+  revokeDecision(args: {
+    caseId: string;
+    actor: string;
+    reason: string;
+    now: number;
+    timers?: NewTimer[];
+    slaDueAt?: number;
+  }): Promise<CaseRecord>;
+  /** Marks a released decision reverted, writes `reverted` and the compensating webhook. Conflict when already reverted. */
+  revertDecision(args: {
+    caseId: string;
+    actor: string;
+    reason: string;
+    now: number;
+    outbox?: NewOutboxMessage;
+  }): Promise<CaseRecord>;
 
   // --- webhook outbox
   /** Leases up to `limit` due messages (nextAttemptAt <= now, not delivered, not leased) for `leaseMs`. */

@@ -16,6 +16,7 @@ function userToRow(u: UserRecord): Insertable<UsersTable> {
     password_hash: u.passwordHash,
     created_at: u.createdAt,
     disabled_at: u.disabledAt,
+    authority_roles: u.authorityRoles === undefined ? null : JSON.stringify(u.authorityRoles),
   };
 }
 
@@ -29,6 +30,7 @@ function rowToUser(r: Selectable<UsersTable>): UserRecord {
     passwordHash: r.password_hash,
     createdAt: r.created_at,
     disabledAt: r.disabled_at,
+    ...(r.authority_roles !== null && { authorityRoles: JSON.parse(r.authority_roles) as string[] }),
   };
 }
 

@@ -258,6 +258,7 @@ describe.each(ENGINES)("workspace sessions and users (%s)", (engine) => {
       name: body.username,
       role: "reviewer",
       workflows: null,
+      authorityRoles: [],
     });
     for (const username of [body.username, body.username.toUpperCase()]) {
       const dup = await s.call("POST", "/v1/users", { ...body, username });

@@ -242,7 +242,7 @@ describe.each(ENGINES)("the workspace API (%s)", (engine) => {
         riskClasses: { low: { autoMinConfidence: 0.9 }, high: { autoMinConfidence: null } },
       });
       expect(byName.get("ws.hiring")).toMatchObject({
-        review: { approvals: 1, minReviewSeconds: 30, blindFirst: true },
+        review: { approvals: 1, minReviewSeconds: 0, blindFirst: true },
         sla: { reviewWithinSeconds: 172_800, onTimeout: "escalate" },
       });
       expect(byName.get("ws.triage")).toMatchObject({ sla: { reviewWithinSeconds: null }, escalate: [] });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { ApiKeyRecord, NewCase } from "../../src/store/index.js";
+import { type ApiKeyRecord, type NewCase, NO_TIMING } from "../../src/store/index.js";
 import { ENGINES, useTestDatabase } from "./engines.js";
 import { newCase, submitted, T0, webhook } from "./fixtures.js";
 
@@ -40,7 +40,7 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
     });
     const { case: stored, created } = await t.store.insertCase(c, { events: submitted(c) });
     expect(created).toBe(true);
-    const expected = { ...c, decidedAt: null, lease: null };
+    const expected = { ...c, decidedAt: null, lease: null, assignedTo: null, ...NO_TIMING };
     expect(stored).toEqual(expected);
     expect(await t.store.getCase(c.id)).toEqual(expected);
   });

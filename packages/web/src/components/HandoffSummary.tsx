@@ -32,6 +32,7 @@ const HANDOFF_EVENTS: Record<string, string> = {
   lease_expired: "lease expired (not decided in time)",
   escalated: "escalated",
   sla_escalated: "escalated on SLA timeout",
+  revoked: "decision revoked before release",
   blind_judgment: "own judgment recorded",
 };
 
@@ -55,7 +56,7 @@ export function HandoffSummary({ c, wf, me }: { c: CaseView; wf: WorkflowInfo | 
   const rules = new Map(escalationRules(wf).map((r) => [r.name, r]));
   const fired = c.explanation.triggers;
   const handoffs = (c.events ?? []).filter((e) => e.type in HANDOFF_EVENTS && e.type !== "blind_judgment");
-  const escalated = fired.length > 0 || handoffs.length > 0;
+  const escalated = fired.length > 0 || handoffs.length > 0 || Boolean(c.handoff);
   if (!escalated) {
     return (
       <section className="panel handoff" aria-labelledby="rules-title">
@@ -66,6 +67,11 @@ export function HandoffSummary({ c, wf, me }: { c: CaseView; wf: WorkflowInfo | 
   return (
     <section className="panel handoff escalated" aria-labelledby="handoff-title">
       <h2 id="handoff-title">Handoff: why this case needs you</h2>
+      {c.handoff && (
+        <p className="handoff-text" style={{ whiteSpace: "pre-line" }}>
+          {c.handoff}
+        </p>
+      )}
       {fired.length > 0 && (
         <ul className="triggers" aria-label="Escalation triggers that fired">
           {fired.map((name) => {

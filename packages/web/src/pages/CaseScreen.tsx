@@ -15,6 +15,7 @@ import {
   patternHeading,
 } from "../components/ProposalView";
 import { ReasonPicker } from "../components/ReasonPicker";
+import { ReviewCountdown, useSecondsUntil } from "../components/ReviewCountdown";
 import { type Shortcut, Shortcuts } from "../components/Shortcuts";
 import { ago, duration, PATTERN_NAMES, show, time, VERDICT_PAST, words } from "../format";
 import { type KeyBindings, useKeyboard } from "../hooks/useKeyboard";
@@ -88,6 +89,8 @@ export function CaseScreen({ id }: { id: string }) {
   const [help, setHelp] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const [focus, setFocus] = useState<Focus>(null);
+  // Minimum review time: submit stays disabled until the server would accept a decision.
+  const waitSeconds = useSecondsUntil(c?.minDecisionAt);
 
   const inFlight = useRef(false);
   const submitRef = useRef<HTMLButtonElement>(null);
@@ -320,7 +323,7 @@ export function CaseScreen({ id }: { id: string }) {
   }
 
   async function submit() {
-    if (!c || inFlight.current || !canAct) return;
+    if (!c || inFlight.current || !canAct || waitSeconds > 0) return;
     const built = build();
     if ("problem" in built) {
       setProblem(built.problem);
@@ -785,7 +788,7 @@ export function CaseScreen({ id }: { id: string }) {
                     ref={submitRef}
                     type="submit"
                     className="primary"
-                    disabled={busy}
+                    disabled={busy || waitSeconds > 0}
                     aria-keyshortcuts="Control+Enter"
                   >
                     {submitLabel(draft, blind, c)} <kbd>Ctrl+Enter</kbd>
@@ -796,6 +799,7 @@ export function CaseScreen({ id }: { id: string }) {
                     </button>
                   )}
                 </div>
+                <ReviewCountdown seconds={waitSeconds} />
                 {wf?.review && wf.review.minReviewSeconds > 0 && (
                   <p className="muted small">
                     This workflow asks for at least {wf.review.minReviewSeconds}s of review before a decision.

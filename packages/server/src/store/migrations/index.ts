@@ -3,6 +3,8 @@ import type { Store } from "../types.js";
 import { initialMigration } from "./001_initial.js";
 import { usersSessionsMigration } from "./002_users_sessions.js";
 import { workspaceMigration } from "./003_workspace.js";
+import { reviewRulesMigration } from "./004_review_rules.js";
+import { timersMigration } from "./005_timers.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -16,6 +18,8 @@ export function migrationProvider(engine: Store["engine"]): MigrationProvider {
         "001_initial": initialMigration(engine),
         "002_users_sessions": usersSessionsMigration(),
         "003_workspace": workspaceMigration(),
+        "004_review_rules": reviewRulesMigration(),
+        "005_timers": timersMigration(),
       };
     },
   };

@@ -1,0 +1,256 @@
+import { randomUUID } from "node:crypto";
+import { handoffSummary, type PolicySet, slaTimes, type Workflow } from "@loopgate/core";
+import { decidedWebhookBody } from "../http/cases.js";
+import type {
+  CaseDetail,
+  CaseRecord,
+  NewDecision,
+  Store,
+  TimerEffect,
+  TimerKind,
+  TimerRecord,
+} from "../store/index.js";
+import type { WorkerLogger } from "./outbox.js";
+
+export interface TimerWorkerOptions {
+  store: Store;
+  policies: () => PolicySet;
+  /** Epoch ms: decides what is due and stamps what fires (tests move it instead of sleeping). */
+  clock: () => number;
+  logger?: WorkerLogger;
+  /** How often to look for due timers. */
+  pollMs?: number;
+  /** How long a claimed timer is ours; another worker may take it after that. */
+  leaseMs?: number;
+  batchSize?: number;
+  /** Called after a timer fired and committed (wake long-polls, the live stream, the outbox). */
+  onFired?: (c: CaseRecord, kind: TimerKind, wroteWebhook: boolean) => void;
+}
+
+/**
+ * Fires durable timers: release windows ending (`decision_released`), SLA reminders (`sla_reminder`)
+ * and SLA timeouts (reject, approve or escalate per `sla.onTimeout`). Timers are rows in the database,
+ * claimed with a lease and fired in one transaction that marks them done, so a restart loses none and
+ * none fires twice, even with several processes on one PostgreSQL.
+ */
+export class TimerWorker {
+  readonly #o: Required<Omit<TimerWorkerOptions, "logger" | "onFired">> &
+    Pick<TimerWorkerOptions, "logger" | "onFired">;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+
+  constructor(options: TimerWorkerOptions) {
+    this.#o = { pollMs: 1000, leaseMs: 30_000, batchSize: 20, ...options };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#inFlight;
+  }
+
+  /** One round: claims the due timers and fires them in due order. Resolves to how many fired. */
+  async runOnce(): Promise<number> {
+    const { store, clock, batchSize, leaseMs } = this.#o;
+    const due = await store.claimTimers({ now: clock(), limit: batchSize, leaseMs });
+    let fired = 0;
+    for (const t of due) {
+      try {
+        if (await this.#fire(t)) fired++;
+      } catch (err) {
+        // Left claimed: its lease runs out and a later round tries again.
+        this.#o.logger?.error({ err, timerId: t.id, caseId: t.caseId }, "timer: could not fire; will retry");
+      }
+    }
+    return fired;
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#inFlight = this.#round().finally(() => {
+        this.#inFlight = undefined;
+      });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #round(): Promise<void> {
+    try {
+      await this.runOnce();
+    } catch (err) {
+      this.#o.logger?.error({ err }, "timers: round failed; will retry");
+    }
+    if (this.#running) this.#schedule(this.#o.pollMs);
+  }
+
+  async #fire(t: TimerRecord): Promise<boolean> {
+    const { store, clock } = this.#o;
+    const now = clock();
+    const wf = this.#o.policies().workflows.get((await store.getCase(t.caseId))?.workflow ?? "");
+    // The handoff names who held the case; read before the firing transaction (names need look-ups).
+    const handoff =
+      t.kind === "sla_timeout" && wf?.sla.onTimeout === "escalate" ? await this.#handoff(t.caseId, wf) : "";
+    let wroteWebhook = false;
+    const result = await store.fireTimer({
+      timerId: t.id,
+      now,
+      effect: (c, timer) => {
+        const e = effectOf(c, timer, wf, now, handoff);
+        wroteWebhook = e?.outbox !== undefined;
+        return e;
+      },
+    });
+    if (result.fired && result.case) this.#o.onFired?.(result.case, t.kind, wroteWebhook);
+    return result.fired;
+  }
+
+  async #handoff(caseId: string, wf: Workflow): Promise<string> {
+    const detail = await this.#o.store.getCaseDetail(caseId);
+    if (!detail) return "";
+    const names = new Map<string, string>();
+    const nameOf = async (id: string) => {
+      if (!names.has(id)) {
+        const found = id.startsWith("usr_")
+          ? await this.#o.store.getUser(id)
+          : await this.#o.store.getKey(id);
+        names.set(id, found?.name ?? id);
+      }
+      return names.get(id) as string;
+    };
+    const holders: Array<{ who: string; outcome: string }> = [];
+    for (const h of holdersOf(detail)) holders.push({ who: await nameOf(h.id), outcome: h.outcome });
+    const notes = detail.events
+      .filter((e) => e.type === "revoked" && typeof e.data.reason === "string")
+      .map((e) => `decision revoked: ${String(e.data.reason)}`);
+    return handoffSummary({
+      withinSeconds: wf.sla.reviewWithinSeconds ?? 0,
+      escalateTo: wf.sla.escalateTo,
+      holders,
+      notes,
+    });
+  }
+}
+
+/** Who held the case, in order, and how each hold ended. */
+function holdersOf(detail: CaseDetail): Array<{ id: string; outcome: string }> {
+  const out: Array<{ id: string; outcome: string }> = [];
+  for (const e of detail.events) {
+    if (e.type === "claimed") out.push({ id: e.actor, outcome: "held it at the deadline" });
+    const last = out.at(-1);
+    if (!last) continue;
+    if (e.type === "released") last.outcome = "released it";
+    if (e.type === "lease_expired") last.outcome = "let the lease expire";
+    if (e.type === "revoked") last.outcome = "decided, then revoked";
+  }
+  return out;
+}
+
+/** What firing `timer` does to case `c` now; null when there is nothing left to do. */
+export function effectOf(
+  c: CaseRecord,
+  timer: TimerRecord,
+  wf: Workflow | undefined,
+  now: number,
+  handoff: string,
+): TimerEffect | null {
+  const event = (type: TimerEffect["events"][number]["type"], data: Record<string, unknown>) => ({
+    type,
+    caseId: c.id,
+    actor: "sla",
+    data,
+    at: now,
+  });
+  if (timer.kind === "release") {
+    if (c.status !== "decided" || c.releaseAt !== timer.dueAt || c.releasedAt !== null) return null;
+    return {
+      case: { releasedAt: now },
+      events: [
+        {
+          ...event("decision_released", { releaseAt: new Date(timer.dueAt).toISOString() }),
+          actor: "system",
+        },
+      ],
+    };
+  }
+  if (c.status === "decided" || c.slaDueAt === null) return null;
+  const dueAt = new Date(c.slaDueAt).toISOString();
+  if (timer.kind === "sla_reminder") {
+    if (timer.dueAt >= c.slaDueAt) return null;
+    return { events: [event("sla_reminder", { dueAt, holder: c.lease?.holder ?? null })] };
+  }
+  // sla_timeout: only the timer of the current deadline acts (an escalation or revoke set a new one).
+  if (timer.dueAt !== c.slaDueAt || !wf) return null;
+  const within = wf.sla.reviewWithinSeconds ?? 0;
+  if (c.escalatedTo !== null) {
+    return { events: [event("sla_breached", { dueAt, escalatedTo: c.escalatedTo })] };
+  }
+  if (wf.sla.onTimeout === "escalate") {
+    const next = slaTimes(now, within);
+    return {
+      case: {
+        escalatedTo: wf.sla.escalateTo,
+        handoff,
+        slaDueAt: next.dueAt,
+        status: "queued",
+        clearLease: true,
+      },
+      events: [
+        event("escalated", {
+          to: wf.sla.escalateTo,
+          missedDueAt: dueAt,
+          dueAt: new Date(next.dueAt).toISOString(),
+          holder: c.lease?.holder ?? null,
+          handoff,
+        }),
+      ],
+      timers: [
+        { id: `tmr_${randomUUID()}`, caseId: c.id, kind: "sla_reminder", dueAt: next.reminderAt },
+        { id: `tmr_${randomUUID()}`, caseId: c.id, kind: "sla_timeout", dueAt: next.dueAt },
+      ],
+    };
+  }
+  const approve = wf.sla.onTimeout === "approve";
+  const decision: NewDecision = {
+    id: `dec_${randomUUID()}`,
+    decidedBy: "sla",
+    verdict: approve ? "approve" : "reject",
+    output: approve ? c.proposal : null,
+    reasonCode: approve ? null : "sla_timeout",
+    note: `no decision by ${dueAt}`,
+    claimedAt: null,
+    decidedAt: now,
+    heldMs: null,
+  };
+  return {
+    case: { status: "decided", decidedAt: now, clearLease: true },
+    decision,
+    events: [
+      event("decided", {
+        decisionId: decision.id,
+        verdict: decision.verdict,
+        reasonCode: decision.reasonCode,
+        timeout: true,
+      }),
+    ],
+    ...(c.callbackUrl !== null && {
+      outbox: {
+        id: `whk_${randomUUID()}`,
+        caseId: c.id,
+        keyId: c.submittedBy,
+        url: c.callbackUrl,
+        body: decidedWebhookBody(c, decision),
+        createdAt: now,
+      },
+    }),
+  };
+}
