@@ -277,18 +277,7 @@ export class SqlStore implements Store {
     if (args.pendingApprovals) return this.#db.transaction().execute((trx) => recordApproval(trx, args));
     return this.#db.transaction().execute(async (trx) => {
       const held = await takeBackLease(trx, caseId, reviewer, now, { status: "decided", decided_at: now });
-      const decision: DecisionRecord = {
-        id: args.decisionId,
-        caseId,
-        decidedBy: reviewer,
-        verdict: args.verdict,
-        output: args.output,
-        reasonCode: args.reasonCode,
-        note: args.note,
-        claimedAt: held.claimedAt,
-        decidedAt: now,
-        heldMs: now - held.claimedAt,
-      };
+      const decision = decisionFromLease(args, held.claimedAt);
       await trx.insertInto("decisions").values(decisionToRow(caseId, decision)).execute();
       await insertEvents(trx, [
         {
@@ -487,6 +476,34 @@ export async function selectCase(trx: Tx, id: string): Promise<Selectable<CasesT
  * lease is still live, so two concurrent decisions (or a decision racing a take-over) cannot both win:
  * the loser updates nothing and gets Conflict.
  */
+/** The decision a lease holder records: held from the claim to `now`, the moment it is written. */
+export function decisionFromLease(
+  args: {
+    caseId: string;
+    reviewer: string;
+    decisionId: string;
+    verdict: DecisionRecord["verdict"];
+    output: unknown;
+    reasonCode: string | null;
+    note: string | null;
+    now: number;
+  },
+  claimedAt: number,
+): DecisionRecord {
+  return {
+    id: args.decisionId,
+    caseId: args.caseId,
+    decidedBy: args.reviewer,
+    verdict: args.verdict,
+    output: args.output,
+    reasonCode: args.reasonCode,
+    note: args.note,
+    claimedAt,
+    decidedAt: args.now,
+    heldMs: args.now - claimedAt,
+  };
+}
+
 export async function takeBackLease(
   trx: Tx,
   caseId: string,

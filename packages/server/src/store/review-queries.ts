@@ -1,6 +1,6 @@
 import { Conflict, NotFound } from "@loopgate/core";
 import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
-import { insertEvents, selectCase, takeBackLease } from "./queries.js";
+import { decisionFromLease, insertEvents, selectCase, takeBackLease } from "./queries.js";
 import { decisionToRow, rowToCase } from "./rows.js";
 import type { Database } from "./schema.js";
 import type { CaseRecord, DecisionRecord, NewOutboxMessage } from "./types.js";
@@ -72,18 +72,7 @@ export async function recordApproval(
   const { caseId, reviewer, now } = args;
   const pending = args.pendingApprovals ?? { count: 1, needed: 2 };
   const held = await takeBackLease(trx, caseId, reviewer, now, { status: "queued" });
-  const decision: DecisionRecord = {
-    id: args.decisionId,
-    caseId,
-    decidedBy: reviewer,
-    verdict: args.verdict,
-    output: args.output,
-    reasonCode: args.reasonCode,
-    note: args.note,
-    claimedAt: held.claimedAt,
-    decidedAt: now,
-    heldMs: now - held.claimedAt,
-  };
+  const decision = decisionFromLease(args, held.claimedAt);
   await trx.insertInto("decisions").values(decisionToRow(caseId, decision)).execute();
   await insertEvents(trx, [
     {
