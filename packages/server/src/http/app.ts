@@ -8,6 +8,7 @@ import { assignRoutes } from "./assign.js";
 import { makeAuthenticator } from "./auth.js";
 import { casesRoutes } from "./cases.js";
 import type { AppContext } from "./context.js";
+import { metricsRoutes, prometheusRoutes } from "./metrics.js";
 import { installErrorHandling } from "./problem.js";
 import { reversibleRoutes } from "./reversible.js";
 import { reviewRoutes } from "./review.js";
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(prometheusRoutes(ctx));
 
   // Parses cookies for every route (registered at the root, before the /v1 hook that reads them).
   await app.register(cookie);
@@ -119,6 +121,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(adminRoutes(ctx));
     await v1.register(workspaceRoutes(ctx));
     await v1.register(streamRoutes(ctx));
+    await v1.register(metricsRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

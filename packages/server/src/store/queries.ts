@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, NotFound } from "@loopgate/core";
+import { Conflict, type GovernanceRows, NotFound } from "@loopgate/core";
 import { type Kysely, Migrator, type Selectable, type SelectQueryBuilder, type Transaction } from "kysely";
 import { GroupCommit } from "./group-commit.js";
+import * as metrics from "./metrics-queries.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as review from "./review-queries.js";
 import { CLAIM_BATCH, laterThan, recordApproval, reviewable } from "./review-queries.js";
@@ -459,6 +460,16 @@ export class SqlStore implements Store {
 
   async findBlindJudgment(caseId: string, leaseId: string): Promise<BlindJudgment | undefined> {
     return (await workspace.blindJudgments(this.#db, caseId)).find((j) => j.leaseId === leaseId);
+  }
+
+  // --- metrics (queries in metrics-queries.ts)
+
+  governanceRows(args: Parameters<Store["governanceRows"]>[0]): Promise<GovernanceRows> {
+    return metrics.governanceRows(this.#db, args);
+  }
+
+  countedEventsAfter(afterSeq: number, limit: number): Promise<metrics.CountedEvent[]> {
+    return metrics.countedEventsAfter(this.#db, afterSeq, limit);
   }
 }
 

@@ -1,4 +1,5 @@
-import type { CaseStatus, Route, RouteExplanation, Verdict } from "@loopgate/core";
+import type { CaseStatus, GovernanceRows, Route, RouteExplanation, Verdict } from "@loopgate/core";
+import type { CountedEvent } from "./metrics-queries.js";
 import type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
 export type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
@@ -419,4 +420,13 @@ export interface Store {
   }): Promise<BlindJudgment>;
   /** The blind judgment recorded under `leaseId` on a case, if any. */
   findBlindJudgment(caseId: string, leaseId: string): Promise<BlindJudgment | undefined>;
+
+  // --- metrics (queries in metrics-queries.ts)
+  /**
+   * The rows behind the governance metrics of [since, until) in `workflows` (all when undefined): cases
+   * submitted, cases decided, and decisions recorded in the window.
+   */
+  governanceRows(args: { workflows?: string[]; since: number; until: number }): Promise<GovernanceRows>;
+  /** Up to `limit` `routed` and `decided` events after `afterSeq` (oldest first), for the Prometheus counters. */
+  countedEventsAfter(afterSeq: number, limit: number): Promise<CountedEvent[]>;
 }

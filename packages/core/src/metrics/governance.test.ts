@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import {
+  type DecisionRow,
+  type GovernanceRows,
+  governanceFigures,
+  governanceGroups,
+  nearestRank,
+  percentilesOf,
+  utcDay,
+} from "./governance.js";
+
+const T0 = Date.parse("2026-11-02T10:00:00Z");
+const DAY = 86_400_000;
+
+const decision = (o: Partial<DecisionRow>): DecisionRow => ({
+  decidedBy: "alice",
+  verdict: "approve",
+  reasonCode: null,
+  decidedAt: T0 + 60_000,
+  revokedAt: null,
+  riskClass: "low",
+  caseCreatedAt: T0,
+  ...o,
+});
+
+// Four cases: one auto, two review (one with trigger "flagged"), one human_only with two triggers.
+const rows: GovernanceRows = {
+  submitted: [
+    { route: "auto", riskClass: "low", createdAt: T0, triggers: [] },
+    { route: "review", riskClass: "low", createdAt: T0, triggers: ["flagged"] },
+    { route: "review", riskClass: "high", createdAt: T0 + DAY, triggers: [] },
+    { route: "human_only", riskClass: "high", createdAt: T0 + DAY, triggers: ["flagged", "amount"] },
+  ],
+  resolved: [
+    { riskClass: "low", createdAt: T0, decidedAt: T0 },
+    { riskClass: "low", createdAt: T0, decidedAt: T0 + 30_000 },
+    { riskClass: "high", createdAt: T0 + DAY, decidedAt: T0 + DAY + 120_000 },
+  ],
+  decisions: [
+    decision({ decidedBy: "policy", decidedAt: T0, caseCreatedAt: T0 }),
+    decision({ decidedBy: "alice", verdict: "edit", reasonCode: "wrong_amount", decidedAt: T0 + 30_000 }),
+    decision({
+      decidedBy: "bob",
+      verdict: "reject",
+      reasonCode: "wrong_amount",
+      riskClass: "high",
+      caseCreatedAt: T0 + DAY,
+      decidedAt: T0 + DAY + 120_000,
+    }),
+    decision({
+      decidedBy: "bob",
+      verdict: "approve",
+      riskClass: "high",
+      caseCreatedAt: T0 + DAY,
+      decidedAt: T0 + DAY + 10_000,
+    }),
+    // Revoked inside its release window, and a timeout default: neither is a human decision.
+    decision({ decidedBy: "bob", verdict: "override", reasonCode: "other", revokedAt: T0 + DAY }),
+    decision({ decidedBy: "sla", verdict: "reject", reasonCode: "timeout" }),
+  ],
+};
+
+describe("nearest-rank percentiles", () => {
+  it("takes the value at rank ceil(p/100 × n)", () => {
+    // The textbook example: 15, 20, 35, 40, 50 → p30 = 20 (rank 2), p40 = 20, p50 = 35, p100 = 50.
+    const v = [15, 20, 35, 40, 50];
+    expect(nearestRank(v, 30)).toBe(20);
+    expect(nearestRank(v, 40)).toBe(20);
+    expect(nearestRank(v, 50)).toBe(35);
+    expect(nearestRank(v, 100)).toBe(50);
+    expect(nearestRank([], 50)).toBeNull();
+    expect(() => nearestRank(v, 0)).toThrow(RangeError);
+  });
+
+  it("sorts its input, and p99 of 1..100 is 99", () => {
+    const v = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentilesOf(v)).toEqual({ p50: 50, p90: 90, p99: 99 });
+    expect(percentilesOf([7])).toEqual({ p50: 7, p90: 7, p99: 7 });
+  });
+});
+
+describe("governance figures", () => {
+  it("computes the window's rates by hand", () => {
+    const f = governanceFigures(rows);
+    expect(f.cases).toBe(4);
+    // review, review, human_only out of 4.
+    expect(f.escalationRate).toBe(0.75);
+    // Human, not revoked: alice edit, bob reject, bob approve → 2 of 3.
+    expect(f.decisions).toBe(3);
+    expect(f.overrideRate).toBeCloseTo(2 / 3, 12);
+    // Resolution times 0, 30, 120 s: p50 = rank 2 = 30; p90 = rank 3 = 120; p99 = 120.
+    expect(f.resolutionSeconds).toEqual({ p50: 30, p90: 120, p99: 120 });
+    expect(f.exceptionPatterns).toEqual([
+      { kind: "reasonCode", name: "wrong_amount", count: 2, share: 2 / 3 },
+      { kind: "trigger", name: "flagged", count: 2, share: 0.5 },
+      { kind: "trigger", name: "amount", count: 1, share: 0.25 },
+    ]);
+  });
+
+  it("gives null rates, not NaN, for an empty window", () => {
+    expect(governanceFigures({ submitted: [], resolved: [], decisions: [] })).toEqual({
+      cases: 0,
+      decisions: 0,
+      escalationRate: null,
+      overrideRate: null,
+      resolutionSeconds: { p50: null, p90: null, p99: null },
+      exceptionPatterns: [],
+    });
+  });
+
+  it("keeps the ten most frequent patterns, ties by name", () => {
+    const many = Array.from({ length: 12 }, (_, i) =>
+      decision({ verdict: "reject", reasonCode: `r${String(i).padStart(2, "0")}` }),
+    );
+    many.push(decision({ verdict: "reject", reasonCode: "r11" }));
+    const f = governanceFigures({ submitted: [], resolved: [], decisions: many });
+    expect(f.exceptionPatterns.map((p) => p.name)).toEqual([
+      "r11",
+      "r00",
+      "r01",
+      "r02",
+      "r03",
+      "r04",
+      "r05",
+      "r06",
+      "r07",
+      "r08",
+    ]);
+  });
+});
+
+describe("governance groups", () => {
+  it("groups by reviewer: only their own human decisions", () => {
+    const g = governanceGroups(rows, "reviewer");
+    expect(g.map((x) => x.key)).toEqual(["alice", "bob"]);
+    const bob = g[1]?.figures;
+    expect(bob).toMatchObject({ cases: 2, decisions: 2, escalationRate: null, overrideRate: 0.5 });
+    // Decision − case submit: reject 120 s, approve 10 s → p50 = 10, p90 = 120.
+    expect(bob?.resolutionSeconds).toEqual({ p50: 10, p90: 120, p99: 120 });
+    expect(bob?.exceptionPatterns).toEqual([
+      { kind: "reasonCode", name: "wrong_amount", count: 1, share: 0.5 },
+    ]);
+  });
+
+  it("groups by risk class", () => {
+    const g = governanceGroups(rows, "riskClass");
+    expect(g.map((x) => x.key)).toEqual(["high", "low"]);
+    expect(g[0]?.figures).toMatchObject({ cases: 2, escalationRate: 1, decisions: 2, overrideRate: 0.5 });
+    expect(g[1]?.figures).toMatchObject({ cases: 2, escalationRate: 0.5, decisions: 1, overrideRate: 1 });
+    expect(g[1]?.figures.resolutionSeconds).toEqual({ p50: 0, p90: 30, p99: 30 });
+  });
+
+  it("groups by UTC day", () => {
+    expect(utcDay(Date.parse("2026-11-02T23:59:59.999Z"))).toBe("2026-11-02");
+    expect(utcDay(Date.parse("2026-11-03T00:00:00Z"))).toBe("2026-11-03");
+    const g = governanceGroups(rows, "day");
+    expect(g.map((x) => x.key)).toEqual(["2026-11-02", "2026-11-03"]);
+    // Day 1: auto + review submitted; alice's edit decided (policy, revoked and sla left out).
+    expect(g[0]?.figures).toMatchObject({ cases: 2, escalationRate: 0.5, decisions: 1, overrideRate: 1 });
+    // Day 2: review + human_only; bob's reject and approve.
+    expect(g[1]?.figures).toMatchObject({ cases: 2, escalationRate: 1, decisions: 2, overrideRate: 0.5 });
+    expect(g[1]?.figures.resolutionSeconds).toEqual({ p50: 120, p90: 120, p99: 120 });
+  });
+});

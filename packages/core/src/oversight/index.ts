@@ -1,0 +1,13 @@
+export {
+  type AgreementSummary,
+  type AgreementUndefinedReason,
+  agreementFromLabels,
+  type CohenKappaResult,
+  cohenKappa,
+  type FleissKappaResult,
+  fleissKappa,
+  type KrippendorffAlphaResult,
+  krippendorffAlphaNominal,
+  type LabelRating,
+  type PairwiseCohenSummary,
+} from "./agreement.js";
