@@ -6,6 +6,8 @@ import {
   governanceGroups,
   nearestRank,
   percentilesOf,
+  postReviewErrors,
+  type ResolvedCaseRow,
   utcDay,
 } from "./governance.js";
 
@@ -105,6 +107,8 @@ describe("governance figures", () => {
       overrideRate: null,
       resolutionSeconds: { p50: null, p90: null, p99: null },
       exceptionPatterns: [],
+      postReviewErrorRate: { auto: null, human: null },
+      postReviewErrorCounts: { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } },
     });
   });
 
@@ -160,5 +164,65 @@ describe("governance groups", () => {
     // Day 2: review + human_only; bob's reject and approve.
     expect(g[1]?.figures).toMatchObject({ cases: 2, escalationRate: 1, decisions: 2, overrideRate: 0.5 });
     expect(g[1]?.figures.resolutionSeconds).toEqual({ p50: 120, p90: 120, p99: 120 });
+  });
+});
+
+describe("postReviewErrors", () => {
+  const c = (o: Partial<ResolvedCaseRow>): ResolvedCaseRow => ({
+    riskClass: "low",
+    createdAt: T0,
+    decidedAt: T0,
+    ...o,
+  });
+
+  it("is null with nothing to count, and ignores cases without an outcome or an approval", () => {
+    expect(postReviewErrors([])).toEqual({
+      postReviewErrorRate: { auto: null, human: null },
+      postReviewErrorCounts: { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } },
+    });
+    const r = postReviewErrors([
+      c({ approval: "auto", outcome: null }),
+      c({ approval: "human" }),
+      c({ approval: null, outcome: "incorrect" }), // rejected: not an approval
+      c({ outcome: "incorrect" }),
+    ]);
+    expect(r.postReviewErrorRate).toEqual({ auto: null, human: null });
+  });
+
+  it("splits by who approved: 1 of 4 auto, 2 of 3 human", () => {
+    const r = postReviewErrors([
+      c({ approval: "auto", outcome: "incorrect" }),
+      c({ approval: "auto", outcome: "correct" }),
+      c({ approval: "auto", outcome: "correct" }),
+      c({ approval: "auto", outcome: "correct" }),
+      c({ approval: "auto" }),
+      c({ approval: "human", outcome: "incorrect" }),
+      c({ approval: "human", outcome: "incorrect" }),
+      c({ approval: "human", outcome: "correct" }),
+    ]);
+    expect(r.postReviewErrorRate).toEqual({ auto: 0.25, human: 2 / 3 });
+    expect(r.postReviewErrorCounts).toEqual({
+      auto: { incorrect: 1, reported: 4 },
+      human: { incorrect: 2, reported: 3 },
+    });
+  });
+
+  it("counts a reviewer's own approvals in the reviewer groups", () => {
+    const g = governanceGroups(
+      {
+        submitted: [],
+        resolved: [
+          c({ approval: "human", approvedBy: "alice", outcome: "incorrect" }),
+          c({ approval: "human", approvedBy: "bob", outcome: "correct" }),
+          c({ approval: "auto", outcome: "incorrect" }),
+        ],
+        decisions: [decision({ decidedBy: "alice" }), decision({ decidedBy: "bob" })],
+      },
+      "reviewer",
+    );
+    expect(g.map((x) => [x.key, x.figures.postReviewErrorRate])).toEqual([
+      ["alice", { auto: null, human: 1 }],
+      ["bob", { auto: null, human: 0 }],
+    ]);
   });
 });

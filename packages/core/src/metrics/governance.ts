@@ -26,7 +26,20 @@ export interface ResolvedCaseRow {
   riskClass: string;
   createdAt: number;
   decidedAt: number;
+  /**
+   * Who approved it, from its final (not revoked) decision: `auto` when the policy decided it (route
+   * auto), `human` when a person approved it (approve, edit, override, label, rank), null otherwise
+   * (rejected, an SLA default, no decision). Absent counts as null.
+   */
+  approval?: Approval | null;
+  /** The person who approved it (approval `human`), for the reviewer groups. */
+  approvedBy?: string | null;
+  /** The latest reported outcome, null (or absent) when none was reported. */
+  outcome?: OutcomeResult | null;
 }
+
+export type Approval = "auto" | "human";
+export type OutcomeResult = "correct" | "incorrect";
 
 /** A decision recorded in the window, with its case's risk class and submit time. */
 export interface DecisionRow {
@@ -70,6 +83,17 @@ export interface GovernanceFigures {
   overrideRate: number | null;
   resolutionSeconds: Percentiles;
   exceptionPatterns: ExceptionPattern[];
+  /** Share of approved cases with an outcome whose latest outcome is `incorrect`; null with none. */
+  postReviewErrorRate: { auto: number | null; human: number | null };
+  /** The counts behind postReviewErrorRate. */
+  postReviewErrorCounts: { auto: ErrorCount; human: ErrorCount };
+}
+
+export interface ErrorCount {
+  /** Cases whose latest outcome is `incorrect`. */
+  incorrect: number;
+  /** Cases with at least one outcome (the denominator). */
+  reported: number;
 }
 
 export type GroupBy = "reviewer" | "riskClass" | "day";
@@ -79,6 +103,8 @@ export const SYSTEM_DECIDERS: readonly string[] = ["policy", "sla"];
 export const ESCALATED_ROUTES: readonly string[] = ["review", "human_only"];
 export const OVERRIDE_VERDICTS: readonly string[] = ["edit", "reject", "override"];
 export const TOP_PATTERNS = 10;
+/** Verdicts by which a person approves the work (possibly corrected); reject is not one. */
+export const APPROVING_VERDICTS: readonly string[] = ["approve", "edit", "override", "label", "rank"];
 
 const DAY_MS = 86_400_000;
 
@@ -104,6 +130,30 @@ export function isHumanDecision(d: Pick<DecisionRow, "decidedBy" | "revokedAt">)
 }
 
 const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
+
+/**
+ * Post-review error rate: among the given decided cases that were approved and have an outcome, the
+ * share whose latest outcome is `incorrect`, split by who approved (the policy: `auto`; a person:
+ * `human`). null when nothing backs a figure. Audit verdicts are not counted yet.
+ */
+export function postReviewErrors(
+  resolved: readonly Pick<ResolvedCaseRow, "approval" | "outcome">[],
+): Pick<GovernanceFigures, "postReviewErrorRate" | "postReviewErrorCounts"> {
+  const counts = { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } };
+  for (const c of resolved) {
+    if (!c.approval || !c.outcome) continue;
+    const n = counts[c.approval];
+    n.reported += 1;
+    if (c.outcome === "incorrect") n.incorrect += 1;
+  }
+  return {
+    postReviewErrorRate: {
+      auto: ratio(counts.auto.incorrect, counts.auto.reported),
+      human: ratio(counts.human.incorrect, counts.human.reported),
+    },
+    postReviewErrorCounts: counts,
+  };
+}
 
 /** The `limit` most frequent names, most frequent first, ties by name. */
 function top(names: Iterable<string>, kind: ExceptionPattern["kind"], denominator: number, limit: number) {
@@ -140,11 +190,18 @@ export function governanceFigures(rows: GovernanceRows): GovernanceFigures {
         TOP_PATTERNS,
       ),
     ],
+    ...postReviewErrors(rows.resolved),
   };
 }
 
-/** The figures of one reviewer: only their own human decisions count. */
-function reviewerFigures(decisions: readonly DecisionRow[]): GovernanceFigures {
+/**
+ * The figures of one reviewer: only their own human decisions count (and, for the post-review error
+ * rate, the cases they approved).
+ */
+function reviewerFigures(
+  decisions: readonly DecisionRow[],
+  approved: readonly ResolvedCaseRow[],
+): GovernanceFigures {
   const human = decisions.filter(isHumanDecision);
   const overridden = human.filter((d) => OVERRIDE_VERDICTS.includes(d.verdict)).length;
   return {
@@ -159,6 +216,7 @@ function reviewerFigures(decisions: readonly DecisionRow[]): GovernanceFigures {
       human.length,
       TOP_PATTERNS,
     ),
+    ...postReviewErrors(approved),
   };
 }
 
@@ -190,9 +248,15 @@ export function governanceGroups(
 ): { key: string; figures: GovernanceFigures }[] {
   if (groupBy === "reviewer") {
     const byReviewer = bucket(rows.decisions.filter(isHumanDecision), (d) => d.decidedBy);
-    return [...byReviewer.keys()]
-      .sort()
-      .map((key) => ({ key, figures: reviewerFigures(byReviewer.get(key) ?? []) }));
+    const approvedBy = bucket(
+      rows.resolved.filter((c) => c.approval === "human" && c.approvedBy),
+      (c) => c.approvedBy as string,
+    );
+    const keys = new Set([...byReviewer.keys(), ...approvedBy.keys()]);
+    return [...keys].sort().map((key) => ({
+      key,
+      figures: reviewerFigures(byReviewer.get(key) ?? [], approvedBy.get(key) ?? []),
+    }));
   }
   const keyOf =
     groupBy === "riskClass"

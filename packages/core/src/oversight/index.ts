@@ -11,3 +11,4 @@ export {
   type LabelRating,
   type PairwiseCohenSummary,
 } from "./agreement.js";
+export * from "./sampling.js";

@@ -9,6 +9,7 @@ import { makeAuthenticator } from "./auth.js";
 import { casesRoutes } from "./cases.js";
 import type { AppContext } from "./context.js";
 import { metricsRoutes, prometheusRoutes } from "./metrics.js";
+import { outcomeRoutes } from "./outcomes.js";
 import { installErrorHandling } from "./problem.js";
 import { reversibleRoutes } from "./reversible.js";
 import { reviewRoutes } from "./review.js";
@@ -122,6 +123,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(workspaceRoutes(ctx));
     await v1.register(streamRoutes(ctx));
     await v1.register(metricsRoutes(ctx));
+    await v1.register(outcomeRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

@@ -15,6 +15,10 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1 }));
 const Seconds = Nullable(Type.Number({ minimum: 0 }));
+const ErrorCount = Type.Object({
+  incorrect: Type.Integer({ minimum: 0, description: "Cases whose latest outcome is incorrect" }),
+  reported: Type.Integer({ minimum: 0, description: "Cases with a reported outcome" }),
+});
 
 const FigureProperties = {
   cases: Type.Integer({ description: "Cases submitted in the window (reviewer groups: their decisions)" }),
@@ -32,8 +36,15 @@ const FigureProperties = {
   ),
   consistency: Type.Null({ description: "Reviewer agreement; not computed yet (null)" }),
   postReviewErrorRate: Type.Object(
-    { auto: Type.Null(), human: Type.Null() },
-    { description: "Errors found after review (audits, outcomes); not computed yet (null)" },
+    { auto: Rate, human: Rate },
+    {
+      description:
+        "Among approved cases decided in the window with a reported outcome, the share whose latest outcome is incorrect, by who approved (policy: auto; a person: human); null when none",
+    },
+  ),
+  postReviewErrorCounts: Type.Object(
+    { auto: ErrorCount, human: ErrorCount },
+    { description: "The counts behind postReviewErrorRate" },
   ),
 };
 
@@ -86,11 +97,7 @@ function parseTime(value: string | undefined, field: string, fallback: number): 
   return ms;
 }
 
-const withNulls = (f: GovernanceFigures) => ({
-  ...f,
-  consistency: null,
-  postReviewErrorRate: { auto: null, human: null },
-});
+const withNulls = (f: GovernanceFigures) => ({ ...f, consistency: null });
 
 /** `GET /v1/metrics/governance`: escalation, override, resolution time and exception patterns. */
 export const metricsRoutes = (ctx: AppContext): FastifyPluginAsync => {

@@ -1,5 +1,6 @@
 import type { DecisionRow, GovernanceRows, ResolvedCaseRow, SubmittedCaseRow } from "@loopgate/core";
 import type { Kysely } from "kysely";
+import { outcomeFacts } from "./outcome-queries.js";
 import type { Database } from "./schema.js";
 
 /**
@@ -42,7 +43,7 @@ export async function governanceRows(db: Db, w: GovernanceWindow): Promise<Gover
     .where("created_at", "<", until);
   let resolvedQ = db
     .selectFrom("cases")
-    .select(["risk_class", "created_at", "decided_at"])
+    .select(["id", "risk_class", "created_at", "decided_at"])
     .where("decided_at", ">=", since)
     .where("decided_at", "<", until);
   let decisionsQ = db
@@ -64,10 +65,11 @@ export async function governanceRows(db: Db, w: GovernanceWindow): Promise<Gover
     resolvedQ = resolvedQ.where("workflow", "in", workflows);
     decisionsQ = decisionsQ.where("c.workflow", "in", workflows);
   }
-  const [submitted, resolved, decisions] = await Promise.all([
+  const [submitted, resolved, decisions, facts] = await Promise.all([
     submittedQ.execute(),
     resolvedQ.execute(),
     decisionsQ.execute(),
+    outcomeFacts(db, w),
   ]);
   return {
     submitted: submitted.map(
@@ -83,6 +85,9 @@ export async function governanceRows(db: Db, w: GovernanceWindow): Promise<Gover
         riskClass: r.risk_class,
         createdAt: Number(r.created_at),
         decidedAt: Number(r.decided_at),
+        approval: facts.get(r.id)?.approval ?? null,
+        approvedBy: facts.get(r.id)?.approvedBy ?? null,
+        outcome: facts.get(r.id)?.outcome ?? null,
       }),
     ),
     decisions: decisions.map(

@@ -4,6 +4,7 @@ import { type Kysely, Migrator, type Selectable, type SelectQueryBuilder, type T
 import { GroupCommit } from "./group-commit.js";
 import * as metrics from "./metrics-queries.js";
 import { migrationProvider } from "./migrations/index.js";
+import * as outcomes from "./outcome-queries.js";
 import * as review from "./review-queries.js";
 import { CLAIM_BATCH, laterThan, recordApproval, reviewable } from "./review-queries.js";
 import {
@@ -470,6 +471,12 @@ export class SqlStore implements Store {
 
   countedEventsAfter(afterSeq: number, limit: number): Promise<metrics.CountedEvent[]> {
     return metrics.countedEventsAfter(this.#db, afterSeq, limit);
+  }
+
+  // --- outcomes (queries in outcome-queries.ts)
+
+  insertOutcome(outcome: outcomes.NewOutcome): Promise<outcomes.OutcomeRecord> {
+    return outcomes.insertOutcome(this.#db, outcome);
   }
 }
 

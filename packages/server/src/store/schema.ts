@@ -15,6 +15,19 @@ export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
   timers: TimersTable;
+  outcomes: OutcomesTable;
+}
+
+/** Outcomes reported by the automation for decided cases (migration 006, outcome-queries.ts). */
+export interface OutcomesTable {
+  id: string;
+  case_id: string;
+  /** `correct` or `incorrect` */
+  result: string;
+  /** JSON object or null */
+  details: string | null;
+  reported_by: string;
+  reported_at: number;
 }
 
 export interface CasesTable {

@@ -1,7 +1,9 @@
 import type { CaseStatus, GovernanceRows, Route, RouteExplanation, Verdict } from "@loopgate/core";
 import type { CountedEvent } from "./metrics-queries.js";
+import type { NewOutcome, OutcomeRecord } from "./outcome-queries.js";
 import type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
+export type { NewOutcome, OutcomeRecord } from "./outcome-queries.js";
 export type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
 /**
@@ -162,7 +164,9 @@ export type EventType =
   | "reverted"
   | "sla_reminder"
   | "escalated"
-  | "sla_breached";
+  | "sla_breached"
+  // Outcomes reported by the automation (outcome-queries.ts)
+  | "outcome_reported";
 
 export interface NewEvent {
   type: EventType;
@@ -429,4 +433,8 @@ export interface Store {
   governanceRows(args: { workflows?: string[]; since: number; until: number }): Promise<GovernanceRows>;
   /** Up to `limit` `routed` and `decided` events after `afterSeq` (oldest first), for the Prometheus counters. */
   countedEventsAfter(afterSeq: number, limit: number): Promise<CountedEvent[]>;
+
+  // --- outcomes (queries in outcome-queries.ts)
+  /** Stores an outcome and its `outcome_reported` event in one transaction. */
+  insertOutcome(outcome: NewOutcome): Promise<OutcomeRecord>;
 }

@@ -117,6 +117,7 @@ describe.each(ENGINES)("governance metrics (%s)", (engine) => {
       ],
       consistency: null,
       postReviewErrorRate: { auto: null, human: null },
+      postReviewErrorCounts: { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } },
     });
   });
 
@@ -156,6 +157,7 @@ describe.each(ENGINES)("governance metrics (%s)", (engine) => {
       exceptionPatterns: [{ kind: "reasonCode", name: "wrong_amount", count: 1, share: 1 }],
       consistency: null,
       postReviewErrorRate: { auto: null, human: null },
+      postReviewErrorCounts: { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } },
     });
     expect(byName.get("bob")).toMatchObject({
       key: bob.id,

@@ -5,6 +5,7 @@ import { usersSessionsMigration } from "./002_users_sessions.js";
 import { workspaceMigration } from "./003_workspace.js";
 import { reviewRulesMigration } from "./004_review_rules.js";
 import { timersMigration } from "./005_timers.js";
+import { outcomesMigration } from "./006_outcomes.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -20,6 +21,7 @@ export function migrationProvider(engine: Store["engine"]): MigrationProvider {
         "003_workspace": workspaceMigration(),
         "004_review_rules": reviewRulesMigration(),
         "005_timers": timersMigration(),
+        "006_outcomes": outcomesMigration(),
       };
     },
   };
