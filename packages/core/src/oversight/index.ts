@@ -11,4 +11,5 @@ export {
   type LabelRating,
   type PairwiseCohenSummary,
 } from "./agreement.js";
+export * from "./rubber-stamp.js";
 export * from "./sampling.js";

@@ -5,6 +5,7 @@ import addFormats from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { assignRoutes } from "./assign.js";
+import { auditRoutes } from "./audits.js";
 import { makeAuthenticator } from "./auth.js";
 import { casesRoutes } from "./cases.js";
 import type { AppContext } from "./context.js";
@@ -124,6 +125,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(streamRoutes(ctx));
     await v1.register(metricsRoutes(ctx));
     await v1.register(outcomeRoutes(ctx));
+    await v1.register(auditRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

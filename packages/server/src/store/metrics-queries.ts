@@ -1,5 +1,6 @@
 import type { DecisionRow, GovernanceRows, ResolvedCaseRow, SubmittedCaseRow } from "@loopgate/core";
 import type { Kysely } from "kysely";
+import { auditVerdicts } from "./audit-queries.js";
 import { outcomeFacts } from "./outcome-queries.js";
 import type { Database } from "./schema.js";
 
@@ -71,6 +72,7 @@ export async function governanceRows(db: Db, w: GovernanceWindow): Promise<Gover
     decisionsQ.execute(),
     outcomeFacts(db, w),
   ]);
+  const audited = await auditedOutcomes(db, w);
   return {
     submitted: submitted.map(
       (r): SubmittedCaseRow => ({
@@ -87,7 +89,7 @@ export async function governanceRows(db: Db, w: GovernanceWindow): Promise<Gover
         decidedAt: Number(r.decided_at),
         approval: facts.get(r.id)?.approval ?? null,
         approvedBy: facts.get(r.id)?.approvedBy ?? null,
-        outcome: facts.get(r.id)?.outcome ?? null,
+        outcome: audited.get(r.id) ?? facts.get(r.id)?.outcome ?? null,
       }),
     ),
     decisions: decisions.map(
@@ -102,6 +104,29 @@ export async function governanceRows(db: Db, w: GovernanceWindow): Promise<Gover
       }),
     ),
   };
+}
+
+/**
+ * Audit verdicts as outcomes: for each audited case of the window, the audit verdict when it is at
+ * least as recent as the case's latest reported outcome (`decided_at` of the audit ≥ the greatest
+ * `reported_at`; a tie goes to the audit). Cases whose latest outcome is newer keep that outcome.
+ */
+async function auditedOutcomes(db: Db, w: GovernanceWindow): Promise<Map<string, "correct" | "incorrect">> {
+  const verdicts = await auditVerdicts(db, w);
+  const out = new Map<string, "correct" | "incorrect">();
+  if (verdicts.size === 0) return out;
+  const latestOutcome = await db
+    .selectFrom("outcomes")
+    .select(["case_id", (eb) => eb.fn.max("reported_at").as("at")])
+    .where("case_id", "in", [...verdicts.keys()])
+    .groupBy("case_id")
+    .execute();
+  const outcomeAt = new Map(latestOutcome.map((r) => [r.case_id, Number(r.at)]));
+  for (const [caseId, v] of verdicts) {
+    const at = outcomeAt.get(caseId);
+    if (at === undefined || v.at >= at) out.set(caseId, v.result);
+  }
+  return out;
 }
 
 /** A `routed` or `decided` event with its case's workflow, for the Prometheus counters. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, type GovernanceRows, NotFound } from "@loopgate/core";
 import { type Kysely, Migrator, type Selectable, type SelectQueryBuilder, type Transaction } from "kysely";
+import * as audits from "./audit-queries.js";
 import { GroupCommit } from "./group-commit.js";
 import * as metrics from "./metrics-queries.js";
 import { migrationProvider } from "./migrations/index.js";
@@ -477,6 +478,32 @@ export class SqlStore implements Store {
 
   insertOutcome(outcome: outcomes.NewOutcome): Promise<outcomes.OutcomeRecord> {
     return outcomes.insertOutcome(this.#db, outcome);
+  }
+
+  // --- audits (queries in audit-queries.ts)
+
+  auditCandidates(args: {
+    workflow: string;
+    since: number;
+    until: number;
+  }): Promise<audits.AuditCandidate[]> {
+    return audits.auditCandidates(this.#db, args);
+  }
+
+  insertAuditDraw(draw: audits.NewAuditDraw): Promise<void> {
+    return audits.insertAuditDraw(this.#db, draw);
+  }
+
+  listAudits(args: {
+    workflows?: string[];
+    status?: "open" | "done";
+    ids?: string[];
+  }): Promise<audits.AuditView[]> {
+    return audits.listAudits(this.#db, args);
+  }
+
+  recordAuditVerdict(args: Parameters<typeof audits.recordAuditVerdict>[1]): Promise<boolean> {
+    return audits.recordAuditVerdict(this.#db, args);
   }
 }
 

@@ -16,6 +16,8 @@ export interface Database {
   settings: SettingsTable;
   timers: TimersTable;
   outcomes: OutcomesTable;
+  audit_draws: AuditDrawsTable;
+  audits: AuditsTable;
 }
 
 /** Outcomes reported by the automation for decided cases (migration 006, outcome-queries.ts). */
@@ -28,6 +30,37 @@ export interface OutcomesTable {
   details: string | null;
   reported_by: string;
   reported_at: number;
+}
+
+/** One audit draw and the parameters that reproduce it (migration 007, audit-queries.ts). */
+export interface AuditDrawsTable {
+  id: string;
+  workflow: string;
+  seed: string;
+  rate: number;
+  mean_weight: number;
+  fast_below_ms: number | null;
+  since: number;
+  until: number;
+  population: number;
+  drawn_by: string;
+  drawn_at: number;
+}
+
+/** A case drawn for audit and the auditor's verdict (migration 007, audit-queries.ts). */
+export interface AuditsTable {
+  id: string;
+  case_id: string;
+  draw_id: string;
+  probability: number;
+  weight: number;
+  /** `open` or `done` */
+  status: string;
+  /** `correct`, `incorrect` or null while open */
+  verdict: string | null;
+  note: string | null;
+  auditor: string | null;
+  decided_at: number | null;
 }
 
 export interface CasesTable {

@@ -1,8 +1,10 @@
 import type { CaseStatus, GovernanceRows, Route, RouteExplanation, Verdict } from "@loopgate/core";
+import type { AuditCandidate, AuditView, NewAuditDraw } from "./audit-queries.js";
 import type { CountedEvent } from "./metrics-queries.js";
 import type { NewOutcome, OutcomeRecord } from "./outcome-queries.js";
 import type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
+export type { AuditCandidate, AuditView, NewAuditDraw } from "./audit-queries.js";
 export type { NewOutcome, OutcomeRecord } from "./outcome-queries.js";
 export type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
@@ -166,7 +168,10 @@ export type EventType =
   | "escalated"
   | "sla_breached"
   // Outcomes reported by the automation (outcome-queries.ts)
-  | "outcome_reported";
+  | "outcome_reported"
+  // Audit sampling (audit-queries.ts)
+  | "audit_drawn"
+  | "audit_verdict";
 
 export interface NewEvent {
   type: EventType;
@@ -437,4 +442,21 @@ export interface Store {
   // --- outcomes (queries in outcome-queries.ts)
   /** Stores an outcome and its `outcome_reported` event in one transaction. */
   insertOutcome(outcome: NewOutcome): Promise<OutcomeRecord>;
+
+  // --- audits (queries in audit-queries.ts)
+  /** Cases of `workflow` decided in [since, until) whose decision in force approves them, not yet audited. */
+  auditCandidates(args: { workflow: string; since: number; until: number }): Promise<AuditCandidate[]>;
+  /** Stores a draw, its audits and one `audit_drawn` event per audit in one transaction. */
+  insertAuditDraw(draw: NewAuditDraw): Promise<void>;
+  /** Audits (newest first) with their case summary; `workflows` undefined = all. */
+  listAudits(args: { workflows?: string[]; status?: "open" | "done"; ids?: string[] }): Promise<AuditView[]>;
+  /** Records the verdict of an open audit and its `audit_verdict` event; false when not open. */
+  recordAuditVerdict(args: {
+    id: string;
+    caseId: string;
+    result: "correct" | "incorrect";
+    note: string | null;
+    auditor: string;
+    at: number;
+  }): Promise<boolean>;
 }

@@ -6,6 +6,7 @@ import { workspaceMigration } from "./003_workspace.js";
 import { reviewRulesMigration } from "./004_review_rules.js";
 import { timersMigration } from "./005_timers.js";
 import { outcomesMigration } from "./006_outcomes.js";
+import { auditsMigration } from "./007_audits.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -22,6 +23,7 @@ export function migrationProvider(engine: Store["engine"]): MigrationProvider {
         "004_review_rules": reviewRulesMigration(),
         "005_timers": timersMigration(),
         "006_outcomes": outcomesMigration(),
+        "007_audits": auditsMigration(),
       };
     },
   };

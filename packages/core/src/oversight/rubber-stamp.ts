@@ -1,0 +1,513 @@
+/**
+ * Rubber-stamp detection: a pure, deterministic detector that asks, per reviewer and workflow, whether
+ * the reviewer approves more, looks shorter, approves fast in longer streaks, or misses more catch trials
+ * than the workflow's other reviewers (and than their own earlier self).
+ *
+ * Tests (all one-sided, all computed here without dependencies):
+ * 1. `approval_vs_peers` — Fisher's exact test (Fisher 1922, "On the interpretation of χ² from
+ *    contingency tables", JRSS 85(1):87–94), hypergeometric upper tail of the reviewer's approvals in the
+ *    2×2 table reviewer/peers × approve/other. H0: same approval probability as the pooled peers.
+ * 2. `dwell_vs_peers` — Mann–Whitney U (Mann & Whitney 1947, Ann. Math. Statist. 18(1):50–60), lower
+ *    tail, normal approximation with tie correction and continuity correction. H0: the reviewer's dwell
+ *    times come from the same distribution as the pooled peers'.
+ * 3. `fast_approval_streak` — longest run L of consecutive approvals each held less than `fastMs`, with
+ *    q the reviewer's own share of such decisions: P(longest run ≥ L) ≤ q^L·(1 + (n − L)(1 − q)) (union
+ *    bound over where a run can start). Tests clustering of fast approvals beyond the reviewer's own rate.
+ * 4. `catch_trial_misses` — Fisher's exact test on misses vs passes, reviewer against pooled peers.
+ * 5. `approval_vs_own_history` — Fisher's exact test, recent half vs earlier half of the reviewer's
+ *    decisions (ordered by `at`).
+ * 6. `dwell_vs_own_history` — Mann–Whitney U, recent half shorter than earlier half.
+ *
+ * Decision rule: a reviewer is flagged only with at least `minDecisions` decisions (default 30) and when
+ * the smallest p-value among the k signals actually tested is ≤ `alpha / k` (Bonferroni 1936; default
+ * alpha 0.01). Bonferroni holds under any dependence between the signals, so for a reviewer who behaves
+ * like their peers (and like their own past) the probability of being flagged in one run is ≤ alpha = 1 %
+ * (up to the normal approximation in the Mann–Whitney tests and the union bound in the streak test, both
+ * of which err on the conservative side at the sample sizes used). See docs/oversight.md.
+ */
+
+/** One reviewer decision as the detector needs it. */
+export interface ReviewDecision {
+  reviewer: string;
+  workflow: string;
+  verdict: string;
+  /** Dwell time: how long the reviewer held the case before deciding, in milliseconds. */
+  heldMs: number;
+  /** Decision time, epoch milliseconds or ISO-8601; orders the reviewer's own history. */
+  at: number | string;
+  /** Present when the case was a catch trial (known-answer case). */
+  catchTrial?: { passed: boolean };
+}
+
+export interface RubberStampOptions {
+  /** Fewest decisions behind a flag (default 30). */
+  minDecisions?: number;
+  /** Per-reviewer family-wise false-alarm level (default 0.01). */
+  alpha?: number;
+  /** An approval held less than this is "fast" for the streak signal (default 10 000 ms). */
+  fastMs?: number;
+  /** Fewest catch trials for the reviewer before the catch-trial signal is tested (default 5). */
+  minCatchTrials?: number;
+  /** Fewest decisions in each half of the reviewer's history before history signals are tested (default 15). */
+  minHistoryWindow?: number;
+  /** Which verdicts count as approvals (default: verdict === "approve"). */
+  isApproval?: (verdict: string) => boolean;
+}
+
+export type RubberStampSignalKind =
+  | "approval_vs_peers"
+  | "dwell_vs_peers"
+  | "fast_approval_streak"
+  | "catch_trial_misses"
+  | "approval_vs_own_history"
+  | "dwell_vs_own_history";
+
+export interface RubberStampSignal {
+  kind: RubberStampSignalKind;
+  /** One-sided p-value (small = looks like rubber-stamping). */
+  pValue: number;
+  /** Cases behind the test: the reviewer's cases and the comparison group's. */
+  cases: number;
+  comparisonCases: number;
+  /** True when pValue ≤ the Bonferroni threshold alpha / k. */
+  significant: boolean;
+}
+
+export interface RubberStampEvidence {
+  decisions: number;
+  peerDecisions: number;
+  approvalRate: number;
+  peerApprovalRate: number | null;
+  medianHeldMs: number | null;
+  peerMedianHeldMs: number | null;
+  longestFastApprovalStreak: number;
+  fastApprovalShare: number;
+  catchTrials: number;
+  catchTrialMisses: number;
+  peerCatchTrials: number;
+  peerCatchTrialMisses: number;
+  earlierApprovalRate: number | null;
+  recentApprovalRate: number | null;
+  earlierMedianHeldMs: number | null;
+  recentMedianHeldMs: number | null;
+  /** Signals tested (k) and the per-signal threshold alpha / k. */
+  signalsTested: number;
+  threshold: number;
+  minPValue: number | null;
+}
+
+export interface RubberStampFinding {
+  reviewer: string;
+  workflow: string;
+  flagged: boolean;
+  signals: RubberStampSignal[];
+  evidence: RubberStampEvidence;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Statistics
+
+const logFactorials: number[] = [0];
+
+/** ln(n!) from a growing table of exact partial sums. */
+export function logFactorial(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`logFactorial: bad n ${n}`);
+  for (let i = logFactorials.length; i <= n; i++)
+    logFactorials.push((logFactorials[i - 1] ?? 0) + Math.log(i));
+  return logFactorials[n] ?? 0;
+}
+
+/** ln C(n, k); -Infinity outside 0 ≤ k ≤ n. */
+export function logChoose(n: number, k: number): number {
+  if (k < 0 || k > n) return Number.NEGATIVE_INFINITY;
+  return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
+}
+
+/** ln(Σ exp(terms)) without overflow. */
+function logSumExp(terms: number[]): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const t of terms) if (t > max) max = t;
+  if (max === Number.NEGATIVE_INFINITY) return max;
+  let sum = 0;
+  for (const t of terms) sum += Math.exp(t - max);
+  return max + Math.log(sum);
+}
+
+const clampP = (p: number): number => Math.min(1, Math.max(0, p));
+
+/** P(X ≥ k) for X ~ Binomial(n, p), exact. */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const terms: number[] = [];
+  for (let x = k; x <= n; x++) terms.push(logChoose(n, x) + x * Math.log(p) + (n - x) * Math.log1p(-p));
+  return clampP(Math.exp(logSumExp(terms)));
+}
+
+/**
+ * One-sided Fisher exact test for the 2×2 table [[a, b], [c, d]] (row 1 = tested group with a successes
+ * and b failures; row 2 = comparison group): P(X ≥ a) under the hypergeometric law with all margins fixed.
+ */
+export function fisherExactGreater(a: number, b: number, c: number, d: number): number {
+  const n1 = a + b;
+  const total = a + b + c + d;
+  const successes = a + c;
+  const denominator = logChoose(total, n1);
+  const terms: number[] = [];
+  for (let x = a; x <= Math.min(n1, successes); x++) {
+    terms.push(logChoose(successes, x) + logChoose(total - successes, n1 - x) - denominator);
+  }
+  return clampP(Math.exp(logSumExp(terms)));
+}
+
+/**
+ * Standard normal CDF via the complementary error function approximation of Press et al., Numerical
+ * Recipes (Chebyshev fit, fractional error < 1.2e-7 everywhere), accurate in the far tails.
+ */
+export function normalCdf(z: number): number {
+  const x = -z / Math.SQRT2;
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.5 * ax);
+  const poly =
+    -ax * ax -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const erfcAbs = t * Math.exp(poly);
+  const erfc = x >= 0 ? erfcAbs : 2 - erfcAbs;
+  return clampP(0.5 * erfc);
+}
+
+export interface MannWhitneyResult {
+  /** U of sample x: #pairs with x > y plus half the ties. */
+  u: number;
+  mean: number;
+  /** Tie-corrected variance of U under H0. */
+  variance: number;
+  z: number;
+  /** One-sided p-value for "x tends to be smaller than y". */
+  pLess: number;
+}
+
+/**
+ * Mann–Whitney U test (Mann & Whitney 1947) of x against y, one-sided "x smaller", normal approximation
+ * with tie-corrected variance n1·n2/12·((N+1) − Σ(t³−t)/(N(N−1))) and a 0.5 continuity correction.
+ */
+export function mannWhitneyLess(x: ReadonlyArray<number>, y: ReadonlyArray<number>): MannWhitneyResult {
+  const n1 = x.length;
+  const n2 = y.length;
+  const all = [...x.map((v) => ({ v, g: 0 })), ...y.map((v) => ({ v, g: 1 }))].sort((p, q) => p.v - q.v);
+  const total = all.length;
+  let rankSumX = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < total; ) {
+    let j = i;
+    while (j + 1 < total && all[j + 1]?.v === all[i]?.v) j++;
+    const avgRank = (i + j + 2) / 2;
+    const t = j - i + 1;
+    tieTerm += t * t * t - t;
+    for (let m = i; m <= j; m++) if (all[m]?.g === 0) rankSumX += avgRank;
+    i = j + 1;
+  }
+  return mannWhitneyFromRankSum(rankSumX, n1, n2, tieTerm);
+}
+
+/** Mann–Whitney U from the rank sum of x in the pooled sample and the pooled Σ(t³ − t) over tie groups. */
+function mannWhitneyFromRankSum(
+  rankSumX: number,
+  n1: number,
+  n2: number,
+  tieTerm: number,
+): MannWhitneyResult {
+  const total = n1 + n2;
+  const u = rankSumX - (n1 * (n1 + 1)) / 2;
+  const mean = (n1 * n2) / 2;
+  const variance = total > 1 ? ((n1 * n2) / 12) * (total + 1 - tieTerm / (total * (total - 1))) : 0;
+  if (!(variance > 0)) return { u, mean, variance: 0, z: 0, pLess: 1 };
+  const z = (u - mean + 0.5) / Math.sqrt(variance);
+  return { u, mean, variance, z, pLess: normalCdf(z) };
+}
+
+/** Longest run of `true` in order. */
+export function longestRun(flags: ReadonlyArray<boolean>): number {
+  let best = 0;
+  let current = 0;
+  for (const f of flags) {
+    current = f ? current + 1 : 0;
+    if (current > best) best = current;
+  }
+  return best;
+}
+
+/**
+ * Upper bound on P(longest run of successes ≥ L) in n independent trials with success probability q:
+ * a run of length L starts at trial 1 (probability q^L) or right after a failure (probability
+ * (1 − q)·q^L, n − L possible starts); the union bound gives q^L·(1 + (n − L)(1 − q)), capped at 1.
+ */
+export function longestRunBound(length: number, n: number, q: number): number {
+  if (length <= 0) return 1;
+  if (length > n) return 0;
+  return clampP(q ** length * (1 + (n - length) * (1 - q)));
+}
+
+/** Median of numbers (null when empty). */
+function median(values: ReadonlyArray<number>): number | null {
+  return medianOfSorted([...values].sort((a, b) => a - b));
+}
+
+function medianOfSorted(sorted: ReadonlyArray<number>): number | null {
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? null) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Detector
+
+const timeOf = (at: number | string): number => (typeof at === "number" ? at : Date.parse(at));
+const validDwell = (ms: number): boolean => Number.isFinite(ms) && ms >= 0;
+
+/** Detects rubber-stamping per (reviewer, workflow). Pure: the same input gives the same output. */
+export function detectRubberStamps(
+  decisions: ReadonlyArray<ReviewDecision>,
+  opts: RubberStampOptions = {},
+): RubberStampFinding[] {
+  const minDecisions = opts.minDecisions ?? 30;
+  const alpha = opts.alpha ?? 0.01;
+  const fastMs = opts.fastMs ?? 10_000;
+  const minCatchTrials = opts.minCatchTrials ?? 5;
+  const minHistoryWindow = opts.minHistoryWindow ?? 15;
+  const isApproval = opts.isApproval ?? ((verdict: string) => verdict === "approve");
+
+  const byWorkflow = new Map<string, Map<string, ReviewDecision[]>>();
+  for (const d of decisions) {
+    let reviewers = byWorkflow.get(d.workflow);
+    if (!reviewers) {
+      reviewers = new Map();
+      byWorkflow.set(d.workflow, reviewers);
+    }
+    const list = reviewers.get(d.reviewer);
+    if (list) list.push(d);
+    else reviewers.set(d.reviewer, [d]);
+  }
+
+  const findings: RubberStampFinding[] = [];
+  for (const workflow of [...byWorkflow.keys()].sort()) {
+    const reviewers = byWorkflow.get(workflow) ?? new Map<string, ReviewDecision[]>();
+    let wfDecisions = 0;
+    let wfApprovals = 0;
+    let wfCatch = 0;
+    let wfMisses = 0;
+    for (const list of reviewers.values()) {
+      wfDecisions += list.length;
+      for (const d of list) {
+        if (isApproval(d.verdict)) wfApprovals++;
+        if (d.catchTrial) {
+          wfCatch++;
+          if (!d.catchTrial.passed) wfMisses++;
+        }
+      }
+    }
+    // The reviewer plus their peers is the whole workflow, so the pooled ranks are computed once.
+    const pooled: Array<{ v: number; reviewer: string }> = [];
+    for (const [reviewer, list] of reviewers) {
+      for (const d of list) if (validDwell(d.heldMs)) pooled.push({ v: d.heldMs, reviewer });
+    }
+    pooled.sort((a, b) => a.v - b.v);
+    const rankSums = new Map<string, number>();
+    let tieTerm = 0;
+    for (let i = 0; i < pooled.length; ) {
+      let j = i;
+      while (j + 1 < pooled.length && pooled[j + 1]?.v === pooled[i]?.v) j++;
+      const avgRank = (i + j + 2) / 2;
+      const t = j - i + 1;
+      tieTerm += t * t * t - t;
+      for (let m = i; m <= j; m++) {
+        const who = pooled[m]?.reviewer ?? "";
+        rankSums.set(who, (rankSums.get(who) ?? 0) + avgRank);
+      }
+      i = j + 1;
+    }
+    for (const reviewer of [...reviewers.keys()].sort()) {
+      const own = [...(reviewers.get(reviewer) ?? [])].sort((a, b) => timeOf(a.at) - timeOf(b.at));
+      const ownDwellCount = own.filter((d) => validDwell(d.heldMs)).length;
+      const peerSorted = pooled.filter((e) => e.reviewer !== reviewer).map((e) => e.v);
+      const peerDwell: PeerDwell = {
+        count: peerSorted.length,
+        median: medianOfSorted(peerSorted),
+        test: mannWhitneyFromRankSum(rankSums.get(reviewer) ?? 0, ownDwellCount, peerSorted.length, tieTerm),
+      };
+      findings.push(
+        assess(reviewer, workflow, own, peerDwell, {
+          peerDecisions: wfDecisions - own.length,
+          peerApprovals: wfApprovals - own.filter((d) => isApproval(d.verdict)).length,
+          peerCatch: wfCatch - own.filter((d) => d.catchTrial).length,
+          peerMisses: wfMisses - own.filter((d) => d.catchTrial && !d.catchTrial.passed).length,
+          minDecisions,
+          alpha,
+          fastMs,
+          minCatchTrials,
+          minHistoryWindow,
+          isApproval,
+        }),
+      );
+    }
+  }
+  return findings;
+}
+
+interface PeerDwell {
+  count: number;
+  median: number | null;
+  /** Mann–Whitney of the reviewer's dwell against the peers', from the workflow's pooled ranks. */
+  test: MannWhitneyResult;
+}
+
+interface AssessContext {
+  peerDecisions: number;
+  peerApprovals: number;
+  peerCatch: number;
+  peerMisses: number;
+  minDecisions: number;
+  alpha: number;
+  fastMs: number;
+  minCatchTrials: number;
+  minHistoryWindow: number;
+  isApproval: (verdict: string) => boolean;
+}
+
+function assess(
+  reviewer: string,
+  workflow: string,
+  own: ReviewDecision[],
+  peerDwell: PeerDwell,
+  ctx: AssessContext,
+): RubberStampFinding {
+  const n = own.length;
+  const approvals = own.filter((d) => ctx.isApproval(d.verdict)).length;
+  const dwell = own.filter((d) => validDwell(d.heldMs)).map((d) => d.heldMs);
+  const fastFlags = own.map(
+    (d) => ctx.isApproval(d.verdict) && validDwell(d.heldMs) && d.heldMs < ctx.fastMs,
+  );
+  const fastCount = fastFlags.filter(Boolean).length;
+  const streak = longestRun(fastFlags);
+  const catchTrials = own.filter((d) => d.catchTrial).length;
+  const misses = own.filter((d) => d.catchTrial && !d.catchTrial.passed).length;
+  const half = Math.floor(n / 2);
+  const earlier = own.slice(0, half);
+  const recent = own.slice(half);
+  const approvalsIn = (list: ReviewDecision[]): number =>
+    list.filter((d) => ctx.isApproval(d.verdict)).length;
+  const dwellIn = (list: ReviewDecision[]): number[] =>
+    list.filter((d) => validDwell(d.heldMs)).map((d) => d.heldMs);
+
+  const raw: Array<Omit<RubberStampSignal, "significant">> = [];
+  if (n > 0 && ctx.peerDecisions > 0) {
+    raw.push({
+      kind: "approval_vs_peers",
+      pValue: fisherExactGreater(
+        approvals,
+        n - approvals,
+        ctx.peerApprovals,
+        ctx.peerDecisions - ctx.peerApprovals,
+      ),
+      cases: n,
+      comparisonCases: ctx.peerDecisions,
+    });
+  }
+  if (dwell.length > 0 && peerDwell.count > 0) {
+    raw.push({
+      kind: "dwell_vs_peers",
+      pValue: peerDwell.test.pLess,
+      cases: dwell.length,
+      comparisonCases: peerDwell.count,
+    });
+  }
+  if (n > 0) {
+    raw.push({
+      kind: "fast_approval_streak",
+      pValue: longestRunBound(streak, n, fastCount / n),
+      cases: n,
+      comparisonCases: n,
+    });
+  }
+  if (catchTrials >= ctx.minCatchTrials && ctx.peerCatch > 0) {
+    raw.push({
+      kind: "catch_trial_misses",
+      pValue: fisherExactGreater(
+        misses,
+        catchTrials - misses,
+        ctx.peerMisses,
+        ctx.peerCatch - ctx.peerMisses,
+      ),
+      cases: catchTrials,
+      comparisonCases: ctx.peerCatch,
+    });
+  }
+  const historyTestable = earlier.length >= ctx.minHistoryWindow && recent.length >= ctx.minHistoryWindow;
+  if (historyTestable) {
+    const a = approvalsIn(recent);
+    const c = approvalsIn(earlier);
+    raw.push({
+      kind: "approval_vs_own_history",
+      pValue: fisherExactGreater(a, recent.length - a, c, earlier.length - c),
+      cases: recent.length,
+      comparisonCases: earlier.length,
+    });
+    const recentDwell = dwellIn(recent);
+    const earlierDwell = dwellIn(earlier);
+    if (recentDwell.length > 0 && earlierDwell.length > 0) {
+      raw.push({
+        kind: "dwell_vs_own_history",
+        pValue: mannWhitneyLess(recentDwell, earlierDwell).pLess,
+        cases: recentDwell.length,
+        comparisonCases: earlierDwell.length,
+      });
+    }
+  }
+
+  const k = raw.length;
+  const threshold = k > 0 ? ctx.alpha / k : 0;
+  const signals = raw.map((s) => ({ ...s, significant: s.pValue <= threshold }));
+  const minPValue = k > 0 ? Math.min(...raw.map((s) => s.pValue)) : null;
+  const flagged = n >= ctx.minDecisions && signals.some((s) => s.significant);
+
+  return {
+    reviewer,
+    workflow,
+    flagged,
+    signals,
+    evidence: {
+      decisions: n,
+      peerDecisions: ctx.peerDecisions,
+      approvalRate: n > 0 ? approvals / n : 0,
+      peerApprovalRate: ctx.peerDecisions > 0 ? ctx.peerApprovals / ctx.peerDecisions : null,
+      medianHeldMs: median(dwell),
+      peerMedianHeldMs: peerDwell.median,
+      longestFastApprovalStreak: streak,
+      fastApprovalShare: n > 0 ? fastCount / n : 0,
+      catchTrials,
+      catchTrialMisses: misses,
+      peerCatchTrials: ctx.peerCatch,
+      peerCatchTrialMisses: ctx.peerMisses,
+      earlierApprovalRate: historyTestable ? approvalsIn(earlier) / earlier.length : null,
+      recentApprovalRate: historyTestable ? approvalsIn(recent) / recent.length : null,
+      earlierMedianHeldMs: historyTestable ? median(dwellIn(earlier)) : null,
+      recentMedianHeldMs: historyTestable ? median(dwellIn(recent)) : null,
+      signalsTested: k,
+      threshold,
+      minPValue,
+    },
+  };
+}
