@@ -1,16 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type CaseSubmission, Conflict, evaluatePolicy, NotFound, slaTimes } from "@loopgate/core";
+import { type CaseSubmission, Conflict, evaluatePolicy, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
-import type {
-  CaseRecord,
-  NewCase,
-  NewDecision,
-  NewEvent,
-  NewOutboxMessage,
-  NewTimer,
-} from "../store/index.js";
+import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
 import { principalOf, requireRole, requireWorkflow } from "./auth.js";
 import { caseScreen } from "./case-screen.js";
 import { type AppContext, workflowOrFail } from "./context.js";
@@ -21,6 +14,7 @@ import {
   problemResponses,
   SubmitResponseSchema,
 } from "./schemas.js";
+import { slaTimersFor } from "./sla-timers.js";
 import { decisionResult } from "./views.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -146,18 +140,9 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           }
         }
         // A case that waits for a person gets a durable SLA deadline, with a reminder before it.
-        let slaDueAt: number | undefined;
-        const timers: NewTimer[] = [];
+        const { slaDueAt, timers } = slaTimersFor(id, now, auto ? undefined : wf.sla.reviewWithinSeconds);
         if (releaseAt !== undefined) {
-          timers.push({ id: `tmr_${randomUUID()}`, caseId: id, kind: "release", dueAt: releaseAt });
-        }
-        if (!auto && wf.sla.reviewWithinSeconds !== undefined) {
-          const t = slaTimes(now, wf.sla.reviewWithinSeconds);
-          slaDueAt = t.dueAt;
-          timers.push(
-            { id: `tmr_${randomUUID()}`, caseId: id, kind: "sla_reminder", dueAt: t.reminderAt },
-            { id: `tmr_${randomUUID()}`, caseId: id, kind: "sla_timeout", dueAt: t.dueAt },
-          );
+          timers.unshift({ id: `tmr_${randomUUID()}`, caseId: id, kind: "release", dueAt: releaseAt });
         }
         const stored = await ctx.store.insertCase(record, {
           events,

@@ -1,19 +1,12 @@
 import { randomUUID } from "node:crypto";
-import {
-  Conflict,
-  Forbidden,
-  isReversible,
-  NotFound,
-  slaTimes,
-  ValidationError,
-  type Workflow,
-} from "@loopgate/core";
+import { Conflict, Forbidden, isReversible, NotFound, ValidationError, type Workflow } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
-import type { CaseDetail, DecisionRecord, NewOutboxMessage, NewTimer } from "../store/index.js";
+import type { CaseDetail, DecisionRecord, NewOutboxMessage } from "../store/index.js";
 import { type Principal, principalOf, requireWorkflow } from "./auth.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import { CaseViewSchema, problemResponses } from "./schemas.js";
+import { slaTimersFor } from "./sla-timers.js";
 import { caseView } from "./views.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -71,16 +64,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         mayUndo(p, wf, currentDecision(c), "revoke");
         const now = ctx.clock();
         // Back in the queue, the case gets a fresh review window.
-        let slaDueAt: number | undefined;
-        const timers: NewTimer[] = [];
-        if (wf.sla.reviewWithinSeconds !== undefined) {
-          const t = slaTimes(now, wf.sla.reviewWithinSeconds);
-          slaDueAt = t.dueAt;
-          timers.push(
-            { id: `tmr_${randomUUID()}`, caseId: id, kind: "sla_reminder", dueAt: t.reminderAt },
-            { id: `tmr_${randomUUID()}`, caseId: id, kind: "sla_timeout", dueAt: t.dueAt },
-          );
-        }
+        const { slaDueAt, timers } = slaTimersFor(id, now, wf.sla.reviewWithinSeconds);
         const after = await ctx.store.revokeDecision({
           caseId: id,
           actor: p.id,

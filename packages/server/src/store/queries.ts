@@ -287,12 +287,7 @@ export class SqlStore implements Store {
           type: "decided",
           caseId,
           actor: reviewer,
-          data: {
-            decisionId: decision.id,
-            verdict: decision.verdict,
-            reasonCode: decision.reasonCode,
-            heldMs: decision.heldMs,
-          },
+          data: decisionEventData(decision),
           at: now,
         },
       ]);
@@ -521,6 +516,11 @@ export async function selectCase(trx: Tx, id: string): Promise<Selectable<CasesT
  * lease is still live, so two concurrent decisions (or a decision racing a take-over) cannot both win:
  * the loser updates nothing and gets Conflict.
  */
+/** What a `decided` or `approved` event says of the decision behind it. */
+export function decisionEventData(d: DecisionRecord): Record<string, unknown> {
+  return { decisionId: d.id, verdict: d.verdict, reasonCode: d.reasonCode, heldMs: d.heldMs };
+}
+
 /** The decision a lease holder records: held from the claim to `now`, the moment it is written. */
 export function decisionFromLease(
   args: {

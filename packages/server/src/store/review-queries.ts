@@ -1,6 +1,6 @@
 import { Conflict, NotFound } from "@loopgate/core";
 import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
-import { decisionFromLease, insertEvents, selectCase, takeBackLease } from "./queries.js";
+import { decisionEventData, decisionFromLease, insertEvents, selectCase, takeBackLease } from "./queries.js";
 import { decisionToRow, rowToCase } from "./rows.js";
 import type { Database } from "./schema.js";
 import type { CaseRecord, DecisionRecord, NewOutboxMessage } from "./types.js";
@@ -80,10 +80,7 @@ export async function recordApproval(
       caseId,
       actor: reviewer,
       data: {
-        decisionId: decision.id,
-        verdict: decision.verdict,
-        reasonCode: decision.reasonCode,
-        heldMs: decision.heldMs,
+        ...decisionEventData(decision),
         approvals: pending.count,
         needed: pending.needed,
       },
