@@ -13,3 +13,4 @@ export {
 } from "./agreement.js";
 export * from "./rubber-stamp.js";
 export * from "./sampling.js";
+export * from "./catch-trials.js";

@@ -47,6 +47,8 @@ export function caseToRow(c: NewCase, decidedAt: number | null): Insertable<Case
     policy_version: c.policyVersion,
     created_at: c.createdAt,
     decided_at: decidedAt,
+    gold_id: c.goldId ?? null,
+    overlap_of: c.overlapOf ?? null,
   };
 }
 
@@ -94,6 +96,8 @@ export function rowToCase(r: Selectable<CasesTable>): CaseRecord {
     slaDueAt: r.sla_due_at ?? null,
     escalatedTo: r.escalated_to ?? null,
     handoff: r.handoff ?? null,
+    goldId: r.gold_id ?? null,
+    overlapOf: r.overlap_of ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ export interface Database {
   outcomes: OutcomesTable;
   audit_draws: AuditDrawsTable;
   audits: AuditsTable;
+  gold_cases: GoldCasesTable;
 }
 
 /** Outcomes reported by the automation for decided cases (migration 006, outcome-queries.ts). */
@@ -111,6 +112,39 @@ export interface CasesTable {
   escalated_to: string | null;
   /** Plain-language handoff summary written on escalation. */
   handoff: string | null;
+  // Shadow cases (migration 008): never reach an automation, never count in the governance rates.
+  /** Set on a catch trial: the known-answer case (`gold_cases.id`) it was built from. */
+  gold_id: string | null;
+  /** Set on an overlap copy: the real case it repeats for an independent second reviewer. */
+  overlap_of: string | null;
+}
+
+/** A workflow's known-answer cases, mixed into queues as catch trials (migration 008). */
+export interface GoldCasesTable {
+  id: string;
+  workflow: string;
+  action: string;
+  confidence: number;
+  /** JSON */
+  input: string;
+  /** JSON */
+  proposal: string;
+  rationale: string | null;
+  /** JSON array or null */
+  evidence: string | null;
+  subject: string | null;
+  /** JSON object or null */
+  metadata: string | null;
+  /** JSON object or null */
+  context: string | null;
+  /** `approve` (the proposal is right) or `reject` (it is wrong: any non-approve verdict catches it) */
+  expected: string;
+  /** The reason code a catching reviewer should name, when the owner gave one (informational). */
+  expected_reason: string | null;
+  note: string | null;
+  created_by: string;
+  created_at: number;
+  disabled_at: number | null;
 }
 
 export interface DecisionsTable {

@@ -92,6 +92,13 @@ export interface NewCase {
   submittedBy: string;
   policyVersion: string;
   createdAt: number;
+  /**
+   * Shadow cases (migration 008) never reach an automation and never count in the governance rates:
+   * a catch trial names its known-answer case, an overlap copy the real case it repeats. Never shown
+   * to reviewers or automations (they must look like any other case).
+   */
+  goldId?: string | null;
+  overlapOf?: string | null;
 }
 
 /** Release delay, revert and SLA state of a case (migration 005; timers in timer-queries.ts). */
@@ -120,6 +127,8 @@ export const NO_TIMING: CaseTiming = {
 };
 
 export interface CaseRecord extends NewCase, CaseTiming {
+  goldId: string | null;
+  overlapOf: string | null;
   decidedAt: number | null;
   lease: { id: string; holder: string; claimedAt: number; expiresAt: number } | null;
   /** The only reviewer (user or key id) who may claim it, set by a workflow owner; null = anyone. */

@@ -7,6 +7,7 @@ import { reviewRulesMigration } from "./004_review_rules.js";
 import { timersMigration } from "./005_timers.js";
 import { outcomesMigration } from "./006_outcomes.js";
 import { auditsMigration } from "./007_audits.js";
+import { shadowCasesMigration } from "./008_shadow_cases.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -24,6 +25,7 @@ export function migrationProvider(engine: Store["engine"]): MigrationProvider {
         "005_timers": timersMigration(),
         "006_outcomes": outcomesMigration(),
         "007_audits": auditsMigration(),
+        "008_shadow_cases": shadowCasesMigration(),
       };
     },
   };
