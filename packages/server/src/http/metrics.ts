@@ -1,7 +1,8 @@
-import { type GovernanceFigures, type GroupBy, governanceFigures, governanceGroups } from "@loopgate/core";
+import type { GroupBy } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Type } from "typebox";
+import { governanceReport } from "../metrics/governance.js";
 import { requireRole, requireWorkflow } from "./auth.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import { HttpProblem } from "./problem.js";
@@ -97,8 +98,6 @@ function parseTime(value: string | undefined, field: string, fallback: number): 
   return ms;
 }
 
-const withNulls = (f: GovernanceFigures) => ({ ...f, consistency: null });
-
 /** `GET /v1/metrics/governance`: escalation, override, resolution time and exception patterns. */
 export const metricsRoutes = (ctx: AppContext): FastifyPluginAsync => {
   return async (app) => {
@@ -133,39 +132,17 @@ export const metricsRoutes = (ctx: AppContext): FastifyPluginAsync => {
         } else if (p.workflows !== null) {
           workflows = p.workflows;
         }
-        const rows = await ctx.store.governanceRows({ workflows, since, until });
-        const body = {
+        return governanceReport(ctx.store, {
           workflow: q.workflow ?? null,
-          since: new Date(since).toISOString(),
-          until: new Date(until).toISOString(),
-          ...withNulls(governanceFigures(rows)),
-        };
-        if (!q.groupBy) return body;
-        const groups = governanceGroups(rows, q.groupBy);
-        const names =
-          q.groupBy === "reviewer"
-            ? await Promise.all(groups.map((g) => reviewerName(ctx, g.key)))
-            : groups.map(() => undefined);
-        return {
-          ...body,
-          groups: groups.map((g, i) => ({
-            key: g.key,
-            ...(q.groupBy === "reviewer" ? { name: names[i] ?? null } : {}),
-            ...withNulls(g.figures),
-          })),
-        };
+          workflows,
+          since,
+          until,
+          groupBy: q.groupBy,
+        });
       },
     );
   };
 };
-
-/** A person's (or a key's) display name, when the id is known. */
-async function reviewerName(ctx: AppContext, id: string): Promise<string | null> {
-  const user = await ctx.store.getUser(id);
-  if (user) return user.name;
-  const key = await ctx.store.getKey(id);
-  return key ? key.name : null;
-}
 
 /** Histogram buckets for how long a reviewer held a case, in seconds. */
 const HELD_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];

@@ -621,5 +621,16 @@ async function insertCaseIn(
   // What was just written, without reading it back.
   const decidedAt = extra.decision?.decidedAt ?? null;
   const timing = { ...NO_TIMING, slaDueAt: extra.slaDueAt ?? null, releaseAt: extra.releaseAt ?? null };
-  return { case: { ...c, decidedAt, lease: null, assignedTo: null, ...timing, goldId: c.goldId ?? null, overlapOf: c.overlapOf ?? null }, created: true };
+  return {
+    case: {
+      ...c,
+      decidedAt,
+      lease: null,
+      assignedTo: null,
+      ...timing,
+      goldId: c.goldId ?? null,
+      overlapOf: c.overlapOf ?? null,
+    },
+    created: true,
+  };
 }
