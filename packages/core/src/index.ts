@@ -1,4 +1,5 @@
 export * from "./errors.js";
+export * from "./learning/index.js";
 export * from "./metrics/governance.js";
 export * from "./oversight/index.js";
 export * from "./policy/index.js";
