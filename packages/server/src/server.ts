@@ -5,9 +5,11 @@ import { CaseEvents } from "./case-events.js";
 import { buildApp } from "./http/app.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
+import { ALERT_SIGNING_KEY, alertSigningSecret } from "./oversight/run.js";
 import { loadPolicyDir } from "./policy-files.js";
 import { openStore, type Store } from "./store/index.js";
 import { OutboxWorker } from "./workers/outbox.js";
+import { OversightWorker } from "./workers/oversight.js";
 import { TimerWorker } from "./workers/timers.js";
 
 export interface ServerConfig {
@@ -18,6 +20,8 @@ export interface ServerConfig {
   /** PostgreSQL schema to use (tests give each file its own). */
   schema?: string;
   policyDir: string;
+  /** Shadow mode: a draft policy directory routed beside the live one and recorded (`shadow_routed`). */
+  shadowPolicyDir?: string;
   bootstrapToken?: string;
   leaseSeconds: number;
   bodyLimitBytes: number;
@@ -25,9 +29,13 @@ export interface ServerConfig {
   logger?: Logger;
   /** Injectable clock (epoch ms) so timers can be tested without sleeping. */
   clock?: () => number;
+  /** Injectable randomness for mixing catch trials and overlap copies into the queue (default Math.random). */
+  random?: () => number;
   webhook?: { pollMs?: number; baseBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
   /** The durable timer worker (release delays, SLA reminders and timeouts). */
   timers?: { pollMs?: number };
+  /** How often the oversight check runs (rubber stamps, approvals high while errors rise); 0 = off. */
+  oversightIntervalMs?: number;
   /** The built web workspace to serve at `/` (default: packages/web/dist). */
   webDir?: string;
   /** LOOPGATE_SECRET: key for CSRF tokens; unset, a random one is kept in the database. */
@@ -62,13 +70,15 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const logger = cfg.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info" });
   const clock = cfg.clock ?? Date.now;
   const policies = loadPolicyDir(cfg.policyDir);
+  const shadowPolicies = cfg.shadowPolicyDir === undefined ? undefined : loadPolicyDir(cfg.shadowPolicyDir);
   const store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, schema: cfg.schema });
   try {
     await store.migrate();
     const { printedToken } = await ensureAdminKey(store, cfg.bootstrapToken, clock());
     const worker = new OutboxWorker({
       store,
-      getSigningSecret: async (keyId) => (await store.getKey(keyId))?.signingSecret,
+      getSigningSecret: async (keyId) =>
+        keyId === ALERT_SIGNING_KEY ? alertSigningSecret(store) : (await store.getKey(keyId))?.signingSecret,
       clock,
       logger,
       ...cfg.webhook,
@@ -93,6 +103,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         if (wroteWebhook) worker.kick();
       },
     });
+    const oversight = new OversightWorker({
+      store,
+      policies: () => policies,
+      clock,
+      logger,
+      intervalMs: cfg.oversightIntervalMs ?? 15 * 60_000,
+      onAlerts: () => worker.kick(),
+    });
     const app = await buildApp(
       {
         store,
@@ -103,6 +121,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         onOutbox: () => worker.kick(),
         leaseMs: cfg.leaseSeconds * 1000,
         maxWaitSeconds: cfg.maxWaitSeconds,
+        random: cfg.random ?? Math.random,
+        shadowPolicies: () => shadowPolicies,
       },
       {
         bodyLimit: cfg.bodyLimitBytes,
@@ -117,6 +137,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const host = cfg.host === "0.0.0.0" || cfg.host === "::" ? "localhost" : cfg.host;
     worker.start();
     timers.start();
+    oversight.start();
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       app,
@@ -128,6 +149,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       async close() {
         await app.close();
         await timers.stop();
+        await oversight.stop();
         await worker.stop();
         await store.close();
       },

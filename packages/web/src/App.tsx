@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, api, errorMessage, setCsrfToken, setUnauthorizedHandler } from "./api";
 import { CaseScreen } from "./pages/CaseScreen";
 import { Queue } from "./pages/Queue";
@@ -6,6 +6,9 @@ import { SignIn } from "./pages/SignIn";
 import { navigate, parseRoute, usePath } from "./router";
 import type { Session, WorkflowInfo } from "./types";
 import { type Workspace, WorkspaceContext } from "./workspace";
+
+// The dashboard brings the chart library; reviewers who never open it do not download it.
+const Dashboard = lazy(() => import("./pages/Dashboard").then((m) => ({ default: m.Dashboard })));
 
 export function App() {
   const path = usePath();
@@ -138,6 +141,18 @@ export function App() {
           >
             Queue
           </a>
+          {(session.user.role === "admin" || session.user.role === "auditor") && (
+            <a
+              href="/dashboard"
+              aria-current={route.page === "dashboard" ? "page" : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate("/dashboard");
+              }}
+            >
+              Dashboard
+            </a>
+          )}
         </nav>
         <span className="who">
           {session.user.name} <span className="muted">· {session.user.role}</span>
@@ -146,7 +161,21 @@ export function App() {
           Sign out
         </button>
       </header>
-      {route.page === "case" ? <CaseScreen key={route.id} id={route.id} /> : <Queue />}
+      {route.page === "case" ? (
+        <CaseScreen key={route.id} id={route.id} />
+      ) : route.page === "dashboard" ? (
+        <Suspense
+          fallback={
+            <main id="main" className="loading" aria-busy="true">
+              <p>Loading the dashboard…</p>
+            </main>
+          }
+        >
+          <Dashboard />
+        </Suspense>
+      ) : (
+        <Queue />
+      )}
     </WorkspaceContext.Provider>
   );
 }

@@ -2,8 +2,11 @@ import type {
   CaseView,
   Claimed,
   DecisionView,
+  GovernanceReport,
+  OversightAlert,
   QueueSummary,
   Session,
+  ThresholdsReport,
   VerdictBody,
   WorkflowInfo,
 } from "./types";
@@ -107,7 +110,26 @@ export const api = {
   blindJudgment: (id: string, body: VerdictBody) =>
     request<CaseView>("POST", `/v1/cases/${encodeURIComponent(id)}/blind-judgment`, body),
   release: (id: string) => request<null>("POST", `/v1/cases/${encodeURIComponent(id)}/release`),
+  governance: (q: {
+    workflow?: string;
+    since?: string;
+    until?: string;
+    groupBy?: "reviewer" | "riskClass" | "day";
+  }) => request<GovernanceReport>("GET", `/v1/metrics/governance?${query(q)}`),
+  alerts: (workflow?: string) =>
+    request<{ alerts: OversightAlert[] }>("GET", `/v1/oversight/alerts?${query({ workflow })}`),
+  thresholds: (workflow: string, maxError: number) =>
+    request<ThresholdsReport>("GET", `/v1/thresholds?${query({ workflow, maxError: String(maxError) })}`),
+  acknowledgeAlert: (id: string) =>
+    request<unknown>("POST", `/v1/oversight/alerts/${encodeURIComponent(id)}/ack`),
 };
+
+/** A query string of the defined values. */
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+  return q.toString();
+}
 
 /** A message for a person: the server's detail, which names the problem. */
 export function errorMessage(err: unknown): string {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 
-/** Client-side routes: `/`, `/signin`, `/cases/:id`. The server answers index.html for each. */
+/** Client-side routes: `/`, `/signin`, `/cases/:id`, `/dashboard`. The server answers index.html for each. */
 
 const EVENT = "loopgate:navigate";
 
@@ -24,10 +24,15 @@ export function usePath(): string {
   return path;
 }
 
-export type Route = { page: "signin" } | { page: "queue" } | { page: "case"; id: string };
+export type Route =
+  | { page: "signin" }
+  | { page: "queue" }
+  | { page: "dashboard" }
+  | { page: "case"; id: string };
 
 export function parseRoute(path: string): Route {
   if (path === "/signin") return { page: "signin" };
+  if (path === "/dashboard" || path === "/dashboard/") return { page: "dashboard" };
   const m = /^\/cases\/([^/]+)\/?$/.exec(path);
   if (m?.[1]) return { page: "case", id: decodeURIComponent(m[1]) };
   return { page: "queue" };

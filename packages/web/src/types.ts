@@ -160,3 +160,97 @@ export interface VerdictBody {
   reasonCode?: string;
   note?: string;
 }
+
+/** `GET /v1/metrics/governance` (docs/api.md, "Governance metrics"). */
+export interface ExceptionPattern {
+  kind: "reasonCode" | "trigger";
+  name: string;
+  count: number;
+  share: number;
+}
+
+export interface Agreement {
+  cohenKappa: number | null;
+  fleissKappa: number | null;
+  krippendorffAlpha: number | null;
+  items: number;
+}
+
+export interface GovernanceFigures {
+  cases: number;
+  decisions: number;
+  escalationRate: number | null;
+  overrideRate: number | null;
+  resolutionSeconds: { p50: number | null; p90: number | null; p99: number | null };
+  exceptionPatterns: ExceptionPattern[];
+  /** null until overlap review has produced items to agree on. */
+  consistency: Agreement | null;
+  postReviewErrorRate: { auto: number | null; human: number | null };
+  postReviewErrorCounts: {
+    auto: { incorrect: number; reported: number };
+    human: { incorrect: number; reported: number };
+  };
+}
+
+export interface GovernanceGroup extends GovernanceFigures {
+  key: string;
+  name?: string | null;
+}
+
+export interface GovernanceReport extends GovernanceFigures {
+  workflow: string | null;
+  since: string;
+  until: string;
+  groups?: GovernanceGroup[];
+}
+
+/** `GET /v1/oversight/alerts` (docs/oversight.md). */
+export interface OversightAlert {
+  id: string;
+  kind: "rubber_stamp" | "approval_high_errors_rising" | string;
+  reviewer: string | null;
+  reviewerName?: string | null;
+  workflow: string;
+  evidence: Record<string, unknown>;
+  createdAt: string;
+  acknowledgedAt: string | null;
+}
+
+/** One row of `GET /v1/thresholds`' table: what routing at this threshold would have done. */
+export interface ThresholdRow {
+  threshold: number;
+  autoCount: number;
+  autoRate: number;
+  errors: number;
+  errorRate: number | null;
+  errorUpperBound: number;
+}
+
+export interface ReliabilityBin {
+  lower: number;
+  upper: number;
+  count: number;
+  meanConfidence: number | null;
+  accuracy: number | null;
+  interval: [number, number] | null;
+}
+
+/** `GET /v1/thresholds?workflow=W&maxError=E`: calibration per risk class (docs/thresholds.md). */
+export interface ThresholdsReport {
+  workflow: string;
+  since: string;
+  until: string;
+  maxError: number;
+  level: number;
+  selectionBias: string;
+  classes: Array<{
+    riskClass: string;
+    currentThreshold: number | null;
+    items: number;
+    reviewed: number;
+    reliability: { bins: ReliabilityBin[]; items: number; expectedCalibrationError: number | null };
+    table: ThresholdRow[];
+    recommendation: { threshold: number | null; minCases: number; method: string; reason?: string };
+    change: { current: ThresholdRow | null; recommended: ThresholdRow | null };
+  }>;
+}

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { normaliseProbabilities, orderByUncertainty, uncertainty } from "./active-learning.js";
+import {
+  classProbabilities,
+  normaliseProbabilities,
+  orderByUncertainty,
+  uncertainty,
+} from "./active-learning.js";
 
 // Three cases on which the strategies disagree (each strategy's definition is in active-learning.ts):
 // - tie:    the two best classes are exactly level        → margin's pick
@@ -60,5 +65,28 @@ describe("active learning strategies", () => {
     expect(() => uncertainty({}, "entropy")).toThrow(RangeError);
     expect(() => uncertainty({ a: -0.1, b: 1.1 }, "entropy")).toThrow(RangeError);
     expect(() => uncertainty({ a: 0, b: 0 }, "margin")).toThrow(RangeError);
+  });
+});
+
+describe("class probabilities of a case", () => {
+  test("read from proposal.candidates, else the confidence against the rest", () => {
+    const proposal = {
+      category: "billing",
+      candidates: [
+        { label: "billing", probability: 0.5 },
+        { label: "account", probability: 0.4 },
+        { label: "other", probability: 0.1 },
+      ],
+    };
+    expect(classProbabilities(proposal, 0.5)).toEqual({ billing: 0.5, account: 0.4, other: 0.1 });
+    expect(uncertainty(classProbabilities(proposal, 0.5), "margin")).toBeCloseTo(0.9, 12);
+    expect(classProbabilities({ category: "billing" }, 0.8)).toEqual({
+      proposed: 0.8,
+      other: expect.closeTo(0.2, 12),
+    });
+    expect(classProbabilities({ candidates: [{ label: "x", probability: "high" }] }, 0.3)).toEqual({
+      proposed: 0.3,
+      other: 0.7,
+    });
   });
 });

@@ -57,3 +57,26 @@ export function orderByUncertainty<T>(
     .sort((a, b) => b.score - a.score || a.index - b.index)
     .map((x) => x.item);
 }
+
+/**
+ * The model's class probabilities as a case carries them: `proposal.candidates: [{label, probability}]`
+ * (as the ticket.triage example submits), else the proposal alone at its stated confidence against
+ * everything else.
+ */
+export function classProbabilities(proposal: unknown, confidence: number): Record<string, number> {
+  const candidates = (proposal as { candidates?: unknown } | null)?.candidates;
+  if (Array.isArray(candidates)) {
+    const out: Record<string, number> = {};
+    candidates.forEach((c, i) => {
+      const item = c as { label?: unknown; id?: unknown; probability?: unknown } | null;
+      const p = item?.probability;
+      if (typeof p !== "number" || !Number.isFinite(p) || p < 0) return;
+      const name =
+        typeof item?.label === "string" ? item.label : typeof item?.id === "string" ? item.id : `#${i}`;
+      out[name] = (out[name] ?? 0) + p;
+    });
+    if (Object.values(out).some((p) => p > 0)) return out;
+  }
+  const c = Math.min(1, Math.max(0, confidence));
+  return { proposed: c, other: 1 - c };
+}

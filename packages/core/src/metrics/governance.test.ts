@@ -2,12 +2,16 @@ import { describe, expect, it } from "vitest";
 import {
   type DecisionRow,
   type GovernanceRows,
+  type GovernanceTallies,
   governanceFigures,
   governanceGroups,
   nearestRank,
   percentilesOf,
   postReviewErrors,
   type ResolvedCaseRow,
+  talliedFigures,
+  talliedGroups,
+  tallyRows,
   utcDay,
 } from "./governance.js";
 
@@ -224,5 +228,125 @@ describe("postReviewErrors", () => {
       ["alice", { auto: null, human: 1 }],
       ["bob", { auto: null, human: 0 }],
     ]);
+  });
+});
+
+describe("tallies: the counts the store makes with GROUP BY", () => {
+  it("tallies rows by route, trigger, verdict and reason, keeping one resolution time per case", () => {
+    const t = tallyRows(rows);
+    const sortBy = <T>(xs: readonly T[]) =>
+      [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    expect(sortBy(t.routes)).toEqual(
+      sortBy([
+        { key: "", route: "auto", count: 1 },
+        { key: "", route: "review", count: 2 },
+        { key: "", route: "human_only", count: 1 },
+      ]),
+    );
+    expect(sortBy(t.triggers)).toEqual(
+      sortBy([
+        { key: "", trigger: "flagged", count: 2 },
+        { key: "", trigger: "amount", count: 1 },
+      ]),
+    );
+    // Human and in force only: the policy's, the revoked and the SLA default are not tallied.
+    expect(sortBy(t.verdicts)).toEqual(
+      sortBy([
+        { key: "", verdict: "edit", reasonCode: "wrong_amount", count: 1 },
+        { key: "", verdict: "reject", reasonCode: "wrong_amount", count: 1 },
+        { key: "", verdict: "approve", reasonCode: null, count: 1 },
+      ]),
+    );
+    expect([...t.resolutionSeconds]).toEqual([["", [0, 30, 120]]]);
+    expect(tallyRows(rows, "reviewer").resolutionSeconds).toEqual(
+      new Map([
+        ["alice", [30]],
+        ["bob", [120, 10]],
+      ]),
+    );
+  });
+
+  it("computes the figures from counts, with percentiles over every key's times together", () => {
+    const t: GovernanceTallies = {
+      routes: [
+        { key: "2026-11-02", route: "auto", count: 6 },
+        { key: "2026-11-03", route: "review", count: 3 },
+        { key: "2026-11-03", route: "human_only", count: 1 },
+      ],
+      triggers: [
+        { key: "2026-11-02", trigger: "rush", count: 1 },
+        { key: "2026-11-03", trigger: "rush", count: 2 },
+      ],
+      verdicts: [
+        { key: "2026-11-03", verdict: "approve", reasonCode: null, count: 3 },
+        { key: "2026-11-03", verdict: "reject", reasonCode: "duplicate", count: 1 },
+      ],
+      // 1 2 3 4 | 10: p50 = rank 3 of 5 = 3 across both keys; the second day alone has 10 only.
+      resolutionSeconds: new Map([
+        ["2026-11-02", [4, 1, 3, 2]],
+        ["2026-11-03", [10]],
+      ]),
+      reported: [
+        { key: "2026-11-02", approval: "auto", outcome: "incorrect", count: 1 },
+        { key: "2026-11-02", approval: "auto", outcome: "correct", count: 3 },
+      ],
+    };
+    expect(talliedFigures(t)).toEqual({
+      cases: 10,
+      decisions: 4,
+      escalationRate: 0.4,
+      overrideRate: 0.25,
+      resolutionSeconds: { p50: 3, p90: 10, p99: 10 },
+      exceptionPatterns: [
+        { kind: "reasonCode", name: "duplicate", count: 1, share: 0.25 },
+        { kind: "trigger", name: "rush", count: 3, share: 0.3 },
+      ],
+      postReviewErrorRate: { auto: 0.25, human: null },
+      postReviewErrorCounts: { auto: { incorrect: 1, reported: 4 }, human: { incorrect: 0, reported: 0 } },
+    });
+    const [first, second] = talliedGroups(t, "day");
+    expect(first).toMatchObject({
+      key: "2026-11-02",
+      figures: { cases: 6, escalationRate: 0, decisions: 0 },
+    });
+    expect(first?.figures.resolutionSeconds).toEqual({ p50: 2, p90: 4, p99: 4 });
+    expect(second).toMatchObject({
+      key: "2026-11-03",
+      figures: { cases: 4, escalationRate: 1, overrideRate: 0.25 },
+    });
+    expect(second?.figures.postReviewErrorRate).toEqual({ auto: null, human: null });
+  });
+
+  it("gives a reviewer group their decisions as cases and no escalation rate", () => {
+    const t: GovernanceTallies = {
+      routes: [],
+      triggers: [],
+      verdicts: [{ key: "carol", verdict: "edit", reasonCode: "wrong_amount", count: 2 }],
+      resolutionSeconds: new Map([["carol", [60, 30]]]),
+      // Dan decided nothing in the window, but a case he approved was reported on: he has a group.
+      reported: [{ key: "dan", approval: "human", outcome: "incorrect", count: 1 }],
+    };
+    const g = talliedGroups(t, "reviewer");
+    expect(g.map((x) => x.key)).toEqual(["carol", "dan"]);
+    expect(g[0]?.figures).toMatchObject({
+      cases: 2,
+      decisions: 2,
+      escalationRate: null,
+      overrideRate: 1,
+      resolutionSeconds: { p50: 30, p90: 60, p99: 60 },
+    });
+    expect(g[1]?.figures).toMatchObject({ cases: 0, overrideRate: null, postReviewErrorRate: { human: 1 } });
+  });
+
+  it("leaves out a reviewer with approvals but nothing decided nor reported in the window", () => {
+    const g = governanceGroups(
+      {
+        submitted: [],
+        resolved: [{ riskClass: "low", createdAt: T0, decidedAt: T0, approval: "human", approvedBy: "erin" }],
+        decisions: [decision({ decidedBy: "alice" })],
+      },
+      "reviewer",
+    );
+    expect(g.map((x) => x.key)).toEqual(["alice"]);
   });
 });

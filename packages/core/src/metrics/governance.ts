@@ -1,7 +1,9 @@
 /**
  * Governance metrics (issue 5, item 1): how often the loop escalates, how often people correct the
- * machine, how long a case waits for its decision, and which exceptions recur. Pure functions over plain
- * rows; the store selects the rows of a time window and the server turns the result into JSON.
+ * machine, how long a case waits for its decision, and which exceptions recur. Pure functions over the
+ * window's tallies (`GovernanceTallies`: counts by group, and one resolution time per decided case): the
+ * store counts them with GROUP BY in SQL, `tallyRows` counts plain rows the same way, and the server
+ * turns the figures into JSON.
  *
  * Definitions (also in docs/api.md):
  * - escalationRate = cases routed `review` or `human_only` / cases submitted in the window.
@@ -58,6 +60,54 @@ export interface GovernanceRows {
   decisions: readonly DecisionRow[];
 }
 
+/**
+ * What the figures are computed from: the rows of a window counted by group key. The store counts them
+ * with GROUP BY in SQL; `tallyRows` counts rows the same way. `key` is the group (a reviewer, a risk
+ * class, a UTC day YYYY-MM-DD) or any one value when the window is not grouped.
+ */
+export interface GovernanceTallies {
+  /** Submitted cases by key and route (none for reviewer groups). */
+  routes: readonly RouteCount[];
+  /** Submitted cases that fired each trigger, by key (none for reviewer groups). */
+  triggers: readonly TriggerCount[];
+  /** Human decisions (`isHumanDecision`) by key, verdict and reason code. */
+  verdicts: readonly VerdictCount[];
+  /**
+   * Resolution times in seconds by key, in any order: the one figure read row by row, for exact
+   * percentiles. Cases decided in the window, submit to decision; a reviewer's own decisions for a
+   * reviewer group.
+   */
+  resolutionSeconds: ReadonlyMap<string, readonly number[]>;
+  /** Approved cases with an outcome, by key, who approved and the outcome that counts. */
+  reported: readonly ReportedCount[];
+}
+
+export interface RouteCount {
+  key: string;
+  route: string;
+  count: number;
+}
+
+export interface TriggerCount {
+  key: string;
+  trigger: string;
+  count: number;
+}
+
+export interface VerdictCount {
+  key: string;
+  verdict: string;
+  reasonCode: string | null;
+  count: number;
+}
+
+export interface ReportedCount {
+  key: string;
+  approval: Approval;
+  outcome: OutcomeResult;
+  count: number;
+}
+
 export interface ExceptionPattern {
   kind: "reasonCode" | "trigger";
   name: string;
@@ -112,7 +162,7 @@ const DAY_MS = 86_400_000;
  * Nearest-rank percentile: the smallest value such that at least p % of the values are at or below it,
  * i.e. the value at rank ceil(p/100 × n) of the sorted values (1-based). null for no values.
  */
-export function nearestRank(sortedAscending: readonly number[], p: number): number | null {
+export function nearestRank(sortedAscending: ArrayLike<number>, p: number): number | null {
   const n = sortedAscending.length;
   if (n === 0) return null;
   if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${p}`);
@@ -134,7 +184,8 @@ const ratio = (num: number, den: number): number | null => (den === 0 ? null : n
 /**
  * Post-review error rate: among the given decided cases that were approved and have an outcome, the
  * share whose latest outcome is `incorrect`, split by who approved (the policy: `auto`; a person:
- * `human`). null when nothing backs a figure. Audit verdicts are not counted yet.
+ * `human`). null when nothing backs a figure. An audit verdict arrives as the case's `outcome` (the store
+ * decides which of the two counts).
  */
 export function postReviewErrors(
   resolved: readonly Pick<ResolvedCaseRow, "approval" | "outcome">[],
@@ -156,68 +207,121 @@ export function postReviewErrors(
 }
 
 /** The `limit` most frequent names, most frequent first, ties by name. */
-function top(names: Iterable<string>, kind: ExceptionPattern["kind"], denominator: number, limit: number) {
-  const counts = new Map<string, number>();
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+function top(
+  counts: ReadonlyMap<string, number>,
+  kind: ExceptionPattern["kind"],
+  denominator: number,
+  limit: number,
+): ExceptionPattern[] {
   return [...counts]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, limit)
     .map(([name, count]): ExceptionPattern => ({ kind, name, count, share: count / denominator }));
 }
 
-/** The figures of one set of rows (the whole window, or one group). */
-export function governanceFigures(rows: GovernanceRows): GovernanceFigures {
-  const human = rows.decisions.filter(isHumanDecision);
-  const escalated = rows.submitted.filter((c) => ESCALATED_ROUTES.includes(c.route)).length;
-  const overridden = human.filter((d) => OVERRIDE_VERDICTS.includes(d.verdict)).length;
+/**
+ * The figures of the tallies of one group (or of the whole window: every key together). For a reviewer
+ * group `cases` is the reviewer's own human decisions and there is no escalation rate.
+ */
+function figuresOf(t: GovernanceTallies, reviewer: boolean): GovernanceFigures {
+  let submitted = 0;
+  let escalated = 0;
+  for (const r of t.routes) {
+    submitted += r.count;
+    if (ESCALATED_ROUTES.includes(r.route)) escalated += r.count;
+  }
+  let human = 0;
+  let overridden = 0;
+  const reasons = new Map<string, number>();
+  for (const v of t.verdicts) {
+    human += v.count;
+    if (OVERRIDE_VERDICTS.includes(v.verdict)) overridden += v.count;
+    if (v.reasonCode !== null) reasons.set(v.reasonCode, (reasons.get(v.reasonCode) ?? 0) + v.count);
+  }
+  const triggers = new Map<string, number>();
+  for (const c of t.triggers) triggers.set(c.trigger, (triggers.get(c.trigger) ?? 0) + c.count);
+  const counts = { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } };
+  for (const r of t.reported) {
+    counts[r.approval].reported += r.count;
+    if (r.outcome === "incorrect") counts[r.approval].incorrect += r.count;
+  }
   return {
-    cases: rows.submitted.length,
-    decisions: human.length,
-    escalationRate: ratio(escalated, rows.submitted.length),
-    overrideRate: ratio(overridden, human.length),
-    resolutionSeconds: percentilesOf(rows.resolved.map((c) => (c.decidedAt - c.createdAt) / 1000)),
+    cases: reviewer ? human : submitted,
+    decisions: human,
+    escalationRate: reviewer ? null : ratio(escalated, submitted),
+    overrideRate: ratio(overridden, human),
+    resolutionSeconds: percentilesOfAll(t.resolutionSeconds.values()),
     exceptionPatterns: [
-      ...top(
-        human.flatMap((d) => (d.reasonCode === null ? [] : [d.reasonCode])),
-        "reasonCode",
-        human.length,
-        TOP_PATTERNS,
-      ),
-      ...top(
-        rows.submitted.flatMap((c) => c.triggers),
-        "trigger",
-        rows.submitted.length,
-        TOP_PATTERNS,
-      ),
+      ...top(reasons, "reasonCode", human, TOP_PATTERNS),
+      ...top(triggers, "trigger", submitted, TOP_PATTERNS),
     ],
-    ...postReviewErrors(rows.resolved),
+    postReviewErrorRate: {
+      auto: ratio(counts.auto.incorrect, counts.auto.reported),
+      human: ratio(counts.human.incorrect, counts.human.reported),
+    },
+    postReviewErrorCounts: counts,
   };
 }
 
+/** Nearest-rank percentiles of several lists taken as one, sorted as numbers in a typed array. */
+function percentilesOfAll(lists: Iterable<readonly number[]>): Percentiles {
+  const all = [...lists];
+  const sorted = new Float64Array(all.reduce((n, l) => n + l.length, 0));
+  let at = 0;
+  for (const list of all) {
+    sorted.set(list, at);
+    at += list.length;
+  }
+  sorted.sort();
+  return { p50: nearestRank(sorted, 50), p90: nearestRank(sorted, 90), p99: nearestRank(sorted, 99) };
+}
+
+/** The figures of the whole window from its tallies, whatever their keys. */
+export function talliedFigures(t: GovernanceTallies): GovernanceFigures {
+  return figuresOf(t, false);
+}
+
 /**
- * The figures of one reviewer: only their own human decisions count (and, for the post-review error
- * rate, the cases they approved).
+ * One entry per key of the tallies, sorted by key: the tallies of a `groupBy` (see `GovernanceTallies`).
+ * A key appears when something was counted under it.
  */
-function reviewerFigures(
-  decisions: readonly DecisionRow[],
-  approved: readonly ResolvedCaseRow[],
-): GovernanceFigures {
-  const human = decisions.filter(isHumanDecision);
-  const overridden = human.filter((d) => OVERRIDE_VERDICTS.includes(d.verdict)).length;
-  return {
-    cases: human.length,
-    decisions: human.length,
-    escalationRate: null,
-    overrideRate: ratio(overridden, human.length),
-    resolutionSeconds: percentilesOf(human.map((d) => (d.decidedAt - d.caseCreatedAt) / 1000)),
-    exceptionPatterns: top(
-      human.flatMap((d) => (d.reasonCode === null ? [] : [d.reasonCode])),
-      "reasonCode",
-      human.length,
-      TOP_PATTERNS,
-    ),
-    ...postReviewErrors(approved),
+export function talliedGroups(
+  t: GovernanceTallies,
+  groupBy: GroupBy,
+): { key: string; figures: GovernanceFigures }[] {
+  const parts = new Map<string, Tallies>();
+  const part = (key: string): Tallies => {
+    let p = parts.get(key);
+    if (!p) {
+      p = emptyTallies();
+      parts.set(key, p);
+    }
+    return p;
   };
+  for (const r of t.routes) part(r.key).routes.push(r);
+  for (const c of t.triggers) part(c.key).triggers.push(c);
+  for (const v of t.verdicts) part(v.key).verdicts.push(v);
+  for (const r of t.reported) part(r.key).reported.push(r);
+  for (const [key, seconds] of t.resolutionSeconds) {
+    if (seconds.length > 0) part(key).resolutionSeconds.set(key, seconds);
+  }
+  return [...parts.keys()].sort().map((key) => ({
+    key,
+    figures: figuresOf(parts.get(key) as Tallies, groupBy === "reviewer"),
+  }));
+}
+
+/** The figures of rows: the rows are tallied (`tallyRows`), as the store tallies them in SQL. */
+export function governanceFigures(rows: GovernanceRows): GovernanceFigures {
+  return talliedFigures(tallyRows(rows));
+}
+
+/** The groups of rows: `talliedGroups(tallyRows(rows, groupBy), groupBy)`. */
+export function governanceGroups(
+  rows: GovernanceRows,
+  groupBy: GroupBy,
+): { key: string; figures: GovernanceFigures }[] {
+  return talliedGroups(tallyRows(rows, groupBy), groupBy);
 }
 
 /** The UTC day of an epoch-ms time, as YYYY-MM-DD. */
@@ -225,58 +329,86 @@ export function utcDay(ms: number): string {
   return new Date(ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)).toISOString().slice(0, 10);
 }
 
-function bucket<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
+interface Tallies {
+  routes: RouteCount[];
+  triggers: TriggerCount[];
+  verdicts: VerdictCount[];
+  resolutionSeconds: Map<string, readonly number[]>;
+  reported: ReportedCount[];
+}
+
+const emptyTallies = (): Tallies => ({
+  routes: [],
+  triggers: [],
+  verdicts: [],
+  resolutionSeconds: new Map(),
+  reported: [],
+});
+
+/** Counts of identical rows: `add` the same fields again and the count grows. */
+class Counter<T extends { count: number }> {
+  readonly #byId = new Map<string, T>();
+  add(fields: Omit<T, "count">): void {
+    const id = JSON.stringify(Object.values(fields));
+    const seen = this.#byId.get(id);
+    if (seen) seen.count += 1;
+    else this.#byId.set(id, { ...fields, count: 1 } as T);
   }
-  return out;
+  get rows(): T[] {
+    return [...this.#byId.values()];
+  }
 }
 
 /**
- * One entry per group key, sorted by key. `reviewer`: each person's human decisions (system deciders
- * left out; `cases` = their decisions, not revoked, and `escalationRate` null). `riskClass`: every row
- * by its case's class. `day`: submitted cases by submit day, resolved cases and decisions by decision
- * day (UTC).
+ * The tallies of rows, keyed by `groupBy` (one key, "", without). By reviewer: each person's human
+ * decisions and the approved cases whose final decision is theirs; no routes nor triggers. By risk
+ * class: every row by its case's class. By day: submitted cases by submit day, resolved cases and
+ * decisions by decision day (UTC).
  */
-export function governanceGroups(
-  rows: GovernanceRows,
-  groupBy: GroupBy,
-): { key: string; figures: GovernanceFigures }[] {
+export function tallyRows(rows: GovernanceRows, groupBy?: GroupBy): GovernanceTallies {
+  const routes = new Counter<RouteCount>();
+  const triggers = new Counter<TriggerCount>();
+  const verdicts = new Counter<VerdictCount>();
+  const reported = new Counter<ReportedCount>();
+  const resolutionSeconds = new Map<string, number[]>();
+  const resolved = (key: string, seconds: number) => {
+    const list = resolutionSeconds.get(key);
+    if (list) list.push(seconds);
+    else resolutionSeconds.set(key, [seconds]);
+  };
+  const human = rows.decisions.filter(isHumanDecision);
   if (groupBy === "reviewer") {
-    const byReviewer = bucket(rows.decisions.filter(isHumanDecision), (d) => d.decidedBy);
-    const approvedBy = bucket(
-      rows.resolved.filter((c) => c.approval === "human" && c.approvedBy),
-      (c) => c.approvedBy as string,
-    );
-    const keys = new Set([...byReviewer.keys(), ...approvedBy.keys()]);
-    return [...keys].sort().map((key) => ({
-      key,
-      figures: reviewerFigures(byReviewer.get(key) ?? [], approvedBy.get(key) ?? []),
-    }));
+    for (const d of human) {
+      verdicts.add({ key: d.decidedBy, verdict: d.verdict, reasonCode: d.reasonCode });
+      resolved(d.decidedBy, (d.decidedAt - d.caseCreatedAt) / 1000);
+    }
+    for (const c of rows.resolved) {
+      if (c.approval === "human" && c.approvedBy && c.outcome) {
+        reported.add({ key: c.approvedBy, approval: "human", outcome: c.outcome });
+      }
+    }
+  } else {
+    const keyOf = (riskClass: string, at: number) =>
+      groupBy === "riskClass" ? riskClass : groupBy === "day" ? utcDay(at) : "";
+    for (const c of rows.submitted) {
+      const key = keyOf(c.riskClass, c.createdAt);
+      routes.add({ key, route: c.route });
+      for (const trigger of c.triggers) triggers.add({ key, trigger });
+    }
+    for (const d of human) {
+      verdicts.add({ key: keyOf(d.riskClass, d.decidedAt), verdict: d.verdict, reasonCode: d.reasonCode });
+    }
+    for (const c of rows.resolved) {
+      const key = keyOf(c.riskClass, c.decidedAt);
+      resolved(key, (c.decidedAt - c.createdAt) / 1000);
+      if (c.approval && c.outcome) reported.add({ key, approval: c.approval, outcome: c.outcome });
+    }
   }
-  const keyOf =
-    groupBy === "riskClass"
-      ? { submitted: (c: SubmittedCaseRow) => c.riskClass, resolved: (c: ResolvedCaseRow) => c.riskClass }
-      : {
-          submitted: (c: SubmittedCaseRow) => utcDay(c.createdAt),
-          resolved: (c: ResolvedCaseRow) => utcDay(c.decidedAt),
-        };
-  const decisionKey =
-    groupBy === "riskClass" ? (d: DecisionRow) => d.riskClass : (d: DecisionRow) => utcDay(d.decidedAt);
-  const submitted = bucket(rows.submitted, keyOf.submitted);
-  const resolved = bucket(rows.resolved, keyOf.resolved);
-  const decisions = bucket(rows.decisions, decisionKey);
-  const keys = new Set([...submitted.keys(), ...resolved.keys(), ...decisions.keys()]);
-  return [...keys].sort().map((key) => ({
-    key,
-    figures: governanceFigures({
-      submitted: submitted.get(key) ?? [],
-      resolved: resolved.get(key) ?? [],
-      decisions: decisions.get(key) ?? [],
-    }),
-  }));
+  return {
+    routes: routes.rows,
+    triggers: triggers.rows,
+    verdicts: verdicts.rows,
+    resolutionSeconds,
+    reported: reported.rows,
+  };
 }

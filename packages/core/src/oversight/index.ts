@@ -11,6 +11,7 @@ export {
   type LabelRating,
   type PairwiseCohenSummary,
 } from "./agreement.js";
+export * from "./catch-trials.js";
+export * from "./error-trend.js";
 export * from "./rubber-stamp.js";
 export * from "./sampling.js";
-export * from "./catch-trials.js";

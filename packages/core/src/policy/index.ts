@@ -2,4 +2,20 @@ export { blindExplanation } from "./blind.js";
 export { evaluatePolicy } from "./evaluate.js";
 export { escalationFields, fieldsRead, fieldsReadFromAst } from "./fields-read.js";
 export { buildPolicySet, type PolicySet, parseWorkflow } from "./parse.js";
+export {
+  type CaseEvidence,
+  type Correctness,
+  correctnessOf,
+  type ExpectedErrors,
+  expressionFailures,
+  type HistoricalCase,
+  PolicyComparison,
+  type RouteChange,
+  type RoutedPair,
+  type Routing,
+  replayCase,
+  requestedRiskClass,
+  type SimulationReport,
+  simulatePolicy,
+} from "./simulate.js";
 export type { Workflow } from "./workflow.js";

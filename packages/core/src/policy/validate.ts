@@ -1,3 +1,4 @@
+import { ACTIVE_LEARNING_STRATEGIES } from "../learning/active-learning.js";
 import { type Boundary, PATTERNS, type Pattern } from "../types.js";
 import { cacheKey, classifyLiterals } from "./expressions.js";
 import {
@@ -39,6 +40,7 @@ const TOP_KEYS = [
   "reversible",
   "sla",
   "oversight",
+  "activeLearning",
 ];
 const BOUNDARIES: readonly Boundary[] = ["auto", "review", "human_only"];
 const ON_TIMEOUT = ["escalate", "reject", "approve"] as const;
@@ -100,6 +102,13 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
   }
   const sla = readSla(doc.sla, ["sla"], c);
   const oversight = readOversight(doc.oversight, ["oversight"], c);
+  const activeLearning = field(doc, [], "activeLearning", readActiveLearning, c);
+  if (activeLearning && pattern && pattern !== "active_learning") {
+    c.src.issue(
+      ["activeLearning"],
+      `only an active_learning workflow orders its queue by uncertainty (pattern is ${pattern})`,
+    );
+  }
 
   if (sla.onTimeout === "approve" && risk) {
     const never = Object.entries(risk.classes).find(([, cls]) => cls.autoMinConfidence === null);
@@ -126,6 +135,7 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
     reversible,
     sla,
     oversight,
+    ...(activeLearning && { activeLearning }),
   } as WorkflowBody;
 }
 
@@ -302,12 +312,44 @@ function readSla(value: unknown, path: Path, c: Checker): Workflow["sla"] {
   };
 }
 
+function readActiveLearning(value: unknown, path: Path, c: Checker): Workflow["activeLearning"] | undefined {
+  const a = mapping(value, path, c, ["strategy", "dailyBudget"], "strategy, dailyBudget");
+  if (!a) return undefined;
+  const strategy = required(
+    a,
+    path,
+    "strategy",
+    oneOf(ACTIVE_LEARNING_STRATEGIES),
+    c,
+    `a strategy is required: one of ${ACTIVE_LEARNING_STRATEGIES.join(", ")}`,
+  );
+  const dailyBudget = field(a, path, "dailyBudget", integer(1), c);
+  if (!strategy) return undefined;
+  return { strategy, ...(dailyBudget !== undefined && { dailyBudget }) };
+}
+
 function readOversight(value: unknown, path: Path, c: Checker): Workflow["oversight"] {
-  const keys = ["auditRate", "catchTrialRate", "overlapRate"];
+  const keys = ["auditRate", "catchTrialRate", "overlapRate", "alertUrl"];
   const o = optionalBlock(value, path, c, keys, keys.join(", "));
+  const alertUrl = field(o, path, "alertUrl", httpUrl, c);
   return {
     auditRate: field(o, path, "auditRate", fraction, c) ?? 0,
     catchTrialRate: field(o, path, "catchTrialRate", fraction, c) ?? 0,
     overlapRate: field(o, path, "overlapRate", fraction, c) ?? 0,
+    ...(alertUrl !== undefined && { alertUrl }),
   };
+}
+
+/** An absolute http(s) URL: alerts are POSTed there, so anything else could never be delivered. */
+function httpUrl(value: unknown, path: Path, c: Checker): string | undefined {
+  const raw = typeof value === "string" ? value.trim() : "";
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {}
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    c.src.issue(path, `must be an http:// or https:// URL (got ${JSON.stringify(value)})`);
+    return undefined;
+  }
+  return raw;
 }

@@ -1,3 +1,4 @@
+import type { ActiveLearningStrategy } from "../learning/active-learning.js";
 import type { Boundary, Pattern } from "../types.js";
 
 /**
@@ -45,7 +46,18 @@ export interface Workflow {
     /** The named role whose queue an escalated case moves to (default "supervisor"). */
     escalateTo: string;
   };
-  oversight: { auditRate: number; catchTrialRate: number; overlapRate: number };
+  oversight: {
+    auditRate: number;
+    catchTrialRate: number;
+    overlapRate: number;
+    /** Where oversight alerts are POSTed for the owner (signed like case webhooks); absent = none. */
+    alertUrl?: string;
+  };
+  /**
+   * Active learning workflows only: the queue hands out the case the model is least sure of first
+   * (uncertainty over `proposal.candidates[].probability`), and at most `dailyBudget` labels a UTC day.
+   */
+  activeLearning?: { strategy: ActiveLearningStrategy; dailyBudget?: number };
   /** Where it came from, and a content hash so every routed case names the policy version it met. */
   source: { file: string; version: string };
 }

@@ -21,18 +21,21 @@ export async function runServe(args: string[]): Promise<number> {
     "data-dir": { type: "string" },
     "database-url": { type: "string" },
     "policy-dir": { type: "string" },
+    "shadow-policy-dir": { type: "string" },
     demo: { type: "boolean" },
   });
   const env = process.env;
   const flag = (k: string) => values[k] as string | undefined;
   const logger = pino({ level: env.LOG_LEVEL ?? "info" });
   const policyDir = flag("policy-dir") ? resolve(flag("policy-dir") as string) : defaultPolicyDir(env);
+  const shadowDir = flag("shadow-policy-dir") ?? (env.LOOPGATE_SHADOW_POLICY_DIR || undefined);
   const server = await startServer({
     port: intFrom("--port/PORT", flag("port") ?? env.PORT, DEFAULTS.port),
     host: flag("host") ?? env.HOST ?? DEFAULTS.host,
     dataDir: flag("data-dir") ?? env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir,
     databaseUrl: flag("database-url") ?? env.LOOPGATE_DATABASE_URL,
     policyDir,
+    ...(shadowDir !== undefined && { shadowPolicyDir: resolve(shadowDir) }),
     bootstrapToken: env.LOOPGATE_BOOTSTRAP_TOKEN || undefined,
     leaseSeconds: intFrom("LOOPGATE_LEASE_SECONDS", env.LOOPGATE_LEASE_SECONDS, DEFAULTS.leaseSeconds),
     bodyLimitBytes: intFrom(
@@ -49,6 +52,11 @@ export async function runServe(args: string[]): Promise<number> {
   console.log(
     `Loopgate listening on ${server.url} · storage: ${server.store.describe()} · ${names.length} workflows: ${names.join(", ")}`,
   );
+  if (shadowDir !== undefined) {
+    console.log(
+      `Shadow mode: the draft policy in ${resolve(shadowDir)} is routed beside the live one (GET /v1/shadow).`,
+    );
+  }
   if (server.firstAdminToken) {
     console.log(
       `\nFirst start: an admin API key was created. It is shown only this once:\n\n  ${server.firstAdminToken}\n\n` +

@@ -85,7 +85,8 @@ export async function caseScreen(ctx: AppContext, p: Principal, c: CaseDetail) {
   const history = c.subject
     ? await ctx.store.subjectHistory({
         subject: c.subject,
-        excludeCaseId: c.id,
+        // An overlap copy must not show the real case it repeats (and that case's decision).
+        excludeCaseId: c.overlapOf ?? c.id,
         before: c.createdAt,
         workflows: p.workflows ?? undefined,
         limit: HISTORY_LIMIT,

@@ -4,9 +4,11 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
 import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
-import { principalOf, requireRole, requireWorkflow } from "./auth.js";
+import { isShadow } from "../store/oversight-queries.js";
+import { type Principal, principalOf, requireRole, requireWorkflow } from "./auth.js";
 import { caseScreen } from "./case-screen.js";
 import { type AppContext, workflowOrFail } from "./context.js";
+import { queuePriority } from "./queue-priority.js";
 import {
   CaseSubmissionSchema,
   CaseViewSchema,
@@ -14,6 +16,8 @@ import {
   problemResponses,
   SubmitResponseSchema,
 } from "./schemas.js";
+import { shadowRoutedEvent } from "./shadow-policy.js";
+import { shadowsFor } from "./shadows.js";
 import { slaTimersFor } from "./sla-timers.js";
 import { decisionResult } from "./views.js";
 
@@ -82,6 +86,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           submittedBy: p.id,
           policyVersion: explanation.policyVersion,
           createdAt: now,
+          priority: auto ? 0 : queuePriority(wf, body.proposal, body.confidence),
         };
         const events: NewEvent[] = [
           {
@@ -103,6 +108,9 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
             at: now,
           },
         ];
+        // Shadow mode: what a draft policy would have done, stored in the case's own transaction.
+        const shadowRouted = shadowRoutedEvent(ctx, body, id, now);
+        if (shadowRouted) events.push(shadowRouted);
         let decision: NewDecision | undefined;
         let outbox: NewOutboxMessage | undefined;
         // A held auto approval (release.delaySeconds) may be revoked by an admin or the owner until then.
@@ -144,6 +152,8 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (releaseAt !== undefined) {
           timers.unshift({ id: `tmr_${randomUUID()}`, caseId: id, kind: "release", dueAt: releaseAt });
         }
+        // Catch trials and overlap copies ride in the same transaction: a 2xx means all are stored.
+        const shadows = auto ? [] : await shadowsFor(ctx, wf, record);
         const stored = await ctx.store.insertCase(record, {
           events,
           decision,
@@ -151,6 +161,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           slaDueAt,
           releaseAt,
           timers,
+          shadows,
         });
         if (!stored.created && stored.case.requestHash !== record.requestHash) {
           throw new Conflict(
@@ -161,6 +172,9 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           const event = { caseId: id, workflow: body.workflow };
           ctx.caseEvents.publish({ type: "submitted", ...event });
           if (auto) ctx.caseEvents.publish({ type: "decided", ...event });
+          for (const s of shadows) {
+            ctx.caseEvents.publish({ type: "submitted", caseId: s.case.id, workflow: body.workflow });
+          }
         }
         if (stored.created && outbox) ctx.onOutbox();
         const c = stored.case;
@@ -188,8 +202,8 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
       async (request) => {
         const { id } = request.params as { id: string };
         const c = await ctx.store.getCaseDetail(id);
-        if (!c) throw new NotFound(`no case ${id}`);
         const p = principalOf(request);
+        if (!c || hiddenFrom(p, c)) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         return caseScreen(ctx, p, c);
       },
@@ -214,7 +228,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const { waitSeconds = 0 } = request.query as { waitSeconds?: number };
         const p = principalOf(request);
         let c = await ctx.store.getCase(id);
-        if (!c) throw new NotFound(`no case ${id}`);
+        if (!c || hiddenFrom(p, c)) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         const waitMs = Math.min(waitSeconds, ctx.maxWaitSeconds) * 1000;
         const abort = new AbortController();
@@ -240,6 +254,11 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
+
+/** Automations never learn that shadow cases exist: to them one is like an unknown id. */
+function hiddenFrom(p: Principal, c: CaseRecord): boolean {
+  return p.role === "automation" && isShadow(c);
+}
 
 /** A decided case whose decision is still inside its release window. */
 export function releasing(c: CaseRecord, now: number): boolean {

@@ -17,6 +17,10 @@ export interface AppContext {
   leaseMs: number;
   /** Longest long-poll a client may ask for. */
   maxWaitSeconds: number;
+  /** Uniform in [0, 1): whether a submit mixes in a catch trial or an overlap copy, and which gold case. */
+  random: () => number;
+  /** Shadow mode: the draft policy routed beside the live one at submit (`--shadow-policy-dir`); unset = off. */
+  shadowPolicies?: () => PolicySet | undefined;
 }
 
 export function workflowOrFail(ctx: AppContext, name: string): Workflow {

@@ -35,7 +35,26 @@ const FigureProperties = {
       share: Type.Number(),
     }),
   ),
-  consistency: Type.Null({ description: "Reviewer agreement; not computed yet (null)" }),
+  consistency: Type.Union([
+    Type.Object(
+      {
+        cohenKappa: Nullable(Type.Number({ description: "Mean Cohen's kappa over reviewer pairs" })),
+        fleissKappa: Nullable(Type.Number()),
+        krippendorffAlpha: Nullable(Type.Number({ description: "Nominal" })),
+        items: Type.Integer({ minimum: 0, description: "Overlap items rated by two or more reviewers" }),
+        itemsPerFigure: Type.Object({
+          cohenKappa: Type.Integer({ minimum: 0 }),
+          fleissKappa: Type.Integer({ minimum: 0 }),
+          krippendorffAlpha: Type.Integer({ minimum: 0 }),
+        }),
+      },
+      {
+        description:
+          "Reviewer agreement on overlap copies (the same case reviewed independently); a statistic is null when undefined (one category only); the whole object is null when no case was reviewed by two people in the window",
+      },
+    ),
+    Type.Null(),
+  ]),
   postReviewErrorRate: Type.Object(
     { auto: Rate, human: Rate },
     {
@@ -79,14 +98,14 @@ const GovernanceQuery = Type.Object(
 );
 
 /** A 400 like the query-string validation's own, naming the field. */
-function badQuery(field: string, message: string): HttpProblem {
+export function badQuery(field: string, message: string): HttpProblem {
   return new HttpProblem(400, "Invalid request", `${field} ${message}`, {
     field,
     errors: [{ field, message }],
   });
 }
 
-function parseTime(value: string | undefined, field: string, fallback: number): number {
+export function parseTime(value: string | undefined, field: string, fallback: number): number {
   if (value === undefined) return fallback;
   const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {

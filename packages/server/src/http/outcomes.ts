@@ -3,6 +3,7 @@ import { Conflict, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { OutcomeRecord } from "../store/index.js";
+import { isShadow } from "../store/oversight-queries.js";
 import { requireRole, requireWorkflow } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { HttpProblem } from "./problem.js";
@@ -66,7 +67,8 @@ export const outcomeRoutes = (ctx: AppContext): FastifyPluginAsync => {
           reportedAt?: string;
         };
         const c = await ctx.store.getCase(id);
-        if (!c) throw new NotFound(`no case ${id}`);
+        // A catch trial or an overlap copy is not the automation's case: it must not learn it exists.
+        if (!c || (isShadow(c) && p.role === "automation")) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         if (p.role !== "admin" && c.submittedBy !== p.id) {
           throw new HttpProblem(

@@ -3,6 +3,7 @@ import { Conflict, Forbidden, isReversible, NotFound, ValidationError, type Work
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseDetail, DecisionRecord, NewOutboxMessage } from "../store/index.js";
+import { isShadow } from "../store/oversight-queries.js";
 import { type Principal, principalOf, requireWorkflow } from "./auth.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import { CaseViewSchema, problemResponses } from "./schemas.js";
@@ -115,7 +116,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         }
         const now = ctx.clock();
         let outbox: NewOutboxMessage | undefined;
-        if (c.callbackUrl) {
+        if (c.callbackUrl && !isShadow(c)) {
           outbox = {
             id: `whk_${randomUUID()}`,
             caseId: id,

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, heldOnRelease, NotFound } from "@loopgate/core";
+import { Conflict, heldOnRelease, NotFound, type Workflow } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord, NewOutboxMessage } from "../store/index.js";
+import { isShadow } from "../store/oversight-queries.js";
 import { type Principal, requireRole, requireWorkflow } from "./auth.js";
 import { viewFor } from "./case-screen.js";
 import { decidedWebhookBody } from "./cases.js";
 import { type AppContext, workflowOrFail } from "./context.js";
+import { utcMidnight } from "./queue-priority.js";
 import {
   enforceMinReviewTime,
   fourEyes,
@@ -54,9 +56,18 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const escalating = [...policies.values()].some(
           (w) => w.sla.onTimeout === "escalate" && w.sla.reviewWithinSeconds !== undefined,
         );
+        // Active learning: most uncertain first; a workflow whose labelling budget for today is spent
+        // hands out nothing more until tomorrow (its cases wait; the SLA applies).
+        const learning = [...policies.values()].filter(
+          (w) => w.activeLearning && (!workflows || workflows.includes(w.workflow)),
+        );
+        const spent = await spentBudgets(ctx, learning);
         const claimed = await ctx.store.claimNext({
           reviewer: p.id,
-          workflows,
+          workflows: spent.length
+            ? (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w))
+            : workflows,
+          ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
           leaseMs: ctx.leaseMs,
           now: ctx.clock(),
           ...((limited || escalating) && {
@@ -135,7 +146,8 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const delayMs = wf.release.delaySeconds * 1000;
         const releaseAt = delayMs > 0 && heldOnRelease(body.verdict) ? now + delayMs : undefined;
         let outbox: NewOutboxMessage | undefined;
-        if (c.callbackUrl) {
+        // A shadow case has no callback anyway; the check keeps it so if that ever changes.
+        if (c.callbackUrl && !isShadow(c)) {
           outbox = {
             id: `whk_${randomUUID()}`,
             caseId: id,
@@ -202,4 +214,17 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
 /** An escalated case goes to the role it was escalated to (a principal's authority roles), or an admin. */
 function inEscalationQueue(p: Principal, c: CaseRecord): boolean {
   return c.escalatedTo === null || p.role === "admin" || p.authorityRoles.includes(c.escalatedTo);
+}
+
+/** The active-learning workflows among `learning` whose daily labelling budget is used up today (UTC). */
+async function spentBudgets(ctx: AppContext, learning: Workflow[]): Promise<string[]> {
+  const since = utcMidnight(ctx.clock());
+  const spent: string[] = [];
+  for (const w of learning) {
+    const budget = w.activeLearning?.dailyBudget;
+    if (budget === undefined) continue;
+    if ((await ctx.store.countHumanDecisions({ workflow: w.workflow, since })) >= budget)
+      spent.push(w.workflow);
+  }
+  return spent;
 }

@@ -1,5 +1,12 @@
-import { type GovernanceFigures, type GroupBy, governanceFigures, governanceGroups } from "@loopgate/core";
-import type { Store } from "../store/index.js";
+import {
+  agreementFromLabels,
+  type GovernanceFigures,
+  type GroupBy,
+  talliedFigures,
+  talliedGroups,
+  utcDay,
+} from "@loopgate/core";
+import type { OverlapRating, Store } from "../store/index.js";
 
 /**
  * The governance figures of a window, as `GET /v1/metrics/governance` answers them and `loopgate
@@ -16,7 +23,22 @@ export interface GovernanceQuery {
   groupBy?: GroupBy;
 }
 
-export type Figures = GovernanceFigures & { consistency: null };
+/**
+ * Reviewer consistency over overlap groups (a real case and its copies, each reviewed independently):
+ * each statistic null when undefined (no overlapping items, or one category only), `items` the items
+ * rated by at least two reviewers, and the items behind each figure (Fleiss uses only the items with
+ * the most common number of raters).
+ */
+export interface Consistency {
+  cohenKappa: number | null;
+  fleissKappa: number | null;
+  krippendorffAlpha: number | null;
+  items: number;
+  itemsPerFigure: { cohenKappa: number; fleissKappa: number; krippendorffAlpha: number };
+}
+
+/** `consistency` is null when no item in the window was rated by two reviewers (nothing to compare). */
+export type Figures = GovernanceFigures & { consistency: Consistency | null };
 
 export interface GovernanceGroup extends Figures {
   key: string;
@@ -31,19 +53,29 @@ export interface GovernanceReport extends Figures {
   groups?: GovernanceGroup[];
 }
 
-const withNulls = (f: GovernanceFigures): Figures => ({ ...f, consistency: null });
-
 export async function governanceReport(store: Store, q: GovernanceQuery): Promise<GovernanceReport> {
   const { workflows, since, until, groupBy } = q;
-  const rows = await store.governanceRows({ workflows, since, until });
+  // The whole window's figures are those of every group together, except by reviewer: a reviewer group
+  // holds only people's decisions, so the window is tallied once more without groups.
+  const [tallies, byReviewer, ratings] = await Promise.all([
+    store.governanceTallies({
+      workflows,
+      since,
+      until,
+      groupBy: groupBy === "reviewer" ? undefined : groupBy,
+    }),
+    groupBy === "reviewer" ? store.governanceTallies({ workflows, since, until, groupBy }) : undefined,
+    store.overlapRatings({ workflows, since, until }),
+  ]);
   const body: GovernanceReport = {
     workflow: q.workflow,
     since: new Date(since).toISOString(),
     until: new Date(until).toISOString(),
-    ...withNulls(governanceFigures(rows)),
+    ...talliedFigures(tallies),
+    consistency: consistencyOf(ratings),
   };
   if (!groupBy) return body;
-  const groups = governanceGroups(rows, groupBy);
+  const groups = talliedGroups(byReviewer ?? tallies, groupBy);
   const names =
     groupBy === "reviewer"
       ? await Promise.all(groups.map((g) => reviewerName(store, g.key)))
@@ -53,9 +85,49 @@ export async function governanceReport(store: Store, q: GovernanceQuery): Promis
     groups: groups.map((g, i) => ({
       key: g.key,
       ...(groupBy === "reviewer" ? { name: names[i] ?? null } : {}),
-      ...withNulls(g.figures),
+      ...g.figures,
+      consistency: consistencyOf(ratingsInGroup(ratings, groupBy, g.key)),
     })),
   };
+}
+
+export function consistencyOf(ratings: readonly OverlapRating[]): Consistency | null {
+  const a = agreementFromLabels(ratings);
+  if (a.items === 0) return null;
+  return {
+    cohenKappa: a.cohenKappa.kappa,
+    fleissKappa: a.fleissKappa.kappa,
+    krippendorffAlpha: a.krippendorffAlpha.alpha,
+    items: a.items,
+    itemsPerFigure: {
+      cohenKappa: a.cohenKappa.items,
+      fleissKappa: a.fleissKappa.items,
+      krippendorffAlpha: a.krippendorffAlpha.items,
+    },
+  };
+}
+
+/**
+ * The ratings behind one group's consistency, whole items only (agreement needs every rating of an
+ * item): a risk class takes its items; a day the items whose last rating fell on it (the day the
+ * overlap became comparable); a reviewer every item they rated, with the other reviewers' ratings.
+ */
+export function ratingsInGroup(
+  ratings: readonly OverlapRating[],
+  groupBy: GroupBy,
+  key: string,
+): OverlapRating[] {
+  const items = new Set<string>();
+  if (groupBy === "riskClass") {
+    for (const r of ratings) if (r.riskClass === key) items.add(r.item);
+  } else if (groupBy === "reviewer") {
+    for (const r of ratings) if (r.rater === key) items.add(r.item);
+  } else {
+    const last = new Map<string, number>();
+    for (const r of ratings) last.set(r.item, Math.max(last.get(r.item) ?? r.decidedAt, r.decidedAt));
+    for (const [item, at] of last) if (utcDay(at) === key) items.add(item);
+  }
+  return ratings.filter((r) => items.has(r.item));
 }
 
 /** A person's (or a key's) display name, when the id is known. */

@@ -88,6 +88,9 @@ export async function auditCandidates(
     .where("c.decided_at", "<", w.until)
     .where("d.revoked_at", "is", null)
     .where("a.id", "is", null)
+    // Shadow cases (catch trials, overlap copies) never reached an automation: nothing to audit.
+    .where("c.gold_id", "is", null)
+    .where("c.overlap_of", "is", null)
     .execute();
   const latest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) {

@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, type GovernanceRows, NotFound } from "@loopgate/core";
+import { Conflict, type GovernanceTallies, NotFound } from "@loopgate/core";
 import { type Kysely, Migrator, type Selectable, type SelectQueryBuilder, type Transaction } from "kysely";
+import * as alerts from "./alert-queries.js";
 import * as audits from "./audit-queries.js";
+import * as exportsQ from "./export-queries.js";
+import * as gold from "./gold-queries.js";
 import { GroupCommit } from "./group-commit.js";
+import * as learning from "./learning-queries.js";
 import * as metrics from "./metrics-queries.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as outcomes from "./outcome-queries.js";
+import * as oversight from "./oversight-queries.js";
 import * as review from "./review-queries.js";
 import { CLAIM_BATCH, laterThan, recordApproval, reviewable } from "./review-queries.js";
 import {
@@ -21,6 +26,7 @@ import {
   rowToOutbox,
 } from "./rows.js";
 import type { CasesTable, Database } from "./schema.js";
+import * as simulation from "./simulation-queries.js";
 import * as timers from "./timer-queries.js";
 import type {
   ApiKeyRecord,
@@ -189,6 +195,7 @@ export class SqlStore implements Store {
     leaseMs: number;
     now: number;
     eligible?: (c: CaseRecord) => boolean;
+    prioritized?: string[];
   }): Promise<Claimed | undefined> {
     const { reviewer, workflows, leaseMs, now, eligible } = args;
     if (workflows?.length === 0) return undefined;
@@ -203,29 +210,40 @@ export class SqlStore implements Store {
         if (workflows) q = q.where("workflow", "in", workflows);
         return q;
       };
-      // Without `eligible` the oldest waiting case is the one. With it (authority rules, evaluated in
-      // code), candidates are read unlocked in batches and each one that passes is then locked alone,
-      // re-checking that it still waits: so the cases skipped stay free for concurrent claimers.
-      let row: Selectable<CasesTable> | undefined;
-      if (!eligible) {
-        row = await this.#spec
-          .lockForClaim(waiting().orderBy("created_at").orderBy("id").limit(1))
-          .executeTakeFirst();
-        if (!row) return undefined;
-      }
-      let after: { createdAt: number; id: string } | undefined;
-      while (!row && eligible) {
-        let page = waiting().orderBy("created_at").orderBy("id").limit(CLAIM_BATCH);
-        if (after) page = page.where(laterThan(after));
-        const rows = await page.execute();
-        for (const candidate of rows) {
-          if (!eligible(rowToCase(candidate))) continue;
-          row = await this.#spec.lockForClaim(waiting().where("id", "=", candidate.id)).executeTakeFirst();
-          if (row) break;
+      // Without `eligible` the first waiting case in order is the one. With it (authority rules,
+      // evaluated in code), candidates are read unlocked in batches and each one that passes is then
+      // locked alone, re-checking that it still waits: so the cases skipped stay free for concurrent claimers.
+      const first = async (
+        narrow: (q: ReturnType<typeof waiting>) => ReturnType<typeof waiting>,
+        byPriority: boolean,
+      ): Promise<Selectable<CasesTable> | undefined> => {
+        const ordered = () => {
+          const q = narrow(waiting());
+          return (byPriority ? q.orderBy("priority", "desc") : q).orderBy("created_at").orderBy("id");
+        };
+        if (!eligible) return this.#spec.lockForClaim(ordered().limit(1)).executeTakeFirst();
+        let after: Selectable<CasesTable> | undefined;
+        for (;;) {
+          let page = ordered().limit(CLAIM_BATCH);
+          if (after) page = page.where(laterThan(after, byPriority));
+          const rows = await page.execute();
+          for (const candidate of rows) {
+            if (!eligible(rowToCase(candidate))) continue;
+            const row = await this.#spec
+              .lockForClaim(waiting().where("id", "=", candidate.id))
+              .executeTakeFirst();
+            if (row) return row;
+          }
+          after = rows.at(-1);
+          if (rows.length < CLAIM_BATCH || !after) return undefined;
         }
-        const last = rows.at(-1);
-        if (!row && (rows.length < CLAIM_BATCH || !last)) return undefined;
-        if (last) after = { createdAt: last.created_at, id: last.id };
+      };
+      // Oldest first across workflows, so every workflow gets its turn; when the turn falls to an
+      // active-learning workflow, its most uncertain waiting case goes instead of its oldest.
+      let row = await first((q) => q, false);
+      const turn = row?.workflow;
+      if (turn !== undefined && args.prioritized?.includes(turn)) {
+        row = (await first((q) => q.where("workflow", "=", turn), true)) ?? row;
       }
       if (!row) return undefined;
 
@@ -260,6 +278,10 @@ export class SqlStore implements Store {
       await insertEvents(trx, events);
       return { case: rowToCase({ ...row, ...taken }), lease };
     });
+  }
+
+  countHumanDecisions(args: { workflow: string; since: number }): Promise<number> {
+    return review.countHumanDecisions(this.#db, args);
   }
 
   async recordDecision(args: {
@@ -461,8 +483,8 @@ export class SqlStore implements Store {
 
   // --- metrics (queries in metrics-queries.ts)
 
-  governanceRows(args: Parameters<Store["governanceRows"]>[0]): Promise<GovernanceRows> {
-    return metrics.governanceRows(this.#db, args);
+  governanceTallies(args: Parameters<Store["governanceTallies"]>[0]): Promise<GovernanceTallies> {
+    return metrics.governanceTallies(this.#db, args);
   }
 
   countedEventsAfter(afterSeq: number, limit: number): Promise<metrics.CountedEvent[]> {
@@ -499,6 +521,78 @@ export class SqlStore implements Store {
 
   recordAuditVerdict(args: Parameters<typeof audits.recordAuditVerdict>[1]): Promise<boolean> {
     return audits.recordAuditVerdict(this.#db, args);
+  }
+
+  // --- oversight alerts (alert-queries.ts)
+
+  reviewDecisions(args: alerts.ReviewDecisionWindow): ReturnType<Store["reviewDecisions"]> {
+    return alerts.reviewDecisions(this.#db, args);
+  }
+
+  insertAlerts(items: alerts.NewAlert[]): Promise<alerts.AlertRecord[]> {
+    return alerts.insertAlerts(this.#db, items);
+  }
+
+  listAlerts(args: Parameters<Store["listAlerts"]>[0]): Promise<alerts.AlertRecord[]> {
+    return alerts.listAlerts(this.#db, args);
+  }
+
+  openAlert(
+    kind: string,
+    workflow: string,
+    reviewer: string | null,
+  ): Promise<alerts.AlertRecord | undefined> {
+    return alerts.openAlert(this.#db, kind, workflow, reviewer);
+  }
+
+  acknowledgeAlert(args: Parameters<Store["acknowledgeAlert"]>[0]): Promise<boolean> {
+    return alerts.acknowledgeAlert(this.#db, args);
+  }
+
+  // --- gold sets and shadow cases (gold-queries.ts, oversight-queries.ts)
+
+  insertGoldCases(items: gold.NewGoldCase[]): Promise<void> {
+    return gold.insertGoldCases(this.#db, items);
+  }
+
+  listGoldCases(args: Parameters<Store["listGoldCases"]>[0]): Promise<gold.GoldCase[]> {
+    return gold.listGoldCases(this.#db, args);
+  }
+
+  disableGoldCase(args: Parameters<Store["disableGoldCase"]>[0]): Promise<boolean> {
+    return gold.disableGoldCase(this.#db, args);
+  }
+
+  catchTrialResults(args: oversight.OversightWindow): Promise<oversight.CatchTrialResult[]> {
+    return oversight.catchTrialResults(this.#db, args);
+  }
+
+  overlapRatings(args: oversight.OversightWindow): Promise<oversight.OverlapRating[]> {
+    return oversight.overlapRatings(this.#db, args);
+  }
+
+  exportDecisions(...args: Parameters<Store["exportDecisions"]>): ReturnType<Store["exportDecisions"]> {
+    return exportsQ.exportDecisions(this.#db, ...args);
+  }
+
+  // --- policy simulation and shadow mode (simulation-queries.ts)
+
+  historicalCases(args: simulation.SimulationWindow): ReturnType<Store["historicalCases"]> {
+    return simulation.historicalCases(this.#db, args);
+  }
+
+  shadowPairs(args: simulation.SimulationWindow): ReturnType<Store["shadowPairs"]> {
+    return simulation.shadowPairs(this.#db, args);
+  }
+
+  // --- learning loop (learning-queries.ts)
+
+  calibrationItems(args: Parameters<Store["calibrationItems"]>[0]): Promise<learning.CalibrationRow[]> {
+    return learning.calibrationItems(this.#db, args);
+  }
+
+  decisionSupportRows(args: learning.LearningWindow): Promise<learning.DecisionSupportRow[]> {
+    return learning.decisionSupportRows(this.#db, args);
   }
 }
 
@@ -618,6 +712,14 @@ async function insertCaseIn(
   if (extra.decision) await trx.insertInto("decisions").values(decisionToRow(c.id, extra.decision)).execute();
   if (extra.outbox) await trx.insertInto("outbox").values(outboxToRow(extra.outbox)).execute();
   await timers.insertTimers(trx, extra.timers ?? [], c.createdAt);
+  for (const shadow of extra.shadows ?? []) {
+    await trx
+      .insertInto("cases")
+      .values({ ...caseToRow(shadow.case, null), sla_due_at: shadow.slaDueAt ?? null })
+      .execute();
+    await insertEvents(trx, shadow.events);
+    await timers.insertTimers(trx, shadow.timers, shadow.case.createdAt);
+  }
   // What was just written, without reading it back.
   const decidedAt = extra.decision?.decidedAt ?? null;
   const timing = { ...NO_TIMING, slaDueAt: extra.slaDueAt ?? null, releaseAt: extra.releaseAt ?? null };
@@ -630,6 +732,7 @@ async function insertCaseIn(
       ...timing,
       goldId: c.goldId ?? null,
       overlapOf: c.overlapOf ?? null,
+      priority: c.priority ?? 0,
     },
     created: true,
   };

@@ -1,4 +1,4 @@
-import { Conflict, NotFound } from "@loopgate/core";
+import { Conflict, NotFound, SYSTEM_DECIDERS } from "@loopgate/core";
 import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import { decisionEventData, decisionFromLease, insertEvents, selectCase, takeBackLease } from "./queries.js";
 import { decisionToRow, rowToCase } from "./rows.js";
@@ -38,16 +38,53 @@ export function reviewable(db: Kysely<Database>, reviewer: string) {
             .where("decisions.revoked_at", "is", null),
         ),
       ),
+    )
+    .where((eb) => eb.not(eb.exists(heldOrDecidedInGroup(eb, reviewer))));
+}
+
+/**
+ * Overlap independence: another case of this one's overlap group (the real case and its copies, named
+ * by `coalesce(overlap_of, id)`) that `reviewer` holds or decided. Written as two indexed look-ups (the
+ * real case by id, the copies by `overlap_of`) rather than comparing coalesce() on both sides, which no
+ * index serves. A case outside any group finds nothing here.
+ */
+function heldOrDecidedInGroup(eb: ExpressionBuilder<Database, "cases">, reviewer: string) {
+  const realId = eb.fn.coalesce("cases.overlap_of", "cases.id");
+  return eb
+    .selectFrom("cases as g")
+    .select("g.id")
+    .whereRef("g.id", "!=", "cases.id")
+    .where((g) => g.or([g("g.overlap_of", "=", realId), g("g.id", "=", eb.ref("cases.overlap_of"))]))
+    .where((g) =>
+      g.or([
+        g("g.lease_holder", "=", reviewer),
+        g.exists(
+          g
+            .selectFrom("decisions as gd")
+            .select("gd.id")
+            .whereRef("gd.case_id", "=", "g.id")
+            .where("gd.decided_by", "=", reviewer),
+        ),
+      ]),
     );
 }
 
-/** Keyset position after `(createdAt, id)` in the queue's order. */
-export function laterThan(after: { createdAt: number; id: string }) {
-  return (eb: ExpressionBuilder<Database, "cases">) =>
-    eb.or([
-      eb("created_at", ">", after.createdAt),
-      eb.and([eb("created_at", "=", after.createdAt), eb("id", ">", after.id)]),
+/**
+ * Keyset position after a row in the queue's order: `(created_at, id)`, or with `byPriority`
+ * `(priority desc, created_at, id)` (active-learning queues).
+ */
+export function laterThan(after: { priority: number; created_at: number; id: string }, byPriority = false) {
+  return (eb: ExpressionBuilder<Database, "cases">) => {
+    const sameTime = eb.or([
+      eb("created_at", ">", after.created_at),
+      eb.and([eb("created_at", "=", after.created_at), eb("id", ">", after.id)]),
     ]);
+    if (!byPriority) return sameTime;
+    return eb.or([
+      eb("priority", "<", after.priority),
+      eb.and([eb("priority", "=", after.priority), sameTime]),
+    ]);
+  };
 }
 
 /**
@@ -132,4 +169,26 @@ export async function assignCase(
     },
   ]);
   return rowToCase(await selectCase(trx, caseId));
+}
+
+/**
+ * Human decisions on a workflow's real cases since `since` (revoked ones and the policy's and SLA's
+ * left out): what an active-learning workflow's daily labelling budget counts.
+ */
+export async function countHumanDecisions(
+  db: Kysely<Database>,
+  args: { workflow: string; since: number },
+): Promise<number> {
+  const row = await db
+    .selectFrom("decisions as d")
+    .innerJoin("cases as c", "c.id", "d.case_id")
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
+    .where("c.workflow", "=", args.workflow)
+    .where("c.gold_id", "is", null)
+    .where("c.overlap_of", "is", null)
+    .where("d.decided_at", ">=", args.since)
+    .where("d.decided_by", "not in", [...SYSTEM_DECIDERS])
+    .where("d.revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

@@ -48,6 +48,7 @@ export function caseToRow(c: NewCase, decidedAt: number | null): Insertable<Case
     created_at: c.createdAt,
     decided_at: decidedAt,
     gold_id: c.goldId ?? null,
+    priority: c.priority ?? 0,
     overlap_of: c.overlapOf ?? null,
   };
 }
@@ -97,6 +98,7 @@ export function rowToCase(r: Selectable<CasesTable>): CaseRecord {
     escalatedTo: r.escalated_to ?? null,
     handoff: r.handoff ?? null,
     goldId: r.gold_id ?? null,
+    priority: r.priority ?? 0,
     overlapOf: r.overlap_of ?? null,
   };
 }

@@ -19,6 +19,22 @@ export interface Database {
   audit_draws: AuditDrawsTable;
   audits: AuditsTable;
   gold_cases: GoldCasesTable;
+  oversight_alerts: OversightAlertsTable;
+}
+
+/** What the oversight run found, open until the owner acknowledges it (migration 009, alert-queries.ts). */
+export interface OversightAlertsTable {
+  id: string;
+  /** `rubber_stamp` or `approval_high_errors_rising` */
+  kind: string;
+  workflow: string;
+  /** The reviewer the alert is about; null for a workflow-level alert. */
+  reviewer: string | null;
+  /** JSON object: the numbers behind the alert. */
+  evidence: string;
+  created_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
 }
 
 /** Outcomes reported by the automation for decided cases (migration 006, outcome-queries.ts). */
@@ -115,6 +131,8 @@ export interface CasesTable {
   // Shadow cases (migration 008): never reach an automation, never count in the governance rates.
   /** Set on a catch trial: the known-answer case (`gold_cases.id`) it was built from. */
   gold_id: string | null;
+  /** How uncertain the model was (active-learning workflows; migration 011): higher is handed out first. */
+  priority: Generated<number>;
   /** Set on an overlap copy: the real case it repeats for an independent second reviewer. */
   overlap_of: string | null;
 }
@@ -175,7 +193,8 @@ export interface EventsTable {
 
 export interface OutboxTable {
   id: string;
-  case_id: string;
+  /** null for a delivery that belongs to no case (an oversight alert, migration 009). */
+  case_id: string | null;
   key_id: string;
   url: string;
   body: string;

@@ -1,11 +1,31 @@
-import type { CaseStatus, GovernanceRows, Route, RouteExplanation, Verdict } from "@loopgate/core";
+import type {
+  CaseStatus,
+  GovernanceTallies,
+  GroupBy,
+  HistoricalCase,
+  ReviewDecision,
+  Route,
+  RouteExplanation,
+  Verdict,
+} from "@loopgate/core";
+import type { AlertRecord, NewAlert, ReviewDecisionWindow } from "./alert-queries.js";
 import type { AuditCandidate, AuditView, NewAuditDraw } from "./audit-queries.js";
+import type { ExportCursor, ExportDecision, ExportFilter } from "./export-queries.js";
+import type { GoldCase, NewGoldCase } from "./gold-queries.js";
+import type { CalibrationRow, DecisionSupportRow, LearningWindow } from "./learning-queries.js";
 import type { CountedEvent } from "./metrics-queries.js";
 import type { NewOutcome, OutcomeRecord } from "./outcome-queries.js";
+import type { CatchTrialResult, OverlapRating, OversightWindow } from "./oversight-queries.js";
+import type { ShadowPair, SimulationWindow } from "./simulation-queries.js";
 import type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
+export type { AlertKind, AlertRecord, NewAlert, ReviewDecisionWindow } from "./alert-queries.js";
 export type { AuditCandidate, AuditView, NewAuditDraw } from "./audit-queries.js";
+export type { ExportCursor, ExportDecision, ExportFilter } from "./export-queries.js";
+export type { GoldCase, NewGoldCase } from "./gold-queries.js";
 export type { NewOutcome, OutcomeRecord } from "./outcome-queries.js";
+export type { CatchTrialResult, OverlapRating, OversightWindow } from "./oversight-queries.js";
+export type { ShadowPair, SimulationWindow } from "./simulation-queries.js";
 export type { BlindJudgment, HistoryEntry, QueueCount, ReviewerDay } from "./workspace-types.js";
 
 /**
@@ -99,6 +119,19 @@ export interface NewCase {
    */
   goldId?: string | null;
   overlapOf?: string | null;
+  /**
+   * Active-learning workflows: the model's uncertainty by the workflow's strategy (core
+   * `uncertainty`); the most uncertain waiting case of such a workflow is handed out first. Default 0.
+   */
+  priority?: number;
+}
+
+/** A shadow case written alongside a submitted one (`insertCase` extra `shadows`). */
+export interface ShadowInsert {
+  case: NewCase;
+  events: NewEvent[];
+  timers: NewTimer[];
+  slaDueAt?: number;
 }
 
 /** Release delay, revert and SLA state of a case (migration 005; timers in timer-queries.ts). */
@@ -180,7 +213,12 @@ export type EventType =
   | "outcome_reported"
   // Audit sampling (audit-queries.ts)
   | "audit_drawn"
-  | "audit_verdict";
+  | "audit_verdict"
+  // Oversight alerts (alert-queries.ts); case_id null
+  | "oversight_alert"
+  | "oversight_alert_acknowledged"
+  // Shadow mode: what a draft policy would have done at submit (http/shadow-policy.ts)
+  | "shadow_routed";
 
 export interface NewEvent {
   type: EventType;
@@ -235,7 +273,15 @@ export interface TimerEffect {
   timers?: NewTimer[];
 }
 
-export interface OutboxMessage extends NewOutboxMessage {
+/**
+ * A delivery that belongs to no case: an oversight alert to its workflow owner's `alertUrl` (migration
+ * 009 made `outbox.case_id` nullable; alert-queries.ts writes these).
+ */
+export type CaselessOutboxMessage = Omit<NewOutboxMessage, "caseId" | "notBefore"> & { caseId: null };
+
+/** A claimed delivery: a case's webhook, or (caseId null) an oversight alert. */
+export interface OutboxMessage extends Omit<NewOutboxMessage, "caseId"> {
+  caseId: string | null;
   attempts: number;
   nextAttemptAt: number;
 }
@@ -282,6 +328,11 @@ export interface Store {
       /** A held auto decision's release time (release.delaySeconds). */
       releaseAt?: number;
       timers?: NewTimer[];
+      /**
+       * Shadow cases (catch trials, overlap copies) mixed in with this one: written in the same
+       * transaction, and only when this case is created (an idempotent retry writes none).
+       */
+      shadows?: ShadowInsert[];
     },
   ): Promise<{ case: CaseRecord; created: boolean }>;
   getCase(id: string): Promise<CaseRecord | undefined>;
@@ -303,7 +354,14 @@ export interface Store {
      * approved (four-eyes), are always skipped.
      */
     eligible?: (c: CaseRecord) => boolean;
+    /**
+     * Active-learning workflows: when the oldest waiting case belongs to one of these, the claim takes
+     * that workflow's waiting case of highest `priority` (the model's uncertainty) instead.
+     */
+    prioritized?: string[];
   }): Promise<Claimed | undefined>;
+  /** Human decisions on a workflow's real cases since `since` (an active-learning labelling budget). */
+  countHumanDecisions(args: { workflow: string; since: number }): Promise<number>;
 
   /**
    * Records a reviewer's decision. The reviewer must hold a live lease on the case, else Conflict
@@ -441,10 +499,15 @@ export interface Store {
 
   // --- metrics (queries in metrics-queries.ts)
   /**
-   * The rows behind the governance metrics of [since, until) in `workflows` (all when undefined): cases
-   * submitted, cases decided, and decisions recorded in the window.
+   * The tallies behind the governance metrics of [since, until) in `workflows` (all when undefined),
+   * keyed by `groupBy`: cases submitted, cases decided, and decisions recorded in the window.
    */
-  governanceRows(args: { workflows?: string[]; since: number; until: number }): Promise<GovernanceRows>;
+  governanceTallies(args: {
+    workflows?: string[];
+    since: number;
+    until: number;
+    groupBy?: GroupBy;
+  }): Promise<GovernanceTallies>;
   /** Up to `limit` `routed` and `decided` events after `afterSeq` (oldest first), for the Prometheus counters. */
   countedEventsAfter(afterSeq: number, limit: number): Promise<CountedEvent[]>;
 
@@ -468,4 +531,63 @@ export interface Store {
     auditor: string;
     at: number;
   }): Promise<boolean>;
+
+  // --- oversight alerts (alert-queries.ts)
+  /**
+   * The human decisions of `workflow` decided in [since, until): not by the policy or an SLA default, not
+   * revoked, shadow cases included, catch trials scored (`catchTrial.passed`). The detector's input.
+   */
+  reviewDecisions(args: ReviewDecisionWindow): Promise<ReviewDecision[]>;
+  /**
+   * Stores each alert with its `oversight_alert` event and optional outbox row, in one transaction. An
+   * alert whose kind, workflow and reviewer already has an open one is skipped (unique partial index, so
+   * also against a concurrent run); returns the alerts actually stored.
+   */
+  insertAlerts(alerts: NewAlert[]): Promise<AlertRecord[]>;
+  /** Alerts newest first; `workflows` undefined = all. */
+  listAlerts(args: {
+    workflows?: string[];
+    since?: number;
+    kind?: string;
+    ids?: string[];
+  }): Promise<AlertRecord[]>;
+  /** The open (unacknowledged) alert of this kind, workflow and reviewer (null = workflow-level), if any. */
+  openAlert(kind: string, workflow: string, reviewer: string | null): Promise<AlertRecord | undefined>;
+  /** Acknowledges an open alert (an `oversight_alert_acknowledged` event); false when not open. */
+  acknowledgeAlert(args: { id: string; by: string; now: number }): Promise<boolean>;
+
+  // --- gold sets and shadow cases (gold-queries.ts, oversight-queries.ts)
+  /** Stores known-answer cases, all or none. */
+  insertGoldCases(items: NewGoldCase[]): Promise<void>;
+  /** A workflow's gold cases, oldest first; disabled ones only when `includeDisabled`. */
+  listGoldCases(args: { workflow: string; includeDisabled?: boolean }): Promise<GoldCase[]>;
+  /** Disables one gold case of `workflow`; false when there is no such enabled case. */
+  disableGoldCase(args: { workflow: string; id: string; now: number }): Promise<boolean>;
+  /** Each human decision on a catch trial decided in [since, until), scored against its gold case. */
+  catchTrialResults(args: OversightWindow): Promise<CatchTrialResult[]>;
+  /**
+   * The first live human decision of every case of each overlap group (a real case and its copies)
+   * that has one decided in [since, until): the ratings behind reviewer consistency.
+   */
+  overlapRatings(args: OversightWindow): Promise<OverlapRating[]>;
+
+  // --- policy simulation and shadow mode (simulation-queries.ts)
+  /** The workflow's real cases submitted in [since, until), oldest first, in batches, with what people and outcomes said. */
+  historicalCases(args: SimulationWindow): AsyncIterable<HistoricalCase[]>;
+  /** Like historicalCases, only those shadow mode saw: the live route beside the draft's `shadow_routed`. */
+  shadowPairs(args: SimulationWindow): AsyncIterable<ShadowPair[]>;
+
+  // --- dataset exports (export-queries.ts)
+  /** Up to `limit` decided cases after `after` (submission order) with the human decision in force, filtered. */
+  exportDecisions(filter: ExportFilter, after: ExportCursor | null, limit: number): Promise<ExportDecision[]>;
+
+  // --- learning loop (learning-queries.ts)
+  /**
+   * Confidence and correctness of the workflow's real cases decided in [since, until): every case a
+   * person decided (correct = proposal taken unchanged, no outcome or audit saying otherwise) and every
+   * auto-routed case an outcome or audit has judged.
+   */
+  calibrationItems(args: LearningWindow & { riskClass?: string }): Promise<CalibrationRow[]>;
+  /** The human decision in force on each real case of the workflow decided in [since, until). */
+  decisionSupportRows(args: LearningWindow): Promise<DecisionSupportRow[]>;
 }

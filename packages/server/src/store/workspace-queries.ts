@@ -113,6 +113,10 @@ export async function subjectHistory(
     .where("subject", "=", subject)
     .where("created_at", "<=", before)
     .where("id", "!=", excludeCaseId)
+    // Shadow cases are not part of the subject's history: a catch trial never happened to the subject,
+    // and an overlap copy would show one reviewer the other's decision.
+    .where("gold_id", "is", null)
+    .where("overlap_of", "is", null)
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
     .limit(limit);

@@ -10,6 +10,7 @@ import type {
   TimerKind,
   TimerRecord,
 } from "../store/index.js";
+import { isShadow } from "../store/oversight-queries.js";
 import type { WorkerLogger } from "./outbox.js";
 
 export interface TimerWorkerOptions {
@@ -242,15 +243,16 @@ export function effectOf(
         timeout: true,
       }),
     ],
-    ...(c.callbackUrl !== null && {
-      outbox: {
-        id: `whk_${randomUUID()}`,
-        caseId: c.id,
-        keyId: c.submittedBy,
-        url: c.callbackUrl,
-        body: decidedWebhookBody(c, decision),
-        createdAt: now,
-      },
-    }),
+    ...(c.callbackUrl !== null &&
+      !isShadow(c) && {
+        outbox: {
+          id: `whk_${randomUUID()}`,
+          caseId: c.id,
+          keyId: c.submittedBy,
+          url: c.callbackUrl,
+          body: decidedWebhookBody(c, decision),
+          createdAt: now,
+        },
+      }),
   };
 }

@@ -37,10 +37,19 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       submittedBy: "key_bot",
       policyVersion: "sha256:abc",
       createdAt: T0 + 123,
+      priority: 0.4242,
     });
     const { case: stored, created } = await t.store.insertCase(c, { events: submitted(c) });
     expect(created).toBe(true);
-    const expected = { ...c, decidedAt: null, lease: null, assignedTo: null, ...NO_TIMING };
+    const expected = {
+      ...c,
+      decidedAt: null,
+      lease: null,
+      assignedTo: null,
+      ...NO_TIMING,
+      goldId: null,
+      overlapOf: null,
+    };
     expect(stored).toEqual(expected);
     expect(await t.store.getCase(c.id)).toEqual(expected);
   });

@@ -8,7 +8,10 @@ import { timersMigration } from "./005_timers.js";
 import { outcomesMigration } from "./006_outcomes.js";
 import { auditsMigration } from "./007_audits.js";
 import { shadowCasesMigration } from "./008_shadow_cases.js";
+import { alertsMigration } from "./009_alerts.js";
+import { metricsIndexesMigration } from "./010_metrics_indexes.js";
 
+import { queuePriorityMigration } from "./011_queue_priority.js";
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
  * breaks once the code is bundled or run from dist/ without the .ts sources; a static list cannot.
@@ -26,6 +29,9 @@ export function migrationProvider(engine: Store["engine"]): MigrationProvider {
         "006_outcomes": outcomesMigration(),
         "007_audits": auditsMigration(),
         "008_shadow_cases": shadowCasesMigration(),
+        "009_alerts": alertsMigration(engine),
+        "010_metrics_indexes": metricsIndexesMigration(engine),
+        "011_queue_priority": queuePriorityMigration(),
       };
     },
   };

@@ -1,0 +1,168 @@
+import { once } from "node:events";
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { VERDICTS, type Verdict } from "@loopgate/core";
+import {
+  EXPORT_KINDS,
+  type ExportKind,
+  type ExportManifest,
+  type ExportRequest,
+  exportBatches,
+  KIND_VERDICTS,
+  manifestOf,
+  ndjson,
+  newTally,
+} from "../export/dataset.js";
+import { DEFAULTS } from "../server.js";
+import { openStore, type Store } from "../store/index.js";
+import { parseFlags } from "./flags.js";
+import { parseSince } from "./report.js";
+
+/** A progress line on stderr every this many rows. */
+export const PROGRESS_EVERY = 100_000;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+class UsageError extends Error {}
+
+/**
+ * Writes one export into `dir` as `<kind>.jsonl`, then `manifest.json` (its counts are only known at the
+ * end). The file is written batch by batch, waiting for the disk when the write buffer is full, so memory
+ * stays flat however many rows there are. `onProgress` is called each time another PROGRESS_EVERY rows
+ * have been written (the CLI prints a line; the benchmark samples memory).
+ */
+export async function exportToDirectory(
+  store: Store,
+  req: ExportRequest,
+  dir: string,
+  opts: { now: number; onProgress?: (rows: number, duplicatesDropped: number) => void },
+): Promise<{ file: string; manifestFile: string; manifest: ExportManifest }> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${req.kind}.jsonl`);
+  const out = createWriteStream(file);
+  const failed = new Promise<never>((_, reject) => out.once("error", reject));
+  const tally = newTally();
+  let reported = 0;
+  try {
+    for await (const rows of exportBatches(store, req, tally)) {
+      if (!out.write(ndjson(rows))) await Promise.race([once(out, "drain"), failed]);
+      while (tally.rows - reported >= PROGRESS_EVERY) {
+        reported += PROGRESS_EVERY;
+        opts.onProgress?.(reported, tally.duplicatesDropped);
+      }
+    }
+    out.end();
+    await Promise.race([once(out, "finish"), failed]);
+  } finally {
+    out.destroy();
+  }
+  const manifest = manifestOf(req, tally, opts.now);
+  const manifestFile = join(dir, "manifest.json");
+  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { file, manifestFile, manifest };
+}
+
+/**
+ * `loopgate export --kind corrections|preferences|labels [--workflow W] [--since 30d|ISO] [--until ISO]
+ * [--reviewer ID] [--verdict V] [--reason CODE] [--out DIR]`: a dataset read straight from storage (no
+ * running server), like `loopgate report`.
+ */
+export async function runExport(args: string[]): Promise<number> {
+  try {
+    return await exportCommand(args);
+  } catch (err) {
+    // Bad flags are the user's to fix: say what is wrong, without a stack trace.
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`loopgate export: ${(err as Error).message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function usage(run: () => number): number {
+  try {
+    return run();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    kind: { type: "string" },
+    workflow: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    reviewer: { type: "string" },
+    verdict: { type: "string" },
+    reason: { type: "string" },
+    out: { type: "string" },
+    "data-dir": { type: "string" },
+    "database-url": { type: "string" },
+  });
+  const flag = (k: string) => values[k] as string | undefined;
+  const kind = flag("kind") as ExportKind | undefined;
+  if (!kind || !EXPORT_KINDS.includes(kind)) {
+    throw new UsageError(`--kind must be one of ${EXPORT_KINDS.join(", ")}`);
+  }
+  const now = Date.now();
+  const untilFlag = flag("until");
+  const until =
+    untilFlag === undefined
+      ? undefined
+      : usage(() => {
+          const ms = ISO_TIME.test(untilFlag) ? Date.parse(untilFlag) : Number.NaN;
+          if (Number.isNaN(ms))
+            throw new Error(`--until must be an ISO date or date-time; got "${untilFlag}"`);
+          return ms;
+        });
+  const sinceFlag = flag("since");
+  const since = sinceFlag === undefined ? undefined : usage(() => parseSince(sinceFlag, until ?? now));
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw new UsageError(
+      `--since must be before --until: ${new Date(since).toISOString()} is not before ${new Date(until).toISOString()}`,
+    );
+  }
+  const verdict = flag("verdict");
+  if (verdict !== undefined && !KIND_VERDICTS[kind].includes(verdict as Verdict)) {
+    const known = VERDICTS.includes(verdict as Verdict) ? "" : " (not a verdict)";
+    throw new UsageError(`--verdict must be one of ${KIND_VERDICTS[kind].join(", ")} for ${kind}${known}`);
+  }
+  const workflow = flag("workflow");
+  const req: ExportRequest = {
+    kind,
+    ...(workflow ? { workflows: [workflow] } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(flag("reviewer") ? { reviewer: flag("reviewer") as string } : {}),
+    ...(verdict ? { verdict: verdict as Verdict } : {}),
+    ...(flag("reason") ? { reason: flag("reason") as string } : {}),
+  };
+
+  const databaseUrl = flag("database-url") ?? process.env.LOOPGATE_DATABASE_URL;
+  const dataDir = flag("data-dir") ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir;
+  // An export of a freshly created empty database would be silently empty: refuse a wrong --data-dir.
+  if (!databaseUrl && !existsSync(join(dataDir, "loopgate.db"))) {
+    throw new UsageError(`no Loopgate database in ${resolve(dataDir)} (give --data-dir or --database-url)`);
+  }
+  const store = await openStore({ dataDir, databaseUrl });
+  try {
+    await store.migrate();
+    const { file, manifestFile, manifest } = await exportToDirectory(
+      store,
+      req,
+      resolve(flag("out") ?? "."),
+      {
+        now,
+        onProgress: (rows, dropped) => console.error(`exported ${rows} rows (${dropped} duplicates dropped)`),
+      },
+    );
+    const c = manifest.counts;
+    console.log(file);
+    console.log(manifestFile);
+    console.log(`${c.rows} ${kind} rows from ${c.cases} cases, ${c.duplicatesDropped} duplicates dropped`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

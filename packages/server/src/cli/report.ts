@@ -1,0 +1,134 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { PolicySet } from "@loopgate/core";
+import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
+import { collectReport } from "../report/collect.js";
+import { duration, percent, utcTime } from "../report/format.js";
+import { renderReport } from "../report/html.js";
+import type { ReportData } from "../report/types.js";
+import { DEFAULTS } from "../server.js";
+import { openStore } from "../store/index.js";
+import { parseFlags } from "./flags.js";
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+/** The same ISO forms `GET /v1/metrics/governance` accepts for since/until. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const SINCE_FORMS = "7d, 24h, 30m, or an ISO date or date-time (2026-11-02, 2026-11-02T09:00:00Z)";
+
+class UsageError extends Error {}
+
+/** `--since`: a span back from `until` (7d, 24h, 30m) or an ISO date/date-time. */
+export function parseSince(value: string, until: number): number {
+  const span = /^(\d+)([dhm])$/.exec(value);
+  if (span && Number(span[1]) > 0) return until - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS];
+  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--since must be ${SINCE_FORMS}; got "${value}"`);
+  return ms;
+}
+
+function parseUntil(value: string | undefined, now: number): number {
+  if (value === undefined) return now;
+  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `--until must be an ISO date or date-time (2026-11-09, 2026-11-09T09:00:00Z); got "${value}"`,
+    );
+  }
+  return ms;
+}
+
+/** A file name from a workflow name: anything but letters, digits, dot, dash and underscore becomes "_". */
+const fileSafe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, "_");
+
+function summaryLine(d: ReportData): string {
+  const f = d.figures;
+  const alerts =
+    d.alerts === null ? "alerts unavailable" : `${d.alerts.length} alert${d.alerts.length === 1 ? "" : "s"}`;
+  return (
+    `${d.workflow}, ${utcTime(d.since)} – ${utcTime(d.until)}: ${f.cases} cases, ${f.decisions} decisions, ` +
+    `escalation ${percent(f.escalationRate)}, override ${percent(f.overrideRate)}, ` +
+    `p90 resolution ${duration(f.resolutionSeconds.p90)}, ${d.reviewers.length} reviewers, ${alerts}`
+  );
+}
+
+/**
+ * `loopgate report --workflow W [--since 7d] [--until ISO] [--out FILE|-]`: writes the workflow's
+ * governance report as one self-contained HTML file, read straight from storage (no running server).
+ */
+export async function runReport(args: string[]): Promise<number> {
+  try {
+    return await report(args);
+  } catch (err) {
+    // Bad flags are the user's to fix: say what is wrong, without a stack trace.
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`loopgate report: ${(err as Error).message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function report(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    workflow: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    out: { type: "string" },
+    "data-dir": { type: "string" },
+    "database-url": { type: "string" },
+    "policy-dir": { type: "string" },
+  });
+  const flag = (k: string) => values[k] as string | undefined;
+  const name = flag("workflow");
+  if (!name) throw new UsageError("--workflow is required");
+  const now = Date.now();
+  const until = parseUntil(flag("until"), now);
+  const since = parseSince(flag("since") ?? "7d", until);
+  if (since >= until) {
+    throw new UsageError(
+      `--since must be before --until: ${new Date(since).toISOString()} is not before ${new Date(until).toISOString()}`,
+    );
+  }
+
+  const policyDir = flag("policy-dir") ? resolve(flag("policy-dir") as string) : defaultPolicyDir();
+  let policies: PolicySet;
+  try {
+    policies = loadPolicyDir(policyDir);
+  } catch (err) {
+    throw new UsageError(`cannot load the policies in ${policyDir}: ${(err as Error).message}`);
+  }
+  const workflow = policies.workflows.get(name);
+  if (!workflow) {
+    const known = [...policies.workflows.keys()].sort().join(", ");
+    throw new UsageError(`unknown workflow "${name}" in ${policyDir}; known workflows: ${known}`);
+  }
+
+  const databaseUrl = flag("database-url") ?? process.env.LOOPGATE_DATABASE_URL;
+  const dataDir = flag("data-dir") ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir;
+  // A report over a freshly created empty database would be all zeros: refuse a wrong --data-dir.
+  if (!databaseUrl && !existsSync(join(dataDir, "loopgate.db"))) {
+    throw new UsageError(`no Loopgate database in ${resolve(dataDir)} (give --data-dir or --database-url)`);
+  }
+  const store = await openStore({ dataDir, databaseUrl });
+  let data: ReportData;
+  try {
+    await store.migrate();
+    data = await collectReport(store, { workflow, since, until, now });
+  } finally {
+    await store.close();
+  }
+
+  const html = renderReport(data);
+  const out =
+    flag("out") ?? `loopgate-report-${fileSafe(name)}-${new Date(now).toISOString().slice(0, 10)}.html`;
+  if (out === "-") {
+    process.stdout.write(html);
+    console.error(summaryLine(data));
+    return 0;
+  }
+  const path = resolve(out);
+  writeFileSync(path, html);
+  console.log(path);
+  console.log(summaryLine(data));
+  return 0;
+}

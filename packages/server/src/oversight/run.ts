@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import {
+  approvalHighErrorsRising,
+  detectRubberStamps,
+  type ErrorTrendOptions,
+  type PolicySet,
+  type RubberStampOptions,
+  type Workflow,
+  windowCounts,
+} from "@loopgate/core";
+import { reviewerName } from "../metrics/governance.js";
+import type { AlertRecord, NewAlert, Store } from "../store/index.js";
+
+/**
+ * The oversight run (issue 5, item 6): for each workflow, the rubber-stamp detector over the last
+ * `windowDays` of human decisions and the approval-high-errors-rising test over the last two windows of
+ * that length. Each finding becomes an alert unless one of the same kind, workflow and reviewer is still
+ * open (unacknowledged); the store enforces that too, so two processes running at once raise it once.
+ */
+
+export const DEFAULT_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/**
+ * The outbox signs with the secret of the key a message names. Alerts belong to no key, so they name this
+ * one, which resolves to one server-wide secret (`alertSigningSecret`), shown to admins at
+ * `GET /v1/oversight/alerts/secret`.
+ */
+export const ALERT_SIGNING_KEY = "oversight-alerts";
+export const alertSigningSecret = (store: Store): Promise<string> =>
+  store.getOrCreateSecret("oversight-alert-signing");
+
+export interface OversightRunOptions {
+  /** Length of the detector's window and of each error-trend window, in days (default 30). */
+  windowDays?: number;
+  /** Only these workflows (default every loaded one). */
+  workflows?: string[];
+  /** Who ran it, for the `oversight_alert` events ("system" for the worker). */
+  actor?: string;
+  detector?: RubberStampOptions;
+  errorTrend?: ErrorTrendOptions;
+}
+
+export async function runOversight(
+  store: Store,
+  policies: PolicySet,
+  now: number,
+  opts: OversightRunOptions = {},
+): Promise<AlertRecord[]> {
+  const windowMs = (opts.windowDays ?? DEFAULT_WINDOW_DAYS) * DAY_MS;
+  const names = opts.workflows ?? [...policies.workflows.keys()];
+  const window = { since: new Date(now - windowMs).toISOString(), until: new Date(now).toISOString() };
+  const alerts: NewAlert[] = [];
+  for (const name of [...names].sort()) {
+    const wf = policies.workflows.get(name);
+    if (!wf) continue;
+    const decisions = await store.reviewDecisions({ workflow: name, since: now - windowMs, until: now });
+    for (const f of detectRubberStamps(decisions, opts.detector)) {
+      if (!f.flagged || (await store.openAlert("rubber_stamp", name, f.reviewer))) continue;
+      const evidence = { ...f.evidence, signals: f.signals, window };
+      alerts.push(await alertFor(store, wf, "rubber_stamp", f.reviewer, evidence, now, opts.actor));
+    }
+    const counts = async (since: number, until: number) =>
+      windowCounts(await store.governanceTallies({ workflows: [name], since, until }), since, until);
+    const trend = approvalHighErrorsRising(
+      {
+        previous: await counts(now - 2 * windowMs, now - windowMs),
+        recent: await counts(now - windowMs, now),
+      },
+      opts.errorTrend,
+    );
+    if (trend.flagged && !(await store.openAlert("approval_high_errors_rising", name, null))) {
+      const { flagged: _flagged, reason: _reason, ...figures } = trend;
+      const iso = (w: typeof trend.recent) => ({
+        ...w,
+        since: new Date(w.since).toISOString(),
+        until: new Date(w.until).toISOString(),
+      });
+      const evidence = { ...figures, previous: iso(trend.previous), recent: iso(trend.recent) };
+      alerts.push(await alertFor(store, wf, "approval_high_errors_rising", null, evidence, now, opts.actor));
+    }
+  }
+  return store.insertAlerts(alerts);
+}
+
+async function alertFor(
+  store: Store,
+  wf: Workflow,
+  kind: NewAlert["kind"],
+  reviewer: string | null,
+  evidence: Record<string, unknown>,
+  now: number,
+  actor = "system",
+): Promise<NewAlert> {
+  const alert = {
+    id: `alr_${randomUUID()}`,
+    kind,
+    workflow: wf.workflow,
+    reviewer,
+    evidence,
+    createdAt: now,
+  };
+  const url = wf.oversight.alertUrl;
+  if (!url) return { ...alert, actor };
+  const name = reviewer === null ? null : await reviewerName(store, reviewer);
+  return {
+    ...alert,
+    actor,
+    outbox: {
+      id: `whk_${randomUUID()}`,
+      caseId: null,
+      keyId: ALERT_SIGNING_KEY,
+      url,
+      body: alertWebhookBody({ ...alert, acknowledgedAt: null, acknowledgedBy: null }, name, wf.owner),
+      createdAt: now,
+    },
+  };
+}
+
+/** The `oversight.alert` webhook the owner's `alertUrl` receives (signed like `case.decided`). */
+export function alertWebhookBody(a: AlertRecord, name: string | null, owner: string): string {
+  return JSON.stringify({
+    type: "oversight.alert",
+    alertId: a.id,
+    kind: a.kind,
+    workflow: a.workflow,
+    owner,
+    reviewer: a.reviewer,
+    reviewerName: name,
+    evidence: a.evidence,
+    createdAt: new Date(a.createdAt).toISOString(),
+  });
+}

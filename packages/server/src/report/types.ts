@@ -1,0 +1,43 @@
+import type { GovernanceGroup, GovernanceReport } from "../metrics/governance.js";
+
+/** Everything one governance report shows: what `collect.ts` reads and `html.ts` renders. */
+export interface ReportData {
+  workflow: string;
+  /** The workflow's accountable owner, from its policy. */
+  owner: string;
+  /** The content version of the workflow's policy file. */
+  policyVersion: string;
+  /** [since, until), epoch ms. */
+  since: number;
+  until: number;
+  generatedAt: number;
+  /** The whole window's figures, as `GET /v1/metrics/governance` answers them. */
+  figures: Omit<GovernanceReport, "groups">;
+  /** Reviewer agreement, null while it is not computed. */
+  consistency: Consistency | null;
+  /** groupBy "day": only the days with activity, sorted. */
+  days: GovernanceGroup[];
+  /** groupBy "reviewer". */
+  reviewers: GovernanceGroup[];
+  /** Oversight alerts raised in the window; null when this store cannot list alerts. */
+  alerts: ReportAlert[] | null;
+}
+
+export interface Consistency {
+  cohenKappa: number | null;
+  fleissKappa: number | null;
+  krippendorffAlpha: number | null;
+  /** Items behind the figures: `all` for the overall count, and one per statistic when known. */
+  items: Record<string, number>;
+}
+
+export interface ReportAlert {
+  id: string;
+  kind: string;
+  reviewer: string | null;
+  reviewerName: string | null;
+  /** What the detector measured; rendered as plain sentences where the fields are known. */
+  evidence: unknown;
+  createdAt: number;
+  acknowledgedAt: number | null;
+}
