@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { seededRandom } from "@loopgate/core";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 
@@ -25,18 +26,6 @@ const PG_URL = process.env.BENCH_PG;
 const DAY = 86_400_000;
 const END = Date.parse("2026-11-26T00:00:00Z");
 const START = END - 90 * DAY;
-
-/** mulberry32: a small seeded generator, so every run builds the same history. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORKFLOWS = [
   ["invoice.approve", "pay", 0.6],
@@ -57,7 +46,7 @@ function pick(r, xs) {
  * approval, outcome_reported when the automation reported one), its decision and outcome.
  */
 function* history() {
-  const r = rng(20261126);
+  const r = seededRandom(20261126);
   const perCase = 3.75; // the mean below, to spread the cases evenly over the 90 days
   const n = Math.ceil(EVENTS / perCase);
   let events = 0;

@@ -14,6 +14,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "@loopgate/core";
 import pino from "pino";
 import { startServer } from "../packages/server/dist/server.js";
 
@@ -22,18 +23,7 @@ const WORKERS = 8;
 const TOKEN = "lg_walkthrough_admin_token_0123456789";
 const dataDir = process.argv[2] ?? mkdtempSync(join(tmpdir(), "loopgate-walkthrough-"));
 
-/** mulberry32, so the history is the same on every run. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(2026);
+const random = seededRandom(2026);
 
 // The history happened over the last few weeks: the clock starts 20 days ago and moves 6 s per review
 // (past the policy's 5 s minimum review time), so every case sits inside the default 90-day window.

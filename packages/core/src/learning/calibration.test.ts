@@ -1,18 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { seededRandom } from "../random.js";
 import { clopperPearsonUpper } from "./binomial.js";
 import { type CalibrationItem, recommendThreshold, reliabilityCurve, thresholdTable } from "./calibration.js";
-
-/** A small seeded generator (mulberry32) so every history here is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A model whose confidence is uniform on [0.5, 1] and overconfident by a known amount: the chance its
@@ -23,7 +12,7 @@ const trueAccuracy = (c: number) => c - 0.3 * (1 - c);
 const trueErrorAbove = (t: number) => 0.65 * (1 - t);
 
 function history(n: number, seed: number): CalibrationItem[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   return Array.from({ length: n }, () => {
     const confidence = 0.5 + 0.5 * r();
     return { confidence, correct: r() < trueAccuracy(confidence) };
@@ -48,7 +37,7 @@ describe("reliability curve", () => {
   });
 
   test("a perfectly calibrated model has an expected calibration error near 0; no items gives null", () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     const items = Array.from({ length: 40_000 }, () => {
       const confidence = r();
       return { confidence, correct: r() < confidence };
@@ -120,7 +109,7 @@ describe("recommended threshold", () => {
     expect(few.minCases).toBe(299);
     expect(few.reason).toMatch(/at least 299 cases/);
     // Plenty of cases, but the model is wrong half the time even at its most confident.
-    const r = rng(5);
+    const r = seededRandom(5);
     const bad = Array.from({ length: 5_000 }, () => ({ confidence: 0.5 + 0.5 * r(), correct: r() < 0.5 }));
     const none = recommendThreshold(bad, 0.01);
     expect(none.threshold).toBeNull();

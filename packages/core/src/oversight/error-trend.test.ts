@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../random.js";
 import { approvalHighErrorsRising, binomialUpperTail, type ErrorTrendCounts, windowCounts } from "./index.js";
 
 const DAY = 86_400_000;
@@ -67,7 +68,7 @@ describe("approvalHighErrorsRising", () => {
   });
 
   it("raises false alarms at most at the documented 1 % when nothing changed (seeded, 2000 runs)", () => {
-    const rand = prng(7);
+    const rand = seededRandom(7 >>> 0 || 1);
     const runs = 2000;
     let flagged = 0;
     for (let r = 0; r < runs; r++)
@@ -79,7 +80,7 @@ describe("approvalHighErrorsRising", () => {
   });
 
   it("catches a real rise from 5 % to 30 % errors with 60 outcomes a window in most runs", () => {
-    const rand = prng(11);
+    const rand = seededRandom(11 >>> 0 || 1);
     let flagged = 0;
     for (let r = 0; r < 200; r++)
       if (approvalHighErrorsRising(simulated(rand, 0.05, 0.3, 60)).flagged) flagged++;
@@ -124,17 +125,5 @@ function simulated(rand: () => number, pPrevious: number, pRecent: number, n: nu
   return {
     previous: { ...w.previous, incorrect: wrong(pPrevious) },
     recent: { ...w.recent, incorrect: wrong(pRecent) },
-  };
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

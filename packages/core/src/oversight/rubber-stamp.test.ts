@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom, standardNormal } from "../random.js";
 import {
   binomialUpperTail,
   detectRubberStamps,
@@ -96,24 +97,6 @@ describe("longest run and its bound", () => {
 // ---------------------------------------------------------------------------------------------------
 // Seeded simulation
 
-/** Small seeded PRNG (32-bit xorshift-multiply mix), uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(rand: () => number): number {
-  const u1 = 1 - rand();
-  const u2 = rand();
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-}
-
 interface Profile {
   medianMs: number;
   approval: number;
@@ -124,7 +107,7 @@ const DILIGENT: Profile = { medianMs: 60_000, approval: 0.8, catchPass: 0.95 };
 const STAMPER: Profile = { medianMs: 5_000, approval: 0.99, catchPass: 0.5 };
 
 function simulate(seed: number, population: Array<[string, Profile]>, perReviewer = 200): ReviewDecision[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const out: ReviewDecision[] = [];
   for (const [reviewer, profile] of population) {
     for (let i = 0; i < perReviewer; i++) {
@@ -133,7 +116,7 @@ function simulate(seed: number, population: Array<[string, Profile]>, perReviewe
         reviewer,
         workflow: "refunds",
         verdict: rand() < profile.approval ? "approve" : "reject",
-        heldMs: Math.round(Math.exp(Math.log(profile.medianMs) + 0.5 * normal(rand))),
+        heldMs: Math.round(Math.exp(Math.log(profile.medianMs) + 0.5 * standardNormal(rand))),
         at: i * 60_000,
         ...(isCatch ? { catchTrial: { passed: rand() < profile.catchPass } } : {}),
       });

@@ -16,13 +16,10 @@ import {
 import { DEFAULTS } from "../server.js";
 import { openStore, type Store } from "../store/index.js";
 import { parseFlags } from "./flags.js";
-import { parseSince } from "./report.js";
+import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
 /** A progress line on stderr every this many rows. */
 export const PROGRESS_EVERY = 100_000;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-class UsageError extends Error {}
 
 /**
  * Writes one export into `dir` as `<kind>.jsonl`, then `manifest.json` (its counts are only known at the
@@ -66,25 +63,8 @@ export async function exportToDirectory(
  * [--reviewer ID] [--verdict V] [--reason CODE] [--out DIR]`: a dataset read straight from storage (no
  * running server), like `loopgate report`.
  */
-export async function runExport(args: string[]): Promise<number> {
-  try {
-    return await exportCommand(args);
-  } catch (err) {
-    // Bad flags are the user's to fix: say what is wrong, without a stack trace.
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`loopgate export: ${(err as Error).message}`);
-      return 1;
-    }
-    throw err;
-  }
-}
-
-function usage(run: () => number): number {
-  try {
-    return run();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+export function runExport(args: string[]): Promise<number> {
+  return runCommand("export", () => exportCommand(args));
 }
 
 async function exportCommand(args: string[]): Promise<number> {
@@ -107,17 +87,9 @@ async function exportCommand(args: string[]): Promise<number> {
   }
   const now = Date.now();
   const untilFlag = flag("until");
-  const until =
-    untilFlag === undefined
-      ? undefined
-      : usage(() => {
-          const ms = ISO_TIME.test(untilFlag) ? Date.parse(untilFlag) : Number.NaN;
-          if (Number.isNaN(ms))
-            throw new Error(`--until must be an ISO date or date-time; got "${untilFlag}"`);
-          return ms;
-        });
+  const until = untilFlag === undefined ? undefined : parseUntil(untilFlag, now);
   const sinceFlag = flag("since");
-  const since = sinceFlag === undefined ? undefined : usage(() => parseSince(sinceFlag, until ?? now));
+  const since = sinceFlag === undefined ? undefined : parseSince(sinceFlag, until ?? now);
   if (since !== undefined && until !== undefined && since >= until) {
     throw new UsageError(
       `--since must be before --until: ${new Date(since).toISOString()} is not before ${new Date(until).toISOString()}`,

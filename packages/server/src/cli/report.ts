@@ -9,33 +9,9 @@ import type { ReportData } from "../report/types.js";
 import { DEFAULTS } from "../server.js";
 import { openStore } from "../store/index.js";
 import { parseFlags } from "./flags.js";
+import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
-/** The same ISO forms `GET /v1/metrics/governance` accepts for since/until. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-const SINCE_FORMS = "7d, 24h, 30m, or an ISO date or date-time (2026-11-02, 2026-11-02T09:00:00Z)";
-
-class UsageError extends Error {}
-
-/** `--since`: a span back from `until` (7d, 24h, 30m) or an ISO date/date-time. */
-export function parseSince(value: string, until: number): number {
-  const span = /^(\d+)([dhm])$/.exec(value);
-  if (span && Number(span[1]) > 0) return until - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS];
-  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--since must be ${SINCE_FORMS}; got "${value}"`);
-  return ms;
-}
-
-function parseUntil(value: string | undefined, now: number): number {
-  if (value === undefined) return now;
-  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new UsageError(
-      `--until must be an ISO date or date-time (2026-11-09, 2026-11-09T09:00:00Z); got "${value}"`,
-    );
-  }
-  return ms;
-}
+export { parseSince } from "./usage.js";
 
 /** A file name from a workflow name: anything but letters, digits, dot, dash and underscore becomes "_". */
 const fileSafe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, "_");
@@ -55,17 +31,8 @@ function summaryLine(d: ReportData): string {
  * `loopgate report --workflow W [--since 7d] [--until ISO] [--out FILE|-]`: writes the workflow's
  * governance report as one self-contained HTML file, read straight from storage (no running server).
  */
-export async function runReport(args: string[]): Promise<number> {
-  try {
-    return await report(args);
-  } catch (err) {
-    // Bad flags are the user's to fix: say what is wrong, without a stack trace.
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`loopgate report: ${(err as Error).message}`);
-      return 1;
-    }
-    throw err;
-  }
+export function runReport(args: string[]): Promise<number> {
+  return runCommand("report", () => report(args));
 }
 
 async function report(args: string[]): Promise<number> {

@@ -14,12 +14,10 @@ import { count, percent, utcTime } from "../report/format.js";
 import { DEFAULTS } from "../server.js";
 import { openStore, type Store } from "../store/index.js";
 import { parseFlags } from "./flags.js";
-import { parseSince } from "./report.js";
-
-class UsageError extends Error {}
+import { parseSince, runCommand, UsageError } from "./usage.js";
 
 /** A policy directory that does not load: the located issues go to stderr, like `policy validate`. */
-class PolicyLoadError extends Error {}
+class PolicyLoadError extends UsageError {}
 
 function loadDir(dir: string, which: string): PolicySet {
   try {
@@ -104,20 +102,8 @@ async function replay(store: Store, live: Workflow, draft: Workflow, since: numb
  * window under the draft policy and reports, against the live one, how routes change, the review load
  * and the known errors that would pass automatically. Reads storage directly; changes nothing.
  */
-export async function runSimulate(args: string[]): Promise<number> {
-  try {
-    return await simulate(args);
-  } catch (err) {
-    if (err instanceof PolicyLoadError) {
-      console.error(`loopgate simulate: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`loopgate simulate: ${(err as Error).message}`);
-      return 1;
-    }
-    throw err;
-  }
+export function runSimulate(args: string[]): Promise<number> {
+  return runCommand("simulate", () => simulate(args));
 }
 
 async function simulate(args: string[]): Promise<number> {

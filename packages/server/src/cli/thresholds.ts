@@ -6,29 +6,10 @@ import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
 import { DEFAULTS } from "../server.js";
 import { openStore } from "../store/index.js";
 import { parseFlags } from "./flags.js";
+import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
-/** The same ISO forms the API accepts for since/until. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 /** Table rows shown either side of the current and the recommended threshold. */
 const AROUND = 0.03;
-
-class UsageError extends Error {}
-
-function parseTime(flag: string, value: string, until: number): number {
-  const span = /^(\d+)([dhm])$/.exec(value);
-  if (span && flag === "--since" && Number(span[1]) > 0) {
-    return until - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS];
-  }
-  const ms = ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    const spans = flag === "--since" ? "90d, 24h, 30m, or " : "";
-    throw new UsageError(
-      `${flag} must be ${spans}an ISO date or date-time (2026-11-02T09:00:00Z); got "${value}"`,
-    );
-  }
-  return ms;
-}
 
 function parseRate(flag: string, value: string | undefined, fallback?: number): number {
   if (value === undefined) {
@@ -127,17 +108,8 @@ export function formatThresholds(r: ThresholdReport): string {
  * `loopgate thresholds --workflow W --max-error 0.01 [--level 0.95] [--since 90d] [--until ISO]
  * [--risk-class C] [--json]`: threshold calibration read straight from storage (no running server).
  */
-export async function runThresholds(args: string[]): Promise<number> {
-  try {
-    return await thresholds(args);
-  } catch (err) {
-    // Bad flags are the user's to fix: say what is wrong, without a stack trace.
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`loopgate thresholds: ${(err as Error).message}`);
-      return 1;
-    }
-    throw err;
-  }
+export function runThresholds(args: string[]): Promise<number> {
+  return runCommand("thresholds", () => thresholds(args));
 }
 
 async function thresholds(args: string[]): Promise<number> {
@@ -160,8 +132,8 @@ async function thresholds(args: string[]): Promise<number> {
   const level = parseRate("--level", flag("level"), 0.95);
   const now = Date.now();
   const untilFlag = flag("until");
-  const until = untilFlag === undefined ? now : parseTime("--until", untilFlag, now);
-  const since = parseTime("--since", flag("since") ?? "90d", until);
+  const until = parseUntil(untilFlag, now);
+  const since = parseSince(flag("since") ?? "90d", until);
   if (since >= until) throw new UsageError("--since must be before --until");
 
   const policyDir = flag("policy-dir") ? resolve(flag("policy-dir") as string) : defaultPolicyDir();

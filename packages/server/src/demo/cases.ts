@@ -1,21 +1,4 @@
-import type { CaseSubmission } from "@loopgate/core";
-
-/**
- * Made-up but plausible cases for the shipped example workflows, so a new user sees a populated queue
- * with a mix of auto-routed and reviewed work. Deterministic for a given seed.
- */
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32: small, fast, good enough to vary demo data.
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type CaseSubmission, seededRandom } from "@loopgate/core";
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -222,6 +205,6 @@ function replyRanking(r: () => number, n: number): CaseSubmission {
 const MAKERS = [invoice, supportReply, outreach, hiring, triage, replyRanking];
 
 export function demoCase(seed: number, n: number): CaseSubmission {
-  const r = rng(seed * 7919 + n);
+  const r = seededRandom(seed * 7919 + n);
   return (MAKERS[n % MAKERS.length] as (r: () => number, n: number) => CaseSubmission)(r, n);
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { seededRandom, standardNormal } from "@loopgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reviewerKey } from "../helpers/review-rules.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
@@ -30,22 +31,6 @@ interface Reviewer {
   id: string;
   stamper: boolean;
   rand: () => number;
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
 /** An invoice and the automation's proposal to pay it; a wrong proposal pays 10 % more. */
@@ -83,7 +68,7 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
     const wrong = c.proposal.pay !== c.input.amount;
     const dwell = r.stamper
       ? Math.round((1 + 3 * r.rand()) * SEC)
-      : Math.round(60 * SEC * Math.exp(0.4 * normal(r.rand)));
+      : Math.round(60 * SEC * Math.exp(0.4 * standardNormal(r.rand)));
     const approve = r.stamper ? r.rand() < 0.99 : wrong ? r.rand() < 0.05 : r.rand() < 0.97;
     now += dwell;
     const decision = approve
@@ -97,7 +82,7 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
     s = await startTestServer(engine, {
       clock: () => now,
       policyDir: POLICIES,
-      random: prng(2026),
+      random: seededRandom(2026),
       oversightIntervalMs: 0,
       // Diligent dwell runs past the helpers' 60 s lease now and then.
       leaseSeconds: 900,
@@ -109,9 +94,14 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
     for (let i = 0; i < 15; i++) {
       const stamper = i >= 12;
       const name = stamper ? `stamper-${i - 11}` : `diligent-${i + 1}`;
-      reviewers.push({ name, ...(await reviewerKey(s, name)), stamper, rand: prng(100 + i) });
+      reviewers.push({
+        name,
+        ...(await reviewerKey(s, name)),
+        stamper,
+        rand: seededRandom(100 + i),
+      });
     }
-    const cases = prng(7);
+    const cases = seededRandom(7);
     const submit = async () => {
       const amount = 100 + Math.floor(cases() * 9000);
       const body = { workflow: WF, ...invoice(amount, cases() < 0.15) };
@@ -151,15 +141,24 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
     const { alerts } = await (
       await s.call("GET", `/v1/oversight/alerts?workflow=${WF}`, undefined, owner)
     ).json();
+    // Which reviewer meets a catch trial is not seeded: a trial and the case it came with share their
+    // creation time, so the queue orders them by their random ids. A single stamper can meet only a
+    // few trials, all of right proposals; pooled over the three, the misses always show.
+    let trials = 0;
+    let misses = 0;
+    let peerRate = 0;
     for (const r of reviewers.filter((x) => x.stamper)) {
       const alert = alerts.find((a: { reviewer: string }) => a.reviewer === r.id);
       const e = alert.evidence;
       expect(e.decisions).toBeGreaterThanOrEqual(30);
       expect(e.medianHeldMs).toBeLessThan(5 * SEC);
       expect(e.peerMedianHeldMs).toBeGreaterThan(20 * SEC);
-      expect(e.catchTrials).toBeGreaterThan(0);
-      // Stampers approve wrong gold proposals; diligent peers rarely do.
-      expect(e.catchTrialMisses / e.catchTrials).toBeGreaterThan(e.peerCatchTrialMisses / e.peerCatchTrials);
+      trials += e.catchTrials;
+      misses += e.catchTrialMisses;
+      peerRate = Math.max(peerRate, e.peerCatchTrialMisses / e.peerCatchTrials);
     }
+    // Stampers approve wrong gold proposals; diligent peers rarely do.
+    expect(trials).toBeGreaterThan(0);
+    expect(misses / trials).toBeGreaterThan(peerRate);
   });
 });

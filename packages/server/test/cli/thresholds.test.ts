@@ -163,7 +163,7 @@ describe.each(ENGINES)("loopgate thresholds (%s)", (engine) => {
       [["--max-error", "0.1", ...where], /--workflow is required/],
       [
         [...flags().slice(0, 4), "--since", "last week", ...where],
-        /--since must be 90d, 24h, 30m, or an ISO date/,
+        /--since must be 7d, 24h, 30m, or an ISO date/,
       ],
     ];
     for (const [args, message] of cases) {

@@ -1,21 +1,13 @@
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "@loopgate/core";
 import { expect } from "vitest";
 import type { TestServer } from "./server.js";
 
+/** The seeded generator of every generated history (core `seededRandom`, mulberry32). */
+export const seeded = seededRandom;
+
 /** Fixtures of the learning-loop suites (thresholds, decision support). */
 export const LEARNING_POLICIES = fileURLToPath(new URL("../fixtures/learning-policies", import.meta.url));
-
-/** mulberry32: a small seeded generator, so a generated history is the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The known calibration: confidence uniform on [0.5, 1), and the proposal right with probability equal
