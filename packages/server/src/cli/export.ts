@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { VERDICTS, type Verdict } from "@loopgate/core";
 import {
@@ -13,9 +13,9 @@ import {
   ndjson,
   newTally,
 } from "../export/dataset.js";
-import { DEFAULTS } from "../server.js";
-import { openStore, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import { parseFlags } from "./flags.js";
+import { withExistingStore } from "./storage.js";
 import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
 /** A progress line on stderr every this many rows. */
@@ -111,30 +111,17 @@ async function exportCommand(args: string[]): Promise<number> {
     ...(flag("reason") ? { reason: flag("reason") as string } : {}),
   };
 
-  const databaseUrl = flag("database-url") ?? process.env.LOOPGATE_DATABASE_URL;
-  const dataDir = flag("data-dir") ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir;
-  // An export of a freshly created empty database would be silently empty: refuse a wrong --data-dir.
-  if (!databaseUrl && !existsSync(join(dataDir, "loopgate.db"))) {
-    throw new UsageError(`no Loopgate database in ${resolve(dataDir)} (give --data-dir or --database-url)`);
-  }
-  const store = await openStore({ dataDir, databaseUrl });
-  try {
-    await store.migrate();
-    const { file, manifestFile, manifest } = await exportToDirectory(
-      store,
-      req,
-      resolve(flag("out") ?? "."),
-      {
+  const { file, manifestFile, manifest } = await withExistingStore(
+    { dataDir: flag("data-dir"), databaseUrl: flag("database-url") },
+    (store) =>
+      exportToDirectory(store, req, resolve(flag("out") ?? "."), {
         now,
         onProgress: (rows, dropped) => console.error(`exported ${rows} rows (${dropped} duplicates dropped)`),
-      },
-    );
-    const c = manifest.counts;
-    console.log(file);
-    console.log(manifestFile);
-    console.log(`${c.rows} ${kind} rows from ${c.cases} cases, ${c.duplicatesDropped} duplicates dropped`);
-    return 0;
-  } finally {
-    await store.close();
-  }
+      }),
+  );
+  const c = manifest.counts;
+  console.log(file);
+  console.log(manifestFile);
+  console.log(`${c.rows} ${kind} rows from ${c.cases} cases, ${c.duplicatesDropped} duplicates dropped`);
+  return 0;
 }

@@ -1,14 +1,11 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { PolicySet } from "@loopgate/core";
-import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { collectReport } from "../report/collect.js";
 import { duration, percent, utcTime } from "../report/format.js";
 import { renderReport } from "../report/html.js";
 import type { ReportData } from "../report/types.js";
-import { DEFAULTS } from "../server.js";
-import { openStore } from "../store/index.js";
 import { parseFlags } from "./flags.js";
+import { withExistingStore, workflowFromFlags } from "./storage.js";
 import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
 export { parseSince } from "./usage.js";
@@ -57,33 +54,11 @@ async function report(args: string[]): Promise<number> {
     );
   }
 
-  const policyDir = flag("policy-dir") ? resolve(flag("policy-dir") as string) : defaultPolicyDir();
-  let policies: PolicySet;
-  try {
-    policies = loadPolicyDir(policyDir);
-  } catch (err) {
-    throw new UsageError(`cannot load the policies in ${policyDir}: ${(err as Error).message}`);
-  }
-  const workflow = policies.workflows.get(name);
-  if (!workflow) {
-    const known = [...policies.workflows.keys()].sort().join(", ");
-    throw new UsageError(`unknown workflow "${name}" in ${policyDir}; known workflows: ${known}`);
-  }
-
-  const databaseUrl = flag("database-url") ?? process.env.LOOPGATE_DATABASE_URL;
-  const dataDir = flag("data-dir") ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir;
-  // A report over a freshly created empty database would be all zeros: refuse a wrong --data-dir.
-  if (!databaseUrl && !existsSync(join(dataDir, "loopgate.db"))) {
-    throw new UsageError(`no Loopgate database in ${resolve(dataDir)} (give --data-dir or --database-url)`);
-  }
-  const store = await openStore({ dataDir, databaseUrl });
-  let data: ReportData;
-  try {
-    await store.migrate();
-    data = await collectReport(store, { workflow, since, until, now });
-  } finally {
-    await store.close();
-  }
+  const workflow = workflowFromFlags(name, flag("policy-dir"));
+  const data = await withExistingStore(
+    { dataDir: flag("data-dir"), databaseUrl: flag("database-url") },
+    (store) => collectReport(store, { workflow, since, until, now }),
+  );
 
   const html = renderReport(data);
   const out =

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   PolicyComparison,
   PolicyError,
@@ -11,9 +10,9 @@ import {
 import { comparisonView } from "../http/shadow-policy.js";
 import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
 import { count, percent, utcTime } from "../report/format.js";
-import { DEFAULTS } from "../server.js";
-import { openStore, type Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import { parseFlags } from "./flags.js";
+import { withExistingStore } from "./storage.js";
 import { parseSince, runCommand, UsageError } from "./usage.js";
 
 /** A policy directory that does not load: the located issues go to stderr, like `policy validate`. */
@@ -151,16 +150,8 @@ async function simulate(args: string[]): Promise<number> {
     pairs.push({ live, draft });
   }
 
-  const databaseUrl = flag("database-url") ?? process.env.LOOPGATE_DATABASE_URL;
-  const dataDir = flag("data-dir") ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir;
-  // Simulating over a freshly created empty database would report nothing: refuse a wrong --data-dir.
-  if (!databaseUrl && !existsSync(join(dataDir, "loopgate.db"))) {
-    throw new UsageError(`no Loopgate database in ${resolve(dataDir)} (give --data-dir or --database-url)`);
-  }
-  const store = await openStore({ dataDir, databaseUrl });
   const reports: Array<{ workflow: string; version: string; report: SimulationReport }> = [];
-  try {
-    await store.migrate();
+  await withExistingStore({ dataDir: flag("data-dir"), databaseUrl: flag("database-url") }, async (store) => {
     for (const { live, draft } of pairs) {
       if (draft.source.version === live.source.version)
         notes.push(`${live.workflow}: the draft is the live policy`);
@@ -170,9 +161,7 @@ async function simulate(args: string[]): Promise<number> {
         report: await replay(store, live, draft, since, until),
       });
     }
-  } finally {
-    await store.close();
-  }
+  });
 
   if (values.json === true) {
     const out = {

@@ -1,11 +1,7 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { PolicySet, ThresholdRow } from "@loopgate/core";
+import type { ThresholdRow } from "@loopgate/core";
 import { type ClassCalibration, type ThresholdReport, thresholdReport } from "../metrics/thresholds.js";
-import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
-import { DEFAULTS } from "../server.js";
-import { openStore } from "../store/index.js";
 import { parseFlags } from "./flags.js";
+import { withExistingStore, workflowFromFlags } from "./storage.js";
 import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
 /** Table rows shown either side of the current and the recommended threshold. */
@@ -136,45 +132,25 @@ async function thresholds(args: string[]): Promise<number> {
   const since = parseSince(flag("since") ?? "90d", until);
   if (since >= until) throw new UsageError("--since must be before --until");
 
-  const policyDir = flag("policy-dir") ? resolve(flag("policy-dir") as string) : defaultPolicyDir();
-  let policies: PolicySet;
-  try {
-    policies = loadPolicyDir(policyDir);
-  } catch (err) {
-    throw new UsageError(`cannot load the policies in ${policyDir}: ${(err as Error).message}`);
-  }
-  const workflow = policies.workflows.get(name);
-  if (!workflow) {
-    const known = [...policies.workflows.keys()].sort().join(", ");
-    throw new UsageError(`unknown workflow "${name}" in ${policyDir}; known workflows: ${known}`);
-  }
+  const workflow = workflowFromFlags(name, flag("policy-dir"));
   const riskClass = flag("risk-class");
   if (riskClass !== undefined && !(riskClass in workflow.risk.classes)) {
     const known = Object.keys(workflow.risk.classes).join(", ");
     throw new UsageError(`--risk-class must be one of ${name}'s risk classes (${known}); got "${riskClass}"`);
   }
 
-  const databaseUrl = flag("database-url") ?? process.env.LOOPGATE_DATABASE_URL;
-  const dataDir = flag("data-dir") ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir;
-  // An empty database would recommend nothing: refuse a wrong --data-dir rather than create one.
-  if (!databaseUrl && !existsSync(join(dataDir, "loopgate.db"))) {
-    throw new UsageError(`no Loopgate database in ${resolve(dataDir)} (give --data-dir or --database-url)`);
-  }
-  const store = await openStore({ dataDir, databaseUrl });
-  let report: ThresholdReport;
-  try {
-    await store.migrate();
-    report = await thresholdReport(store, {
-      workflow,
-      ...(riskClass === undefined ? {} : { riskClass }),
-      maxError,
-      level,
-      since,
-      until,
-    });
-  } finally {
-    await store.close();
-  }
+  const report = await withExistingStore(
+    { dataDir: flag("data-dir"), databaseUrl: flag("database-url") },
+    (store) =>
+      thresholdReport(store, {
+        workflow,
+        ...(riskClass === undefined ? {} : { riskClass }),
+        maxError,
+        level,
+        since,
+        until,
+      }),
+  );
   console.log(values.json ? JSON.stringify(report, null, 2) : formatThresholds(report));
   return 0;
 }
