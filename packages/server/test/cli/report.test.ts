@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { NewAlert } from "../../src/store/index.js";
@@ -10,12 +9,10 @@ import {
   ENGINES,
   type Engine,
   FIXTURE_POLICIES,
-  freshStorage,
-  PG_URL,
+  freshCliStorage,
   payment,
   startTestServer,
   type TestServer,
-  type TestStorage,
 } from "../helpers/server.js";
 import { claim, submit } from "../helpers/workspace.js";
 import { attributes, unescapeHtml } from "../report/markup.js";
@@ -25,33 +22,6 @@ const T0 = Date.parse("2026-11-02T09:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 /** A reviewer name an attacker could choose: the report must show it as text. */
 const EVIL_NAME = '<script>alert("bob")</script>';
-
-/**
- * The CLI takes only a database URL (no schema), so on PostgreSQL each run gets a database of its
- * own, with the tables in its public schema.
- */
-async function freshDatabase(): Promise<TestStorage> {
-  const name = `lg_report_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-report-"));
-  return {
-    engine: "postgres",
-    dataDir,
-    databaseUrl: url.toString(),
-    async cleanup() {
-      rmSync(dataDir, { recursive: true, force: true });
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** Runs `loopgate …` and captures what it prints. */
 async function run(args: string[]) {
@@ -90,7 +60,7 @@ describe.each(ENGINES)("loopgate report (%s)", (engine: Engine) => {
   let alice: { key: string; id: string };
 
   beforeAll(async () => {
-    const storage = engine === "sqlite" ? await freshStorage("sqlite") : await freshDatabase();
+    const storage = await freshCliStorage(engine);
     s = await startTestServer(engine, { clock: () => now }, storage);
     dbFlags = storage.databaseUrl ? ["--database-url", storage.databaseUrl] : ["--data-dir", storage.dataDir];
     dir = mkdtempSync(join(tmpdir(), "loopgate-report-out-"));

@@ -5,7 +5,7 @@ import {
   ENGINES,
   type Engine,
   FIXTURE_POLICIES,
-  freshStorage,
+  freshCliStorage,
   payment,
   startTestServer,
   type TestStorage,
@@ -13,7 +13,6 @@ import {
 import { SHADOW_POLICIES } from "../helpers/shadows.js";
 import {
   expectedLoweredReport,
-  freshDatabase,
   type History,
   LOWER_THRESHOLD,
   removeDir,
@@ -45,7 +44,7 @@ describe.each(ENGINES)("loopgate simulate (%s)", (engine: Engine) => {
   const drafts: string[] = [];
 
   beforeAll(async () => {
-    storage = engine === "sqlite" ? await freshStorage("sqlite") : await freshDatabase();
+    storage = await freshCliStorage(engine);
     db = storage.databaseUrl ? ["--database-url", storage.databaseUrl] : ["--data-dir", storage.dataDir];
     // The command replays the last --since of real time, so the history is two days old.
     let now = Date.now() - 2 * DAY;

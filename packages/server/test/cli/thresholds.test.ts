@@ -1,43 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { generateHistory, LEARNING_POLICIES } from "../helpers/calibration.js";
-import { ENGINES, type Engine, PG_URL, startTestServer, type TestStorage } from "../helpers/server.js";
+import { ENGINES, freshCliStorage, startTestServer, type TestStorage } from "../helpers/server.js";
 
 const T0 = Date.parse("2026-10-01T09:00:00Z");
-
-/**
- * The CLI opens the store the way an operator would (`--database-url` without a schema), so on
- * PostgreSQL each run gets a database of its own rather than a schema.
- */
-async function cliStorage(engine: Engine): Promise<TestStorage> {
-  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-thresholds-"));
-  if (engine === "sqlite") {
-    return { engine, dataDir, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  }
-  const name = `thr_${Math.random().toString(36).slice(2, 12)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    engine,
-    dataDir,
-    databaseUrl: url.toString(),
-    async cleanup() {
-      rmSync(dataDir, { recursive: true, force: true });
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -63,7 +30,7 @@ describe.each(ENGINES)("loopgate thresholds (%s)", (engine) => {
   let until: string;
 
   beforeAll(async () => {
-    storage = await cliStorage(engine);
+    storage = await freshCliStorage(engine);
     const clock = { now: T0 };
     const s = await startTestServer(
       engine,

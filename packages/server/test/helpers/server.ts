@@ -43,6 +43,35 @@ export async function freshStorage(engine: Engine): Promise<TestStorage> {
   };
 }
 
+/**
+ * Storage for a CLI command run through `main([...])`. The commands take `--database-url` without a
+ * schema, as an operator would, so on PostgreSQL each run gets a database of its own (tables in its
+ * public schema), dropped by `cleanup`.
+ */
+export async function freshCliStorage(engine: Engine): Promise<TestStorage> {
+  if (engine === "sqlite") return freshStorage("sqlite");
+  const name = `lg_cli_${Math.random().toString(36).slice(2, 12)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-cli-"));
+  return {
+    engine,
+    dataDir,
+    databaseUrl: url.toString(),
+    async cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
 /** Tests read many shapes of JSON; `any` here keeps each assertion readable (toMatchObject checks them). */
 // biome-ignore lint/suspicious/noExplicitAny: test-only convenience, see above
 export type JsonResponse = Omit<Response, "json"> & { json(): Promise<any> };

@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { expect } from "vitest";
-import { PG_URL, payment, type TestServer, type TestStorage } from "./server.js";
+import { payment, type TestServer } from "./server.js";
 
 /**
  * A copy of a policy directory with text replaced in one of its files: a draft policy. Each replacement
@@ -128,32 +127,5 @@ export function expectedLoweredReport(h: History) {
     reviewLoad: { live: { cases: 6 }, draft: { cases: 3 } },
     expectedErrors: { newlyAuto: 3, wrong: 1, right: 1, unknown: 1, rate: 0.5, examples: [h.rejected] },
     unroutable: { live: 0, draft: 0, examples: [] },
-  };
-}
-
-/**
- * The CLI takes only a database URL (no schema), so on PostgreSQL each run gets a database of its own,
- * with the tables in its public schema.
- */
-export async function freshDatabase(): Promise<TestStorage> {
-  const name = `lg_simulate_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-simulate-"));
-  return {
-    engine: "postgres",
-    dataDir,
-    databaseUrl: url.toString(),
-    async cleanup() {
-      removeDir(dataDir);
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
   };
 }
