@@ -4,4 +4,4 @@ export { defaultPolicyDir, EXAMPLE_POLICY_DIR, loadPolicyDir } from "./policy-fi
 export { DEFAULTS, type RunningServer, type ServerConfig, startServer } from "./server.js";
 export { openStore } from "./store/index.js";
 export type * from "./store/types.js";
-export { SIGNATURE_HEADER, signPayload, verifySignature } from "./workers/signature.js";
+export { SIGNATURE_HEADER, signPayload, verifySignature } from "./webhooks/signature.js";

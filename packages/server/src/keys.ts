@@ -41,7 +41,7 @@ export async function createKey(
     createdAt: args.now,
     authorityRoles: [...new Set(args.authorityRoles ?? [])],
   };
-  await store.insertKey(record);
+  await store.identity.insertKey(record);
   return { record, token };
 }
 
@@ -56,12 +56,12 @@ export async function ensureAdminKey(
   now: number,
 ): Promise<{ printedToken?: string }> {
   if (bootstrapToken) {
-    if (!(await store.findKeyByTokenHash(hashToken(bootstrapToken)))) {
+    if (!(await store.identity.findKeyByTokenHash(hashToken(bootstrapToken)))) {
       await createKey(store, { name: "bootstrap", role: "admin", token: bootstrapToken, now });
     }
     return {};
   }
-  if (await store.hasKeys()) return {};
+  if (await store.identity.hasKeys()) return {};
   const { token } = await createKey(store, { name: "first-admin", role: "admin", now });
   return { printedToken: token };
 }

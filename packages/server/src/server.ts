@@ -78,7 +78,9 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const worker = new OutboxWorker({
       store,
       getSigningSecret: async (keyId) =>
-        keyId === ALERT_SIGNING_KEY ? alertSigningSecret(store) : (await store.getKey(keyId))?.signingSecret,
+        keyId === ALERT_SIGNING_KEY
+          ? alertSigningSecret(store)
+          : (await store.identity.getKey(keyId))?.signingSecret,
       clock,
       logger,
       ...cfg.webhook,

@@ -51,6 +51,6 @@ export async function createUser(store: Store, input: NewUserInput): Promise<Use
     disabledAt: null,
     authorityRoles: [...new Set(input.authorityRoles ?? [])],
   };
-  await store.insertUser(user);
+  await store.identity.insertUser(user);
   return user;
 }

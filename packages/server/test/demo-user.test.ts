@@ -14,9 +14,9 @@ describe("the demo reviewer of npm start", () => {
 
   it("is created once, as a reviewer, and can sign in at once", async () => {
     await ensureDemoUser(s.store, Date.now());
-    const first = await s.store.findUserByUsername("demo");
+    const first = await s.store.identity.findUserByUsername("demo");
     await Promise.all([ensureDemoUser(s.store, Date.now()), ensureDemoUser(s.store, Date.now())]);
-    expect((await s.store.findUserByUsername("demo"))?.id).toBe(first?.id);
+    expect((await s.store.identity.findUserByUsername("demo"))?.id).toBe(first?.id);
     expect(first).toMatchObject({ role: "reviewer", name: "Demo Reviewer" });
 
     const res = await s.call("POST", "/v1/session", DEMO_USER, null);

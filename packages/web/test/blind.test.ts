@@ -73,7 +73,7 @@ describe("reviewer workspace: blind-first review", () => {
     const revealed = await mainText(page);
     expect(revealed).toContain("Advance to the onsite interview");
     expect(revealed).toContain("0.71");
-    const judged = await ws.server.store.getCaseDetail(id);
+    const judged = await ws.server.store.cases.detail(id);
     expect(judged?.decisions).toEqual([]);
     expect(judged?.events.find((e) => e.type === "blind_judgment")?.data).toMatchObject({
       verdict: "reject",
@@ -86,7 +86,7 @@ describe("reviewer workspace: blind-first review", () => {
     await page.getByLabel(/Reason/).selectOption("trajectory_context");
     await page.keyboard.press("Control+Enter");
     await page.getByTestId("decided").waitFor();
-    const decided = await ws.server.store.getCaseDetail(id);
+    const decided = await ws.server.store.cases.detail(id);
     expect(decided?.decisions).toMatchObject([
       { verdict: "override", reasonCode: "trajectory_context", output: options[1], decidedBy: who.id },
     ]);

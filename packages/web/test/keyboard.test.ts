@@ -109,7 +109,7 @@ describe("reviewer workspace: keyboard only", () => {
     await expect.poll(() => page.getByRole("main").textContent()).toContain("Nothing waiting");
 
     const decisions = await Promise.all(
-      ids.map(async (id) => (await ws.server.store.getCaseDetail(id))?.decisions[0]),
+      ids.map(async (id) => (await ws.server.store.cases.detail(id))?.decisions[0]),
     );
     expect(decisions.map((d) => d?.verdict)).toEqual([
       "approve",

@@ -35,12 +35,12 @@ describe("reviewer workspace: minimum review time", () => {
     expect(await submit.isDisabled()).toBe(true);
     // Ctrl+Enter does nothing while the countdown runs: nothing reaches the server.
     await page.keyboard.press("Control+Enter");
-    expect((await ws.server.store.getCaseDetail(id))?.decisions).toEqual([]);
+    expect((await ws.server.store.cases.detail(id))?.decisions).toEqual([]);
 
     await countdown.waitFor({ state: "detached" });
     expect(await submit.isDisabled()).toBe(false);
     await page.keyboard.press("Control+Enter");
-    await expect.poll(async () => (await ws.server.store.getCase(id))?.status).toBe("decided");
+    await expect.poll(async () => (await ws.server.store.cases.get(id))?.status).toBe("decided");
     expect(await mainText(page)).not.toContain("You can decide in");
   });
 });

@@ -19,7 +19,7 @@ describe("reviewer workspace: the five pattern views", () => {
     return { who, page };
   }
 
-  const decisionOf = async (id: string) => (await ws.server.store.getCaseDetail(id))?.decisions ?? [];
+  const decisionOf = async (id: string) => (await ws.server.store.cases.detail(id))?.decisions ?? [];
 
   it("review & approve: an email draft is shown as subject and body, and approved with a and Ctrl+Enter", async () => {
     const id = await ws.submit({

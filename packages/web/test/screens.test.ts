@@ -115,13 +115,13 @@ describe("reviewer workspace: live queue, SLA, narrow window, auditor", () => {
     await ws.submit(reply("Refusal check"));
     const id = await nextCase(page);
     // Behind the page's back, the case goes back to the queue.
-    await ws.server.store.releaseCase({ caseId: id, reviewer: who.id, now: Date.now() + offsetMs });
+    await ws.server.store.review.release({ caseId: id, reviewer: who.id, now: Date.now() + offsetMs });
     await page.keyboard.press("a");
     await page.keyboard.press("Control+Enter");
     const refusal = page.locator(".error.server");
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(/The server refused it \(409\):.*do not hold its lease/);
-    expect((await ws.server.store.getCaseDetail(id))?.decisions).toEqual([]);
+    expect((await ws.server.store.cases.detail(id))?.decisions).toEqual([]);
     // The screen re-reads the case: no longer held, so no actions are offered.
     await expect.poll(() => mainText(page)).toContain("You do not hold this case");
   });

@@ -109,7 +109,7 @@ describe("reviewer workspace: a new reviewer's first case", () => {
     await problem.waitFor();
     expect(await problem.textContent()).toContain("A reason is required to reject");
     expect(await page.getByLabel(/Reason/).getAttribute("aria-invalid")).toBe("true");
-    expect((await ws.server.store.getCaseDetail(id))?.decisions).toEqual([]);
+    expect((await ws.server.store.cases.detail(id))?.decisions).toEqual([]);
 
     // Edit with a reason: the diff against the proposal is shown live.
     await actions.getByRole("button", { name: /Edit/ }).click();
@@ -131,7 +131,7 @@ describe("reviewer workspace: a new reviewer's first case", () => {
     expect(await page.getByTestId("decided").textContent()).toContain("Edited");
 
     // The decision landed in the database, as this person, with the edited output …
-    const stored = await ws.server.store.getCaseDetail(id);
+    const stored = await ws.server.store.cases.detail(id);
     expect(stored?.status).toBe("decided");
     expect(stored?.decisions).toHaveLength(1);
     expect(stored?.decisions[0]).toMatchObject({

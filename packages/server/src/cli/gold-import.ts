@@ -44,7 +44,7 @@ export async function runGoldImport(args: string[]): Promise<number> {
     });
     try {
       await store.migrate();
-      await store.insertGoldCases(rows);
+      await store.oversight.insertGoldCases(rows);
     } finally {
       await store.close();
     }

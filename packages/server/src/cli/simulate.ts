@@ -90,7 +90,7 @@ export function formatSimulation(workflow: string, r: SimulationReport): string 
 
 async function replay(store: Store, live: Workflow, draft: Workflow, since: number, until: number) {
   const comparison = new PolicyComparison({ since, until });
-  for await (const batch of store.historicalCases({ workflow: live.workflow, since, until })) {
+  for await (const batch of store.learning.historicalCases({ workflow: live.workflow, since, until })) {
     for (const c of batch) comparison.add(replayCase(c, live, draft));
   }
   return comparison.report();

@@ -13,7 +13,7 @@ export const DEMO_AUTHORITY = ["finance_director", "hiring_manager", "sales_rep"
 
 /** Creates the demo reviewer unless a user named "demo" already exists (its password is left alone). */
 export async function ensureDemoUser(store: Store, now: number): Promise<void> {
-  if (await store.findUserByUsername(DEMO_USER.username)) return;
+  if (await store.identity.findUserByUsername(DEMO_USER.username)) return;
   try {
     await createUser(store, {
       ...DEMO_USER,

@@ -182,7 +182,7 @@ export async function* exportBatches(
   try {
     let after: { createdAt: number; caseId: string } | null = null;
     for (;;) {
-      const decisions = await store.exportDecisions(filter, after, batchSize);
+      const decisions = await store.learning.exportDecisions(filter, after, batchSize);
       const last = decisions.at(-1);
       if (!last) return;
       after = { createdAt: last.createdAt, caseId: last.caseId };

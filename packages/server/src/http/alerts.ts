@@ -4,7 +4,7 @@ import { Type } from "typebox";
 import { reviewerName } from "../metrics/governance.js";
 import { alertSigningSecret, runOversight } from "../oversight/run.js";
 import type { AlertRecord } from "../store/index.js";
-import { SIGNATURE_HEADER } from "../workers/signature.js";
+import { SIGNATURE_HEADER } from "../webhooks/signature.js";
 import { isOwner } from "./assign.js";
 import { canAccessWorkflow, type Principal, principalOf, requireRole } from "./auth.js";
 import { type AppContext, workflowOrFail } from "./context.js";
@@ -60,7 +60,7 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
   /** The workflows whose alerts `p` may act on as owner (admins: every one in scope). */
   async function ownedWorkflows(p: Principal): Promise<string[]> {
-    const username = p.kind === "user" ? (await ctx.store.getUser(p.id))?.username : undefined;
+    const username = p.kind === "user" ? (await ctx.store.identity.getUser(p.id))?.username : undefined;
     return [...ctx.policies().workflows.values()]
       .filter((wf) => canAccessWorkflow(p, wf.workflow) && isOwner(p, wf, username))
       .map((wf) => wf.workflow);
@@ -110,7 +110,7 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
         } else if (allowed.length === 0) {
           throw forbidden(READERS, "read oversight alerts");
         }
-        const alerts = await ctx.store.listAlerts({
+        const alerts = await ctx.store.oversight.listAlerts({
           workflows: q.workflow !== undefined ? [q.workflow] : allowed,
           ...(q.since !== undefined && { since: Date.parse(q.since) }),
           ...(q.kind !== undefined && { kind: q.kind }),
@@ -133,7 +133,7 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
       async (request) => {
         const p = principalOf(request);
         const { id } = request.params as { id: string };
-        const [alert] = await ctx.store.listAlerts({ ids: [id] });
+        const [alert] = await ctx.store.oversight.listAlerts({ ids: [id] });
         if (!alert || !(await readable(p)).includes(alert.workflow)) throw new NotFound(`no alert ${id}`);
         if (!(await ownedWorkflows(p)).includes(alert.workflow)) {
           throw new HttpProblem(
@@ -142,10 +142,10 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
             `only an admin or the owner of workflow ${alert.workflow} may acknowledge its alerts`,
           );
         }
-        if (!(await ctx.store.acknowledgeAlert({ id, by: p.id, now: ctx.clock() }))) {
+        if (!(await ctx.store.oversight.acknowledgeAlert({ id, by: p.id, now: ctx.clock() }))) {
           throw new Conflict(`alert ${id} is already acknowledged`);
         }
-        const [done] = await ctx.store.listAlerts({ ids: [id] });
+        const [done] = await ctx.store.oversight.listAlerts({ ids: [id] });
         return view(done as AlertRecord);
       },
     );

@@ -118,7 +118,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
 
   // Parses cookies for every route (registered at the root, before the /v1 hook that reads them).
   await app.register(cookie);
-  const secret = opts.secret || (await ctx.store.getOrCreateSecret("csrf"));
+  const secret = opts.secret || (await ctx.store.identity.getOrCreateSecret("csrf"));
   const authenticate = makeAuthenticator(ctx.store, ctx.clock, secret);
   await app.register(async (v1) => {
     v1.addHook("onRequest", authenticate);

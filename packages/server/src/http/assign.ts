@@ -48,11 +48,11 @@ export const assignRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = principalOf(request);
         const { id } = request.params as { id: string };
         const body = request.body as { to: string; note?: string };
-        const c = await ctx.store.getCase(id);
+        const c = await ctx.store.cases.get(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         const wf = workflowOrFail(ctx, c.workflow);
-        const username = p.kind === "user" ? (await ctx.store.getUser(p.id))?.username : undefined;
+        const username = p.kind === "user" ? (await ctx.store.identity.getUser(p.id))?.username : undefined;
         if (!isOwner(p, wf, username)) {
           throw new HttpProblem(
             403,
@@ -61,9 +61,9 @@ export const assignRoutes = (ctx: AppContext): FastifyPluginAsync => {
           );
         }
         const target = body.to.startsWith("usr_")
-          ? await ctx.store.getUser(body.to)
+          ? await ctx.store.identity.getUser(body.to)
           : body.to.startsWith("key_")
-            ? await ctx.store.getKey(body.to)
+            ? await ctx.store.identity.getKey(body.to)
             : undefined;
         if (!target || ("disabledAt" in target && target.disabledAt !== null)) {
           throw new ValidationError(`no active user or key ${body.to} to assign the case to`, "/to");
@@ -80,7 +80,7 @@ export const assignRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (!authority.allowed) {
           throw new ValidationError(`${body.to} may not decide this case: ${authority.message}`, "/to");
         }
-        await ctx.store.assignCase({
+        await ctx.store.review.assign({
           caseId: id,
           to: body.to,
           by: p.id,
@@ -88,7 +88,7 @@ export const assignRoutes = (ctx: AppContext): FastifyPluginAsync => {
           now: ctx.clock(),
         });
         ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
-        const detail = await ctx.store.getCaseDetail(id);
+        const detail = await ctx.store.cases.detail(id);
         if (!detail) throw new NotFound(`no case ${id}`);
         return caseScreen(ctx, p, detail);
       },

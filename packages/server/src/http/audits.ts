@@ -121,7 +121,7 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const now = ctx.clock();
         const until = parseTime(body.until, "/until", now + 1);
         const since = parseTime(body.since, "/since", 0);
-        const candidates = await ctx.store.auditCandidates({ workflow: wf.workflow, since, until });
+        const candidates = await ctx.store.oversight.auditCandidates({ workflow: wf.workflow, since, until });
         const rate = wf.oversight.auditRate;
         // Frozen design: fastBelowMs is the median held time of the human approvals in the window, and
         // meanWeight the mean weight of the population, so the expected sample size is rate × N.
@@ -135,7 +135,7 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const sample = rate === 0 ? [] : drawAuditSample(candidates, { ...weightOpts, seed, meanWeight });
         const drawId = `draw_${randomUUID()}`;
         const audits = sample.map((d) => ({ id: `aud_${randomUUID()}`, ...d }));
-        await ctx.store.insertAuditDraw({
+        await ctx.store.oversight.insertAuditDraw({
           id: drawId,
           workflow: wf.workflow,
           seed,
@@ -149,7 +149,7 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
           drawnAt: now,
           audits,
         });
-        const stored = await ctx.store.listAudits({ ids: audits.map((a) => a.id) });
+        const stored = await ctx.store.oversight.listAudits({ ids: audits.map((a) => a.id) });
         const order = new Map(audits.map((a, i) => [a.id, i]));
         stored.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
         return reply.code(201).send({
@@ -183,7 +183,7 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
           requireWorkflow(p, q.workflow);
           workflows = [q.workflow];
         }
-        const audits = await ctx.store.listAudits({
+        const audits = await ctx.store.oversight.listAudits({
           ...(workflows ? { workflows } : {}),
           ...(q.status ? { status: q.status } : {}),
         });
@@ -206,10 +206,10 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = requireRole(request, "auditor");
         const { id } = request.params as { id: string };
         const body = request.body as { result: "correct" | "incorrect"; note?: string };
-        const [audit] = await ctx.store.listAudits({ ids: [id] });
+        const [audit] = await ctx.store.oversight.listAudits({ ids: [id] });
         if (!audit || !canAccessWorkflow(p, audit.case.workflow)) throw new NotFound(`no audit ${id}`);
         if (audit.status !== "open") throw new Conflict(`audit ${id} already has a verdict`);
-        const recorded = await ctx.store.recordAuditVerdict({
+        const recorded = await ctx.store.oversight.recordAuditVerdict({
           id,
           caseId: audit.caseId,
           result: body.result,
@@ -218,7 +218,7 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
           at: ctx.clock(),
         });
         if (!recorded) throw new Conflict(`audit ${id} already has a verdict`);
-        const [done] = await ctx.store.listAudits({ ids: [id] });
+        const [done] = await ctx.store.oversight.listAudits({ ids: [id] });
         return reply.code(201).send(view(done as AuditView));
       },
     );

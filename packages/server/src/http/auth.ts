@@ -76,14 +76,14 @@ export async function sessionPrincipal(
   now: number,
 ): Promise<{ idHash: string; principal: Principal } | undefined> {
   const idHash = hashToken(cookieValue);
-  const session = await store.findSession(idHash, now);
+  const session = await store.identity.findSession(idHash, now);
   if (!session) return undefined;
   if (session.userId !== null) {
-    const user = await store.getUser(session.userId);
+    const user = await store.identity.getUser(session.userId);
     if (!user || user.disabledAt !== null) return undefined;
     return { idHash, principal: userPrincipal(user) };
   }
-  const key = session.keyId === null ? undefined : await store.getKey(session.keyId);
+  const key = session.keyId === null ? undefined : await store.identity.getKey(session.keyId);
   return key && { idHash, principal: keyPrincipal(key) };
 }
 
@@ -119,7 +119,7 @@ export function makeAuthenticator(store: Store, clock: () => number, secret: str
       request.principal = hit.principal;
       return;
     }
-    const key = await store.findKeyByTokenHash(hash);
+    const key = await store.identity.findKeyByTokenHash(hash);
     if (!key) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
     const principal = keyPrincipal(key);
     if (cache.size > 10_000) cache.clear();

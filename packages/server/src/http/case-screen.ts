@@ -83,7 +83,7 @@ export function historyView(h: HistoryEntry) {
  */
 export async function caseScreen(ctx: AppContext, p: Principal, c: CaseDetail) {
   const history = c.subject
-    ? await ctx.store.subjectHistory({
+    ? await ctx.store.cases.subjectHistory({
         subject: c.subject,
         // An overlap copy must not show the real case it repeats (and that case's decision).
         excludeCaseId: c.overlapOf ?? c.id,

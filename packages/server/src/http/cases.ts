@@ -5,6 +5,7 @@ import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
 import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
 import { isShadow } from "../store/oversight-queries.js";
+import { decidedWebhookBody } from "../webhooks/bodies.js";
 import { type Principal, principalOf, requireRole, requireWorkflow } from "./auth.js";
 import { caseScreen } from "./case-screen.js";
 import { type AppContext, workflowOrFail } from "./context.js";
@@ -22,26 +23,6 @@ import { slaTimersFor } from "./sla-timers.js";
 import { decisionResult } from "./views.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-
-/** The webhook body for a decided case: what the automation needs to act, and nothing it must not see. */
-export function decidedWebhookBody(c: CaseRecord, d: NewDecision): string {
-  return JSON.stringify({
-    type: "case.decided",
-    caseId: c.id,
-    workflow: c.workflow,
-    action: c.action,
-    route: c.route,
-    verdict: d.verdict,
-    output: d.output,
-    reasonCode: d.reasonCode,
-    note: d.note,
-    decidedBy: d.decidedBy,
-    decidedAt: new Date(d.decidedAt).toISOString(),
-    idempotencyKey: c.idempotencyKey,
-    subject: c.subject,
-    metadata: c.metadata,
-  });
-}
 
 export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
   return async (app) => {
@@ -154,7 +135,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         }
         // Catch trials and overlap copies ride in the same transaction: a 2xx means all are stored.
         const shadows = auto ? [] : await shadowsFor(ctx, wf, record);
-        const stored = await ctx.store.insertCase(record, {
+        const stored = await ctx.store.cases.insert(record, {
           events,
           decision,
           outbox,
@@ -201,7 +182,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
       },
       async (request) => {
         const { id } = request.params as { id: string };
-        const c = await ctx.store.getCaseDetail(id);
+        const c = await ctx.store.cases.detail(id);
         const p = principalOf(request);
         if (!c || hiddenFrom(p, c)) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
@@ -227,7 +208,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const { id } = request.params as { id: string };
         const { waitSeconds = 0 } = request.query as { waitSeconds?: number };
         const p = principalOf(request);
-        let c = await ctx.store.getCase(id);
+        let c = await ctx.store.cases.get(id);
         if (!c || hiddenFrom(p, c)) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         const waitMs = Math.min(waitSeconds, ctx.maxWaitSeconds) * 1000;
@@ -236,7 +217,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         await ctx.notifier.waitFor(
           id,
           async () => {
-            c = (await ctx.store.getCase(id)) ?? c;
+            c = (await ctx.store.cases.get(id)) ?? c;
             return c?.status === "decided" && !releasing(c, ctx.clock());
           },
           waitMs,
@@ -248,7 +229,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           return reply.code(202).send({ caseId: c.id, status: "releasing", route: c.route, releaseAt });
         }
         if (c.status !== "decided") return reply.code(202).send(decisionResult(c, undefined));
-        const detail = await ctx.store.getCaseDetail(id);
+        const detail = await ctx.store.cases.detail(id);
         return reply.code(200).send(decisionResult(c, detail?.decisions.at(-1)));
       },
     );

@@ -59,7 +59,7 @@ export const decisionSupportRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const until = parseTime(q.until, "/until", ctx.clock());
         const since = parseTime(q.since, "/since", until - DEFAULT_WINDOW_MS);
         if (since >= until) throw badQuery("/since", "must be before until");
-        const rows = await ctx.store.decisionSupportRows({ workflow: wf.workflow, since, until });
+        const rows = await ctx.store.learning.decisionSupportRows({ workflow: wf.workflow, since, until });
         return {
           workflow: wf.workflow,
           since: new Date(since).toISOString(),

@@ -78,7 +78,7 @@ async function exportRequest(ctx: AppContext, request: FastifyRequest): Promise<
   } else {
     const wf = workflowOrFail(ctx, q.workflow);
     requireWorkflow(p, wf.workflow);
-    const username = p.kind === "user" ? (await ctx.store.getUser(p.id))?.username : undefined;
+    const username = p.kind === "user" ? (await ctx.store.identity.getUser(p.id))?.username : undefined;
     if (p.role !== "auditor" && !isOwner(p, wf, username)) {
       throw new HttpProblem(
         403,

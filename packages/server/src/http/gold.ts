@@ -69,7 +69,7 @@ async function goldWorkflow(
   requireWorkflow(p, name);
   const wf = workflowOrFail(ctx, name);
   if (access === "read" && p.role === "auditor") return wf;
-  const username = p.kind === "user" ? (await ctx.store.getUser(p.id))?.username : undefined;
+  const username = p.kind === "user" ? (await ctx.store.identity.getUser(p.id))?.username : undefined;
   if (!isOwner(p, wf, username)) {
     throw new HttpProblem(
       403,
@@ -122,7 +122,7 @@ export const goldRoutes = (ctx: AppContext): FastifyPluginAsync => {
           now: ctx.clock(),
           lines: linesOf.get(request),
         });
-        await ctx.store.insertGoldCases(rows);
+        await ctx.store.oversight.insertGoldCases(rows);
         return reply.code(201).send({ added: rows.length, ids: rows.map((g) => g.id) });
       },
     );
@@ -146,7 +146,7 @@ export const goldRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const { name } = request.params as { name: string };
         const { includeDisabled } = request.query as { includeDisabled?: boolean };
         await goldWorkflow(ctx, p, name, "read");
-        const items = await ctx.store.listGoldCases({ workflow: name, includeDisabled });
+        const items = await ctx.store.oversight.listGoldCases({ workflow: name, includeDisabled });
         return { items: items.map(goldView) };
       },
     );
@@ -166,7 +166,7 @@ export const goldRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = principalOf(request);
         const { name, id } = request.params as { name: string; id: string };
         await goldWorkflow(ctx, p, name, "manage");
-        const disabled = await ctx.store.disableGoldCase({ workflow: name, id, now: ctx.clock() });
+        const disabled = await ctx.store.oversight.disableGoldCase({ workflow: name, id, now: ctx.clock() });
         if (!disabled) throw new NotFound(`no enabled gold case ${id} in workflow ${name}`);
         return reply.code(204).send();
       },

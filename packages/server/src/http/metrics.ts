@@ -209,7 +209,7 @@ export const prometheusRoutes = (ctx: AppContext): FastifyPluginAsync => {
       labelNames: ["workflow"] as const,
       registers: [registry],
       async collect() {
-        const counts = await ctx.store.queueCounts({ now: ctx.clock() });
+        const counts = await ctx.store.review.queueCounts({ now: ctx.clock() });
         const byWorkflow = new Map<string, number>();
         for (const wf of ctx.policies().workflows.keys()) byWorkflow.set(wf, 0);
         for (const c of counts) byWorkflow.set(c.workflow, (byWorkflow.get(c.workflow) ?? 0) + c.waiting);
@@ -224,7 +224,7 @@ export const prometheusRoutes = (ctx: AppContext): FastifyPluginAsync => {
       // taken before commit, so a slow transaction can commit a lower seq after a higher one is read.
       const settled = ctx.clock() - SETTLE_MS;
       for (;;) {
-        const events = await ctx.store.countedEventsAfter(cursor, EVENT_BATCH);
+        const events = await ctx.store.metrics.countedEventsAfter(cursor, EVENT_BATCH);
         for (const e of events) {
           if (e.at > settled) return;
           if (e.type === "routed" && typeof e.data.route === "string") {

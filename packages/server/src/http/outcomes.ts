@@ -66,7 +66,7 @@ export const outcomeRoutes = (ctx: AppContext): FastifyPluginAsync => {
           details?: Record<string, unknown>;
           reportedAt?: string;
         };
-        const c = await ctx.store.getCase(id);
+        const c = await ctx.store.cases.get(id);
         // A catch trial or an overlap copy is not the automation's case: it must not learn it exists.
         if (!c || (isShadow(c) && p.role === "automation")) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
@@ -88,7 +88,7 @@ export const outcomeRoutes = (ctx: AppContext): FastifyPluginAsync => {
             errors: [{ field: "/reportedAt", message: "must be an ISO 8601 date-time" }],
           });
         }
-        const stored = await ctx.store.insertOutcome({
+        const stored = await ctx.store.oversight.insertOutcome({
           id: `out_${randomUUID()}`,
           caseId: c.id,
           result: body.result,

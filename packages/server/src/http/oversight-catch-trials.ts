@@ -88,7 +88,7 @@ export const catchTrialRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (q.workflow !== undefined) {
           requireWorkflow(p, q.workflow);
           const wf = workflowOrFail(ctx, q.workflow);
-          const username = p.kind === "user" ? (await ctx.store.getUser(p.id))?.username : undefined;
+          const username = p.kind === "user" ? (await ctx.store.identity.getUser(p.id))?.username : undefined;
           if (!staff && !isOwner(p, wf, username)) {
             throw new HttpProblem(
               403,
@@ -102,7 +102,7 @@ export const catchTrialRoutes = (ctx: AppContext): FastifyPluginAsync => {
         } else if (p.workflows !== null) {
           workflows = p.workflows;
         }
-        const results = await ctx.store.catchTrialResults({ workflows, since, until });
+        const results = await ctx.store.oversight.catchTrialResults({ workflows, since, until });
         const reviewers = perReviewer(results);
         const names = await Promise.all(reviewers.map((r) => reviewerName(ctx.store, r.reviewer)));
         return {

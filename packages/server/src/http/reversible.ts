@@ -56,7 +56,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = principalOf(request);
         const { id } = request.params as { id: string };
         const reason = reasonOf(request.body, "revoked");
-        const c = await ctx.store.getCaseDetail(id);
+        const c = await ctx.store.cases.detail(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         if (c.status !== "decided")
@@ -66,7 +66,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const now = ctx.clock();
         // Back in the queue, the case gets a fresh review window.
         const { slaDueAt, timers } = slaTimersFor(id, now, wf.sla.reviewWithinSeconds);
-        const after = await ctx.store.revokeDecision({
+        const after = await ctx.store.review.revoke({
           caseId: id,
           actor: p.id,
           reason,
@@ -96,7 +96,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = principalOf(request);
         const { id } = request.params as { id: string };
         const reason = reasonOf(request.body, "reverted");
-        const c = await ctx.store.getCaseDetail(id);
+        const c = await ctx.store.cases.detail(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         const wf = workflowOrFail(ctx, c.workflow);
@@ -140,7 +140,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
             createdAt: now,
           };
         }
-        const after = await ctx.store.revertDecision({ caseId: id, actor: p.id, reason, now, outbox });
+        const after = await ctx.store.review.revert({ caseId: id, actor: p.id, reason, now, outbox });
         if (outbox) ctx.onOutbox();
         return caseView(after);
       },

@@ -106,8 +106,8 @@ export function fourEyes(
 
 /** The display name of a user or key id (the id itself when neither is found). */
 export async function principalName(ctx: AppContext, id: string): Promise<string> {
-  if (id.startsWith("usr_")) return (await ctx.store.getUser(id))?.name ?? id;
-  if (id.startsWith("key_")) return (await ctx.store.getKey(id))?.name ?? id;
+  if (id.startsWith("usr_")) return (await ctx.store.identity.getUser(id))?.name ?? id;
+  if (id.startsWith("key_")) return (await ctx.store.identity.getKey(id))?.name ?? id;
   return id;
 }
 

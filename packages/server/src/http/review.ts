@@ -4,9 +4,9 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord, NewOutboxMessage } from "../store/index.js";
 import { isShadow } from "../store/oversight-queries.js";
+import { decidedWebhookBody } from "../webhooks/bodies.js";
 import { type Principal, requireRole, requireWorkflow } from "./auth.js";
 import { viewFor } from "./case-screen.js";
-import { decidedWebhookBody } from "./cases.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import { utcMidnight } from "./queue-priority.js";
 import {
@@ -62,7 +62,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           (w) => w.activeLearning && (!workflows || workflows.includes(w.workflow)),
         );
         const spent = await spentBudgets(ctx, learning);
-        const claimed = await ctx.store.claimNext({
+        const claimed = await ctx.store.review.claimNext({
           reviewer: p.id,
           workflows: spent.length
             ? (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w))
@@ -103,7 +103,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = requireRole(request, "reviewer");
         const { id } = request.params as { id: string };
         const body = request.body as VerdictBody;
-        const c = await ctx.store.getCase(id);
+        const c = await ctx.store.cases.get(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         if (c.status === "decided") throw new Conflict(`case ${id} is already decided`);
@@ -112,14 +112,14 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         // rule rather than the lease: authority limits, then four-eyes (submitter, earlier approver).
         requireAuthority(p, wf, c);
         const fourEyesPolicy = wf.review.approvals > 1 || wf.review.secondReviewWhen !== undefined;
-        const earlier = fourEyesPolicy ? ((await ctx.store.getCaseDetail(id))?.decisions ?? []) : [];
+        const earlier = fourEyesPolicy ? ((await ctx.store.cases.detail(id))?.decisions ?? []) : [];
         const pendingApprovals = fourEyes(p, wf, c, body.verdict, earlier);
         if (!c.lease || c.lease.holder !== p.id) {
           throw new Conflict(
             `claim case ${id} before deciding it (POST /v1/queue/claim); you do not hold its lease`,
           );
         }
-        if (wf.review.blindFirst && !(await ctx.store.findBlindJudgment(id, c.lease.id))) {
+        if (wf.review.blindFirst && !(await ctx.store.review.findBlindJudgment(id, c.lease.id))) {
           throw new Conflict(`record your own judgment first (POST /v1/cases/${id}/blind-judgment)`);
         }
         enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
@@ -128,7 +128,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const decisionId = `dec_${randomUUID()}`;
         if (pendingApprovals) {
           // Not the last approval needed: recorded, and the case goes back to the queue for another person.
-          const recorded = await ctx.store.recordDecision({
+          const recorded = await ctx.store.review.recordDecision({
             caseId: id,
             reviewer: p.id,
             decisionId,
@@ -168,7 +168,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
             ...(releaseAt !== undefined && { notBefore: releaseAt }),
           };
         }
-        const result = await ctx.store.recordDecision({
+        const result = await ctx.store.review.recordDecision({
           caseId: id,
           reviewer: p.id,
           decisionId,
@@ -200,10 +200,10 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
       async (request, reply) => {
         const p = requireRole(request, "reviewer");
         const { id } = request.params as { id: string };
-        const c = await ctx.store.getCase(id);
+        const c = await ctx.store.cases.get(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
-        await ctx.store.releaseCase({ caseId: id, reviewer: p.id, now: ctx.clock() });
+        await ctx.store.review.release({ caseId: id, reviewer: p.id, now: ctx.clock() });
         ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
         return reply.code(204).send();
       },
@@ -223,7 +223,7 @@ async function spentBudgets(ctx: AppContext, learning: Workflow[]): Promise<stri
   for (const w of learning) {
     const budget = w.activeLearning?.dailyBudget;
     if (budget === undefined) continue;
-    if ((await ctx.store.countHumanDecisions({ workflow: w.workflow, since })) >= budget)
+    if ((await ctx.store.learning.countHumanDecisions({ workflow: w.workflow, since })) >= budget)
       spent.push(w.workflow);
   }
   return spent;

@@ -60,13 +60,13 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
         const now = ctx.clock();
         // A previous session in this browser ends here: one browser, one live session.
         const previous = request.cookies[SESSION_COOKIE];
-        if (previous) await ctx.store.deleteSession(hashToken(previous));
+        if (previous) await ctx.store.identity.deleteSession(hashToken(previous));
         // Expired rows would otherwise pile up; sign-in is rare enough to pay for the sweep (indexed).
-        await ctx.store.deleteExpiredSessions(now);
+        await ctx.store.identity.deleteExpiredSessions(now);
 
         const cookie = randomBytes(32).toString("base64url");
         const idHash = hashToken(cookie);
-        await ctx.store.insertSession({
+        await ctx.store.identity.insertSession({
           id: idHash,
           userId: principal.kind === "user" ? principal.id : null,
           keyId: principal.kind === "key" ? principal.id : null,
@@ -115,9 +115,9 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
         // A live session is only ended by its own page; a dead one just has its cookie cleared.
         if (found) {
           requireCsrf(request, secret, found.idHash);
-          await ctx.store.deleteSession(found.idHash);
+          await ctx.store.identity.deleteSession(found.idHash);
         } else if (cookie) {
-          await ctx.store.deleteSession(hashToken(cookie));
+          await ctx.store.identity.deleteSession(hashToken(cookie));
         }
         reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
         return reply.code(204).send();
@@ -164,7 +164,7 @@ async function signIn(ctx: AppContext, body: SignInBody): Promise<Principal> {
     if (body.username !== undefined || body.password !== undefined) {
       throw badRequest("send either {username, password} or {apiKey}, not both", "/apiKey");
     }
-    const key = await ctx.store.findKeyByTokenHash(hashToken(body.apiKey));
+    const key = await ctx.store.identity.findKeyByTokenHash(hashToken(body.apiKey));
     if (!key) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
     if (key.role === "automation") {
       throw new HttpProblem(
@@ -177,7 +177,7 @@ async function signIn(ctx: AppContext, body: SignInBody): Promise<Principal> {
   }
   if (body.username === undefined) throw badRequest("username is required (or send apiKey)", "/username");
   if (body.password === undefined) throw badRequest("password is required", "/password");
-  const user = await ctx.store.findUserByUsername(body.username);
+  const user = await ctx.store.identity.findUserByUsername(body.username);
   // Always one scrypt, even for an unknown user (verifyPassword uses a dummy hash then).
   const ok = await verifyPassword(user?.passwordHash, body.password);
   if (!user || !ok || user.disabledAt !== null) throw new HttpProblem(401, "Unauthorized", WRONG_CREDENTIALS);

@@ -181,7 +181,7 @@ export const shadowPolicyRoutes = (ctx: AppContext): FastifyPluginAsync => {
         }
         const comparison = new PolicyComparison({ since, until });
         const versions = new Set<string>();
-        for await (const batch of ctx.store.shadowPairs({ workflow: wf.workflow, since, until })) {
+        for await (const batch of ctx.store.learning.shadowPairs({ workflow: wf.workflow, since, until })) {
           for (const pair of batch) {
             comparison.add(pair);
             if (pair.draftVersion !== null) versions.add(pair.draftVersion);

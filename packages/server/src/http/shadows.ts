@@ -18,7 +18,7 @@ export async function shadowsFor(ctx: AppContext, wf: Workflow, real: NewCase): 
   const { catchTrialRate, overlapRate } = wf.oversight;
   const shadows: ShadowInsert[] = [];
   if (catchTrialRate > 0 && ctx.random() < catchTrialRate) {
-    const enabled = await ctx.store.listGoldCases({ workflow: wf.workflow });
+    const enabled = await ctx.store.oversight.listGoldCases({ workflow: wf.workflow });
     const gold = enabled[Math.floor(ctx.random() * enabled.length)];
     const trial = gold && catchTrialOf(gold, wf, real);
     if (trial) shadows.push(queued(ctx, wf, trial));

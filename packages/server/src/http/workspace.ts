@@ -67,8 +67,8 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
           .sort((a, b) => a.workflow.localeCompare(b.workflow));
         const dayStart = now - (now % DAY_MS); // epoch ms count UTC days exactly: no leap seconds
         const [counts, day] = await Promise.all([
-          ctx.store.queueCounts({ workflows: workflows.map((w) => w.workflow), now }),
-          ctx.store.reviewerDay({ reviewer: p.id, from: dayStart, to: dayStart + DAY_MS, now }),
+          ctx.store.review.queueCounts({ workflows: workflows.map((w) => w.workflow), now }),
+          ctx.store.review.reviewerDay({ reviewer: p.id, from: dayStart, to: dayStart + DAY_MS, now }),
         ]);
         return {
           workflows: workflows.map((wf) =>
@@ -104,7 +104,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = requireRole(request, "reviewer");
         const { id } = request.params as { id: string };
         const body = request.body as VerdictBody;
-        const c = await ctx.store.getCase(id);
+        const c = await ctx.store.cases.get(id);
         if (!c) throw new NotFound(`no case ${id}`);
         requireWorkflow(p, c.workflow);
         const wf = workflowOrFail(ctx, c.workflow);
@@ -121,7 +121,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         // The same rules as a decision, so the blind judgment is comparable with the final one. For
         // approve the judgment stores no output: the reviewer has not seen the proposal it would take.
         const output = checkVerdict(wf, c.proposal, body);
-        await ctx.store.recordBlindJudgment({
+        await ctx.store.review.recordBlindJudgment({
           caseId: id,
           reviewer: p.id,
           verdict: body.verdict,
@@ -130,7 +130,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
           note: body.note ?? null,
           now: ctx.clock(),
         });
-        const detail = await ctx.store.getCaseDetail(id);
+        const detail = await ctx.store.cases.detail(id);
         if (!detail) throw new NotFound(`no case ${id}`);
         return reply.code(201).send(await caseScreen(ctx, p, detail));
       },

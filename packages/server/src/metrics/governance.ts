@@ -58,14 +58,16 @@ export async function governanceReport(store: Store, q: GovernanceQuery): Promis
   // The whole window's figures are those of every group together, except by reviewer: a reviewer group
   // holds only people's decisions, so the window is tallied once more without groups.
   const [tallies, byReviewer, ratings] = await Promise.all([
-    store.governanceTallies({
+    store.metrics.governanceTallies({
       workflows,
       since,
       until,
       groupBy: groupBy === "reviewer" ? undefined : groupBy,
     }),
-    groupBy === "reviewer" ? store.governanceTallies({ workflows, since, until, groupBy }) : undefined,
-    store.overlapRatings({ workflows, since, until }),
+    groupBy === "reviewer"
+      ? store.metrics.governanceTallies({ workflows, since, until, groupBy })
+      : undefined,
+    store.oversight.overlapRatings({ workflows, since, until }),
   ]);
   const body: GovernanceReport = {
     workflow: q.workflow,
@@ -132,8 +134,8 @@ export function ratingsInGroup(
 
 /** A person's (or a key's) display name, when the id is known. */
 export async function reviewerName(store: Store, id: string): Promise<string | null> {
-  const user = await store.getUser(id);
+  const user = await store.identity.getUser(id);
   if (user) return user.name;
-  const key = await store.getKey(id);
+  const key = await store.identity.getKey(id);
   return key ? key.name : null;
 }

@@ -74,7 +74,7 @@ function effectAt(items: Parameters<typeof thresholdTable>[0], threshold: number
 
 export async function thresholdReport(store: Store, q: ThresholdQuery): Promise<ThresholdReport> {
   const { workflow: wf, maxError, level, since, until } = q;
-  const rows = await store.calibrationItems({
+  const rows = await store.learning.calibrationItems({
     workflow: wf.workflow,
     since,
     until,

@@ -28,7 +28,7 @@ const DAY_MS = 86_400_000;
  */
 export const ALERT_SIGNING_KEY = "oversight-alerts";
 export const alertSigningSecret = (store: Store): Promise<string> =>
-  store.getOrCreateSecret("oversight-alert-signing");
+  store.identity.getOrCreateSecret("oversight-alert-signing");
 
 export interface OversightRunOptions {
   /** Length of the detector's window and of each error-trend window, in days (default 30). */
@@ -54,14 +54,18 @@ export async function runOversight(
   for (const name of [...names].sort()) {
     const wf = policies.workflows.get(name);
     if (!wf) continue;
-    const decisions = await store.reviewDecisions({ workflow: name, since: now - windowMs, until: now });
+    const decisions = await store.oversight.reviewDecisions({
+      workflow: name,
+      since: now - windowMs,
+      until: now,
+    });
     for (const f of detectRubberStamps(decisions, opts.detector)) {
-      if (!f.flagged || (await store.openAlert("rubber_stamp", name, f.reviewer))) continue;
+      if (!f.flagged || (await store.oversight.openAlert("rubber_stamp", name, f.reviewer))) continue;
       const evidence = { ...f.evidence, signals: f.signals, window };
       alerts.push(await alertFor(store, wf, "rubber_stamp", f.reviewer, evidence, now, opts.actor));
     }
     const counts = async (since: number, until: number) =>
-      windowCounts(await store.governanceTallies({ workflows: [name], since, until }), since, until);
+      windowCounts(await store.metrics.governanceTallies({ workflows: [name], since, until }), since, until);
     const trend = approvalHighErrorsRising(
       {
         previous: await counts(now - 2 * windowMs, now - windowMs),
@@ -69,7 +73,7 @@ export async function runOversight(
       },
       opts.errorTrend,
     );
-    if (trend.flagged && !(await store.openAlert("approval_high_errors_rising", name, null))) {
+    if (trend.flagged && !(await store.oversight.openAlert("approval_high_errors_rising", name, null))) {
       const { flagged: _flagged, reason: _reason, ...figures } = trend;
       const iso = (w: typeof trend.recent) => ({
         ...w,
@@ -80,7 +84,7 @@ export async function runOversight(
       alerts.push(await alertFor(store, wf, "approval_high_errors_rising", null, evidence, now, opts.actor));
     }
   }
-  return store.insertAlerts(alerts);
+  return store.oversight.insertAlerts(alerts);
 }
 
 async function alertFor(

@@ -11,9 +11,6 @@ export interface CollectOptions {
   now: number;
 }
 
-/** The alert listing the oversight work adds to the store; older stores do not have it. */
-type AlertLister = (q: { workflows: string[]; since: number }) => Promise<unknown[]>;
-
 /**
  * Reads everything the report shows from the store. The figures come from `governanceReport`, the
  * function behind `GET /v1/metrics/governance`, so the report and the API agree to the digit.
@@ -45,39 +42,23 @@ export async function collectReport(store: Store, o: CollectOptions): Promise<Re
   };
 }
 
-/** null while the store cannot list alerts; else the workflow's alerts raised in the window. */
-async function alertsOf(store: Store, o: CollectOptions): Promise<ReportAlert[] | null> {
-  // Looked up at run time so this compiles whether or not the Store interface declares it yet.
-  const list = (store as unknown as { listAlerts?: AlertLister }).listAlerts;
-  if (typeof list !== "function") return null;
-  const rows = await list.call(store, { workflows: [o.workflow.workflow], since: o.since });
+/** The workflow's alerts raised in the window, oldest first. */
+async function alertsOf(store: Store, o: CollectOptions): Promise<ReportAlert[]> {
+  const rows = await store.oversight.listAlerts({ workflows: [o.workflow.workflow], since: o.since });
   const alerts: ReportAlert[] = [];
-  for (const row of rows) {
-    const a = row as Record<string, unknown>;
-    const createdAt = timeOf(a.createdAt);
-    if (createdAt === null || createdAt < o.since || createdAt >= o.until) continue;
-    const reviewer = typeof a.reviewer === "string" ? a.reviewer : null;
+  for (const a of rows) {
+    if (a.createdAt < o.since || a.createdAt >= o.until) continue;
     alerts.push({
-      id: String(a.id ?? ""),
-      kind: String(a.kind ?? "alert"),
-      reviewer,
-      reviewerName: reviewer ? await reviewerName(store, reviewer) : null,
-      evidence: a.evidence ?? null,
-      createdAt,
-      acknowledgedAt: timeOf(a.acknowledgedAt),
+      id: a.id,
+      kind: a.kind,
+      reviewer: a.reviewer,
+      reviewerName: a.reviewer ? await reviewerName(store, a.reviewer) : null,
+      evidence: a.evidence,
+      createdAt: a.createdAt,
+      acknowledgedAt: a.acknowledgedAt,
     });
   }
   return alerts.sort((a, b) => a.createdAt - b.createdAt);
-}
-
-/** Epoch ms from a number or an ISO string; null otherwise. */
-function timeOf(value: unknown): number | null {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "string") {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? null : ms;
-  }
-  return null;
 }
 
 const numberOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);

@@ -239,9 +239,6 @@ function reviewers(d: ReportData): string {
 
 function alerts(d: ReportData): string {
   const head = '<section id="alerts"><h2>Oversight alerts</h2>';
-  if (d.alerts === null) {
-    return `${head}<p class="muted" data-alerts="unavailable">Alerts unavailable: this Loopgate version does not record oversight alerts.</p></section>`;
-  }
   if (d.alerts.length === 0) {
     return `${head}<p data-alerts="none">No oversight alerts were raised in this window.</p></section>`;
   }

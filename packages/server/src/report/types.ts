@@ -19,8 +19,8 @@ export interface ReportData {
   days: GovernanceGroup[];
   /** groupBy "reviewer". */
   reviewers: GovernanceGroup[];
-  /** Oversight alerts raised in the window; null when this store cannot list alerts. */
-  alerts: ReportAlert[] | null;
+  /** Oversight alerts raised in the window. */
+  alerts: ReportAlert[];
 }
 
 export interface Consistency {

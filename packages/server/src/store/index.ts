@@ -1,5 +1,5 @@
 import { openPostgres } from "./postgres.js";
-import { SqlStore } from "./queries.js";
+import { namespaced, SqlStore } from "./queries.js";
 import { openSqlite } from "./sqlite.js";
 import type { Store } from "./types.js";
 
@@ -27,7 +27,7 @@ export async function openStore(opts: {
       // Refuse rather than fall back to SQLite: a typo would otherwise split data across two databases.
       throw new Error("the database URL must start with postgres:// or postgresql:// (unset it for SQLite)");
     }
-    return new SqlStore(await openPostgres(url, opts.schema));
+    return namespaced(new SqlStore(await openPostgres(url, opts.schema)));
   }
-  return new SqlStore(await openSqlite(opts.dataDir ?? "./.loopgate"));
+  return namespaced(new SqlStore(await openSqlite(opts.dataDir ?? "./.loopgate")));
 }

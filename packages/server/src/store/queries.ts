@@ -35,6 +35,7 @@ import type {
   CaseRecord,
   Claimed,
   DecisionRecord,
+  FlatStore,
   HistoryEntry,
   NewCase,
   NewEvent,
@@ -56,7 +57,7 @@ import * as workspace from "./workspace-queries.js";
  * `postgres.ts` each build one of these.
  */
 export interface StoreEngine {
-  readonly name: Store["engine"];
+  readonly name: FlatStore["engine"];
   readonly db: Kysely<Database>;
   /** For `Store.describe()`: where the data lives, without credentials. */
   readonly description: string;
@@ -79,8 +80,8 @@ export interface StoreEngine {
 type Tx = Transaction<Database>;
 
 /** The Store, written once in Kysely for every engine. */
-export class SqlStore implements Store {
-  readonly engine: Store["engine"];
+export class SqlStore implements FlatStore {
+  readonly engine: FlatStore["engine"];
   readonly #spec: StoreEngine;
   readonly #db: Kysely<Database>;
   readonly #groupCommit:
@@ -345,19 +346,19 @@ export class SqlStore implements Store {
     return timers.claimTimers(this.#db, this.#spec.lockForClaim, args);
   }
 
-  fireTimer(args: Parameters<Store["fireTimer"]>[0]): Promise<{ fired: boolean; case?: CaseRecord }> {
+  fireTimer(args: Parameters<FlatStore["fireTimer"]>[0]): Promise<{ fired: boolean; case?: CaseRecord }> {
     return timers.fireTimer(this.#db, timers.rowLock(this.engine), args);
   }
 
-  revokeDecision(args: Parameters<Store["revokeDecision"]>[0]): Promise<CaseRecord> {
+  revokeDecision(args: Parameters<FlatStore["revokeDecision"]>[0]): Promise<CaseRecord> {
     return timers.revokeDecision(this.#db, timers.rowLock(this.engine), args);
   }
 
-  revertDecision(args: Parameters<Store["revertDecision"]>[0]): Promise<CaseRecord> {
+  revertDecision(args: Parameters<FlatStore["revertDecision"]>[0]): Promise<CaseRecord> {
     return timers.revertDecision(this.#db, timers.rowLock(this.engine), args);
   }
 
-  assignCase(args: Parameters<Store["assignCase"]>[0]): Promise<CaseRecord> {
+  assignCase(args: Parameters<FlatStore["assignCase"]>[0]): Promise<CaseRecord> {
     return this.#db.transaction().execute((trx) => review.assignCase(trx, args));
   }
 
@@ -469,11 +470,11 @@ export class SqlStore implements Store {
     return workspace.reviewerDay(this.#db, args);
   }
 
-  subjectHistory(args: Parameters<Store["subjectHistory"]>[0]): Promise<HistoryEntry[]> {
+  subjectHistory(args: Parameters<FlatStore["subjectHistory"]>[0]): Promise<HistoryEntry[]> {
     return workspace.subjectHistory(this.#db, args);
   }
 
-  recordBlindJudgment(args: Parameters<Store["recordBlindJudgment"]>[0]): Promise<BlindJudgment> {
+  recordBlindJudgment(args: Parameters<FlatStore["recordBlindJudgment"]>[0]): Promise<BlindJudgment> {
     return this.#db.transaction().execute((trx) => workspace.recordBlindJudgment(trx, args));
   }
 
@@ -483,7 +484,7 @@ export class SqlStore implements Store {
 
   // --- metrics (queries in metrics-queries.ts)
 
-  governanceTallies(args: Parameters<Store["governanceTallies"]>[0]): Promise<GovernanceTallies> {
+  governanceTallies(args: Parameters<FlatStore["governanceTallies"]>[0]): Promise<GovernanceTallies> {
     return metrics.governanceTallies(this.#db, args);
   }
 
@@ -525,7 +526,7 @@ export class SqlStore implements Store {
 
   // --- oversight alerts (alert-queries.ts)
 
-  reviewDecisions(args: alerts.ReviewDecisionWindow): ReturnType<Store["reviewDecisions"]> {
+  reviewDecisions(args: alerts.ReviewDecisionWindow): ReturnType<FlatStore["reviewDecisions"]> {
     return alerts.reviewDecisions(this.#db, args);
   }
 
@@ -533,7 +534,7 @@ export class SqlStore implements Store {
     return alerts.insertAlerts(this.#db, items);
   }
 
-  listAlerts(args: Parameters<Store["listAlerts"]>[0]): Promise<alerts.AlertRecord[]> {
+  listAlerts(args: Parameters<FlatStore["listAlerts"]>[0]): Promise<alerts.AlertRecord[]> {
     return alerts.listAlerts(this.#db, args);
   }
 
@@ -545,7 +546,7 @@ export class SqlStore implements Store {
     return alerts.openAlert(this.#db, kind, workflow, reviewer);
   }
 
-  acknowledgeAlert(args: Parameters<Store["acknowledgeAlert"]>[0]): Promise<boolean> {
+  acknowledgeAlert(args: Parameters<FlatStore["acknowledgeAlert"]>[0]): Promise<boolean> {
     return alerts.acknowledgeAlert(this.#db, args);
   }
 
@@ -555,11 +556,11 @@ export class SqlStore implements Store {
     return gold.insertGoldCases(this.#db, items);
   }
 
-  listGoldCases(args: Parameters<Store["listGoldCases"]>[0]): Promise<gold.GoldCase[]> {
+  listGoldCases(args: Parameters<FlatStore["listGoldCases"]>[0]): Promise<gold.GoldCase[]> {
     return gold.listGoldCases(this.#db, args);
   }
 
-  disableGoldCase(args: Parameters<Store["disableGoldCase"]>[0]): Promise<boolean> {
+  disableGoldCase(args: Parameters<FlatStore["disableGoldCase"]>[0]): Promise<boolean> {
     return gold.disableGoldCase(this.#db, args);
   }
 
@@ -571,23 +572,25 @@ export class SqlStore implements Store {
     return oversight.overlapRatings(this.#db, args);
   }
 
-  exportDecisions(...args: Parameters<Store["exportDecisions"]>): ReturnType<Store["exportDecisions"]> {
+  exportDecisions(
+    ...args: Parameters<FlatStore["exportDecisions"]>
+  ): ReturnType<FlatStore["exportDecisions"]> {
     return exportsQ.exportDecisions(this.#db, ...args);
   }
 
   // --- policy simulation and shadow mode (simulation-queries.ts)
 
-  historicalCases(args: simulation.SimulationWindow): ReturnType<Store["historicalCases"]> {
+  historicalCases(args: simulation.SimulationWindow): ReturnType<FlatStore["historicalCases"]> {
     return simulation.historicalCases(this.#db, args);
   }
 
-  shadowPairs(args: simulation.SimulationWindow): ReturnType<Store["shadowPairs"]> {
+  shadowPairs(args: simulation.SimulationWindow): ReturnType<FlatStore["shadowPairs"]> {
     return simulation.shadowPairs(this.#db, args);
   }
 
   // --- learning loop (learning-queries.ts)
 
-  calibrationItems(args: Parameters<Store["calibrationItems"]>[0]): Promise<learning.CalibrationRow[]> {
+  calibrationItems(args: Parameters<FlatStore["calibrationItems"]>[0]): Promise<learning.CalibrationRow[]> {
     return learning.calibrationItems(this.#db, args);
   }
 
@@ -679,7 +682,7 @@ export async function takeBackLease(
   return { leaseId: row.lease_id, claimedAt: row.claimed_at };
 }
 
-type InsertCaseExtra = Parameters<Store["insertCase"]>[1];
+type InsertCaseExtra = Parameters<FlatStore["insertCase"]>[1];
 
 async function insertCaseIn(
   trx: Tx,
@@ -735,5 +738,95 @@ async function insertCaseIn(
       priority: c.priority ?? 0,
     },
     created: true,
+  };
+}
+
+/** Temporary: the namespaced view of SqlStore. */
+export function namespaced(s: SqlStore): Store {
+  const b = <K extends keyof SqlStore>(k: K) => (s[k] as (...a: unknown[]) => unknown).bind(s) as never;
+  return {
+    engine: s.engine,
+    describe: b("describe"),
+    migrate: b("migrate"),
+    close: b("close"),
+    cases: {
+      insert: b("insertCase"),
+      get: b("getCase"),
+      detail: b("getCaseDetail"),
+      appendEvents: b("appendEvents"),
+      subjectHistory: b("subjectHistory"),
+    },
+    review: {
+      claimNext: b("claimNext"),
+      recordDecision: b("recordDecision"),
+      release: b("releaseCase"),
+      assign: b("assignCase"),
+      recordBlindJudgment: b("recordBlindJudgment"),
+      findBlindJudgment: b("findBlindJudgment"),
+      queueCounts: b("queueCounts"),
+      reviewerDay: b("reviewerDay"),
+      revoke: b("revokeDecision"),
+      revert: b("revertDecision"),
+    },
+    timers: { claim: b("claimTimers"), fire: b("fireTimer") },
+    outbox: {
+      claim: b("claimOutbox"),
+      markDelivered: b("markOutboxDelivered"),
+      markFailed: b("markOutboxFailed"),
+    },
+    identity: Object.fromEntries(
+      (
+        [
+          "insertKey",
+          "findKeyByTokenHash",
+          "getKey",
+          "hasKeys",
+          "insertUser",
+          "findUserByUsername",
+          "getUser",
+          "insertSession",
+          "findSession",
+          "deleteSession",
+          "deleteExpiredSessions",
+          "getOrCreateSecret",
+        ] as const
+      ).map((k) => [k, b(k)]),
+    ) as never,
+    oversight: Object.fromEntries(
+      (
+        [
+          "insertOutcome",
+          "auditCandidates",
+          "insertAuditDraw",
+          "listAudits",
+          "recordAuditVerdict",
+          "reviewDecisions",
+          "insertAlerts",
+          "listAlerts",
+          "openAlert",
+          "acknowledgeAlert",
+          "insertGoldCases",
+          "listGoldCases",
+          "disableGoldCase",
+          "catchTrialResults",
+          "overlapRatings",
+        ] as const
+      ).map((k) => [k, b(k)]),
+    ) as never,
+    learning: Object.fromEntries(
+      (
+        [
+          "historicalCases",
+          "shadowPairs",
+          "exportDecisions",
+          "calibrationItems",
+          "decisionSupportRows",
+          "countHumanDecisions",
+        ] as const
+      ).map((k) => [k, b(k)]),
+    ) as never,
+    metrics: Object.fromEntries(
+      (["governanceTallies", "countedEventsAfter"] as const).map((k) => [k, b(k)]),
+    ) as never,
   };
 }

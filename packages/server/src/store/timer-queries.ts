@@ -2,7 +2,15 @@ import { Conflict, NotFound } from "@loopgate/core";
 import type { Kysely, SelectQueryBuilder, Updateable } from "kysely";
 import { decisionToRow, eventToRow, outboxToRow, rowToCase } from "./rows.js";
 import type { CasesTable, Database } from "./schema.js";
-import type { CaseRecord, NewEvent, NewTimer, Store, TimerEffect, TimerKind, TimerRecord } from "./types.js";
+import type {
+  CaseRecord,
+  FlatStore,
+  NewEvent,
+  NewTimer,
+  TimerEffect,
+  TimerKind,
+  TimerRecord,
+} from "./types.js";
 
 /**
  * Release delay, revoke, revert and SLA timers: the queries behind the `Store` methods of the same
@@ -20,7 +28,7 @@ type Lock = <TB extends keyof Database, O>(
  * lock: a timer or a revoke must act on the case, not pass it by). SQLite needs nothing: its
  * transactions hold the single write lock from the start (sqlite.ts).
  */
-export function rowLock(engine: Store["engine"]): Lock {
+export function rowLock(engine: FlatStore["engine"]): Lock {
   return engine === "postgres" ? (q) => q.forNoKeyUpdate() : (q) => q;
 }
 
@@ -94,7 +102,7 @@ async function insertEvents(db: Kysely<Database>, events: NewEvent[]): Promise<v
 export async function fireTimer(
   db: Kysely<Database>,
   lock: Lock,
-  args: Parameters<Store["fireTimer"]>[0],
+  args: Parameters<FlatStore["fireTimer"]>[0],
 ): Promise<{ fired: boolean; case?: CaseRecord }> {
   const { timerId, now, effect } = args;
   return db.transaction().execute(async (trx) => {
@@ -140,7 +148,7 @@ export async function fireTimer(
 export async function revokeDecision(
   db: Kysely<Database>,
   lock: Lock,
-  args: Parameters<Store["revokeDecision"]>[0],
+  args: Parameters<FlatStore["revokeDecision"]>[0],
 ): Promise<CaseRecord> {
   const { caseId, actor, reason, now } = args;
   return db.transaction().execute(async (trx) => {
@@ -212,7 +220,7 @@ export async function revokeDecision(
 export async function revertDecision(
   db: Kysely<Database>,
   lock: Lock,
-  args: Parameters<Store["revertDecision"]>[0],
+  args: Parameters<FlatStore["revertDecision"]>[0],
 ): Promise<CaseRecord> {
   const { caseId, actor, reason, now } = args;
   return db.transaction().execute(async (trx) => {

@@ -296,7 +296,7 @@ export interface Claimed {
   lease: { id: string; expiresAt: number };
 }
 
-export interface Store {
+export interface FlatStore {
   readonly engine: "sqlite" | "postgres";
   /** One line for the start-up banner, e.g. "SQLite at .loopgate/loopgate.db". No secrets. */
   describe(): string;
@@ -590,4 +590,87 @@ export interface Store {
   calibrationItems(args: LearningWindow & { riskClass?: string }): Promise<CalibrationRow[]>;
   /** The human decision in force on each real case of the workflow decided in [since, until). */
   decisionSupportRows(args: LearningWindow): Promise<DecisionSupportRow[]>;
+}
+
+type Renamed<T, M extends Record<string, keyof T>> = { [K in keyof M]: T[M[K]] };
+
+/** Temporary: the namespaced store over the flat one while the aggregates move into their folders. */
+export interface Store {
+  readonly engine: FlatStore["engine"];
+  describe(): string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  readonly cases: Renamed<
+    FlatStore,
+    {
+      insert: "insertCase";
+      get: "getCase";
+      detail: "getCaseDetail";
+      appendEvents: "appendEvents";
+      subjectHistory: "subjectHistory";
+    }
+  >;
+  readonly review: Renamed<
+    FlatStore,
+    {
+      claimNext: "claimNext";
+      recordDecision: "recordDecision";
+      release: "releaseCase";
+      assign: "assignCase";
+      recordBlindJudgment: "recordBlindJudgment";
+      findBlindJudgment: "findBlindJudgment";
+      queueCounts: "queueCounts";
+      reviewerDay: "reviewerDay";
+      revoke: "revokeDecision";
+      revert: "revertDecision";
+    }
+  >;
+  readonly timers: Renamed<FlatStore, { claim: "claimTimers"; fire: "fireTimer" }>;
+  readonly outbox: Renamed<
+    FlatStore,
+    { claim: "claimOutbox"; markDelivered: "markOutboxDelivered"; markFailed: "markOutboxFailed" }
+  >;
+  readonly identity: Pick<
+    FlatStore,
+    | "insertKey"
+    | "findKeyByTokenHash"
+    | "getKey"
+    | "hasKeys"
+    | "insertUser"
+    | "findUserByUsername"
+    | "getUser"
+    | "insertSession"
+    | "findSession"
+    | "deleteSession"
+    | "deleteExpiredSessions"
+    | "getOrCreateSecret"
+  >;
+  readonly oversight: Pick<
+    FlatStore,
+    | "insertOutcome"
+    | "auditCandidates"
+    | "insertAuditDraw"
+    | "listAudits"
+    | "recordAuditVerdict"
+    | "reviewDecisions"
+    | "insertAlerts"
+    | "listAlerts"
+    | "openAlert"
+    | "acknowledgeAlert"
+    | "insertGoldCases"
+    | "listGoldCases"
+    | "disableGoldCase"
+    | "catchTrialResults"
+    | "overlapRatings"
+  >;
+  readonly learning: Pick<
+    FlatStore,
+    | "historicalCases"
+    | "shadowPairs"
+    | "exportDecisions"
+    | "calibrationItems"
+    | "decisionSupportRows"
+    | "countHumanDecisions"
+  >;
+  readonly metrics: Pick<FlatStore, "governanceTallies" | "countedEventsAfter">;
 }

@@ -1,5 +1,5 @@
 import type { NewEvent, OutboxMessage, Store } from "../store/index.js";
-import { SIGNATURE_HEADER, signPayload } from "./signature.js";
+import { SIGNATURE_HEADER, signPayload } from "../webhooks/signature.js";
 
 /** The slice of a pino logger the worker uses. */
 export interface WorkerLogger {
@@ -84,7 +84,7 @@ export class OutboxWorker {
   /** One round: claims the due messages and delivers them. Resolves to how many were claimed. */
   async runOnce(): Promise<number> {
     const { store, batchSize, leaseMs, clock } = this.#options;
-    const due = await store.claimOutbox({ now: clock(), limit: batchSize, leaseMs });
+    const due = await store.outbox.claim({ now: clock(), limit: batchSize, leaseMs });
     await Promise.all(due.map((m) => this.#deliver(m)));
     return due.length;
   }
@@ -130,11 +130,11 @@ export class OutboxWorker {
         at,
       });
       if (outcome.ok) {
-        await store.markOutboxDelivered(m.id, event("webhook_delivered", { status: outcome.status }));
+        await store.outbox.markDelivered(m.id, event("webhook_delivered", { status: outcome.status }));
         return;
       }
       const nextAttemptAt = attempt >= maxAttempts ? null : at + retryDelayMs(m.attempts, this.#options);
-      await store.markOutboxFailed(
+      await store.outbox.markFailed(
         m.id,
         nextAttemptAt,
         event("webhook_failed", { status: outcome.status, error: outcome.error, nextAttemptAt }),

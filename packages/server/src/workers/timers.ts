@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { handoffSummary, type PolicySet, slaTimes, type Workflow } from "@loopgate/core";
-import { decidedWebhookBody } from "../http/cases.js";
 import type {
   CaseDetail,
   CaseRecord,
@@ -11,6 +10,7 @@ import type {
   TimerRecord,
 } from "../store/index.js";
 import { isShadow } from "../store/oversight-queries.js";
+import { decidedWebhookBody } from "../webhooks/bodies.js";
 import type { WorkerLogger } from "./outbox.js";
 
 export interface TimerWorkerOptions {
@@ -61,7 +61,7 @@ export class TimerWorker {
   /** One round: claims the due timers and fires them in due order. Resolves to how many fired. */
   async runOnce(): Promise<number> {
     const { store, clock, batchSize, leaseMs } = this.#o;
-    const due = await store.claimTimers({ now: clock(), limit: batchSize, leaseMs });
+    const due = await store.timers.claim({ now: clock(), limit: batchSize, leaseMs });
     let fired = 0;
     for (const t of due) {
       try {
@@ -97,12 +97,12 @@ export class TimerWorker {
   async #fire(t: TimerRecord): Promise<boolean> {
     const { store, clock } = this.#o;
     const now = clock();
-    const wf = this.#o.policies().workflows.get((await store.getCase(t.caseId))?.workflow ?? "");
+    const wf = this.#o.policies().workflows.get((await store.cases.get(t.caseId))?.workflow ?? "");
     // The handoff names who held the case; read before the firing transaction (names need look-ups).
     const handoff =
       t.kind === "sla_timeout" && wf?.sla.onTimeout === "escalate" ? await this.#handoff(t.caseId, wf) : "";
     let wroteWebhook = false;
-    const result = await store.fireTimer({
+    const result = await store.timers.fire({
       timerId: t.id,
       now,
       effect: (c, timer) => {
@@ -116,14 +116,14 @@ export class TimerWorker {
   }
 
   async #handoff(caseId: string, wf: Workflow): Promise<string> {
-    const detail = await this.#o.store.getCaseDetail(caseId);
+    const detail = await this.#o.store.cases.detail(caseId);
     if (!detail) return "";
     const names = new Map<string, string>();
     const nameOf = async (id: string) => {
       if (!names.has(id)) {
         const found = id.startsWith("usr_")
-          ? await this.#o.store.getUser(id)
-          : await this.#o.store.getKey(id);
+          ? await this.#o.store.identity.getUser(id)
+          : await this.#o.store.identity.getKey(id);
         names.set(id, found?.name ?? id);
       }
       return names.get(id) as string;

@@ -103,7 +103,9 @@ describe.each(ENGINES)("active-learning queues (%s)", (engine) => {
     // dailyBudget 3: spent for today, so the last case waits (also when claiming across workflows).
     expect(await labelNext("al.margin")).toBeNull();
     expect(await labelNext()).toBeNull();
-    expect(await s.store.countHumanDecisions({ workflow: "al.margin", since: T0 - 9 * 3_600_000 })).toBe(3);
+    expect(
+      await s.store.learning.countHumanDecisions({ workflow: "al.margin", since: T0 - 9 * 3_600_000 }),
+    ).toBe(3);
     now = Date.parse("2026-11-03T00:00:01Z");
     expect(await labelNext("al.margin")).toBe("sure");
   });
@@ -123,9 +125,9 @@ describe.each(ENGINES)("active-learning queues (%s)", (engine) => {
     const plain = await submit("plain.review", "plain");
     const margin = await submit("al.margin", "weak");
     const entropy = await submit("al.entropy", "tie");
-    expect((await s.store.getCase(plain))?.priority).toBe(0);
+    expect((await s.store.cases.get(plain))?.priority).toBe(0);
     // margin: 1 − (0.44 − 0.40); entropy of (0.5, 0.5, 0) over ln 3.
-    expect((await s.store.getCase(margin))?.priority).toBeCloseTo(0.96, 12);
-    expect((await s.store.getCase(entropy))?.priority).toBeCloseTo(Math.log(2) / Math.log(3), 12);
+    expect((await s.store.cases.get(margin))?.priority).toBeCloseTo(0.96, 12);
+    expect((await s.store.cases.get(entropy))?.priority).toBeCloseTo(Math.log(2) / Math.log(3), 12);
   });
 });

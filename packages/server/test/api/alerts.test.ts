@@ -298,20 +298,20 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
       const [a, b] = stores as [Store, Store];
       const tag = reviewer ?? "wf";
       const stored = await Promise.all([
-        a.insertAlerts([alert(`alr_${tag}_a`, reviewer)]),
-        b.insertAlerts([alert(`alr_${tag}_b`, reviewer)]),
+        a.oversight.insertAlerts([alert(`alr_${tag}_a`, reviewer)]),
+        b.oversight.insertAlerts([alert(`alr_${tag}_b`, reviewer)]),
       ]);
       expect(stored.flat()).toHaveLength(1);
-      const open = (await s.store.listAlerts({ workflows: [TREND], kind: "rubber_stamp" })).filter(
+      const open = (await s.store.oversight.listAlerts({ workflows: [TREND], kind: "rubber_stamp" })).filter(
         (x) => x.reviewer === reviewer && x.acknowledgedAt === null,
       );
       expect(open).toHaveLength(1);
     });
 
     it("raise each finding once when both run the whole check together", async () => {
-      const open = await s.store.listAlerts({ workflows: [WATCHED] });
+      const open = await s.store.oversight.listAlerts({ workflows: [WATCHED] });
       for (const x of open.filter((x) => x.acknowledgedAt === null)) {
-        expect(await s.store.acknowledgeAlert({ id: x.id, by: "test", now })).toBe(true);
+        expect(await s.store.oversight.acknowledgeAlert({ id: x.id, by: "test", now })).toBe(true);
       }
       const [a, b] = stores as [Store, Store];
       const runs = await Promise.all(
@@ -322,8 +322,8 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
   });
 
   it("is run by the worker every oversightIntervalMs, without a request", async () => {
-    for (const x of await s.store.listAlerts({})) {
-      if (x.acknowledgedAt === null) await s.store.acknowledgeAlert({ id: x.id, by: "test", now });
+    for (const x of await s.store.oversight.listAlerts({})) {
+      if (x.acknowledgedAt === null) await s.store.oversight.acknowledgeAlert({ id: x.id, by: "test", now });
     }
     // A second process on the same database, with the worker on.
     const second = await startTestServer(
@@ -332,7 +332,8 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
       s.storage,
     );
     try {
-      const open = async () => (await s.store.listAlerts({})).filter((x) => x.acknowledgedAt === null);
+      const open = async () =>
+        (await s.store.oversight.listAlerts({})).filter((x) => x.acknowledgedAt === null);
       for (let i = 0; i < 200 && (await open()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
       expect((await open()).map((x) => [x.kind, x.reviewer]).sort()).toEqual([
         ["approval_high_errors_rising", null],

@@ -79,7 +79,7 @@ describe.each(ENGINES)("authentication and roles (%s)", (engine) => {
     const created = await res.json();
     expect(created.key).toMatch(/^lg_/);
     expect((await s.call("POST", "/v1/cases", payment(), created.key)).status).toBe(201);
-    const stored = await s.store.getKey(created.id);
+    const stored = await s.store.identity.getKey(created.id);
     expect(stored?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored)).not.toContain(created.key);
   });

@@ -98,7 +98,7 @@ describe.each(ENGINES)("blind-first review (%s)", (engine) => {
       "blind_judgment",
       "decided",
     ]);
-    expect(await s.store.findBlindJudgment(id, event.data.leaseId)).toMatchObject({
+    expect(await s.store.review.findBlindJudgment(id, event.data.leaseId)).toMatchObject({
       reviewer: alice.id,
       verdict: "reject",
       reasonCode: "potential_bias",

@@ -40,18 +40,18 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
     const second = await claim(s, token, "shadow.catch");
     expect([first, second]).toContain(realId);
     const trial = (first === realId ? second : first) as string;
-    expect((await s.store.getCase(trial))?.goldId).toBe(goldId);
+    expect((await s.store.cases.get(trial))?.goldId).toBe(goldId);
     return trial;
   };
   /** Decides a real case and its trial, so the next test starts with an empty queue. */
   const settle = async (token: string, ids: string[]) => {
     for (const id of ids) {
-      await decide(s, token, id, (await s.store.getCase(id))?.goldId ? "reject" : "approve");
+      await decide(s, token, id, (await s.store.cases.get(id))?.goldId ? "reject" : "approve");
     }
   };
   /** Webhooks written but not delivered yet (the outbox worker may hold a lease on some). */
   const pendingWebhooks = async () =>
-    (await s.store.claimOutbox({ now: now + 1000 * HOUR, limit: 100, leaseMs: 1 })).map((m) => m.caseId);
+    (await s.store.outbox.claim({ now: now + 1000 * HOUR, limit: 100, leaseMs: 1 })).map((m) => m.caseId);
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -93,7 +93,7 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
     now += HOUR;
     const real = await submit({ subject: "S-77" });
     const trialId = await claimPair(bob.key, real.id);
-    const trial = await s.store.getCaseDetail(trialId);
+    const trial = await s.store.cases.detail(trialId);
     expect(trial).toMatchObject({
       workflow: "shadow.catch",
       action: "refund",
@@ -127,7 +127,7 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
     expect(shapeOf(claimed[0])).toEqual(shapeOf(claimed[1]));
 
     const get = async (id: string, token?: string) => s.call("GET", `/v1/cases/${id}`, undefined, token);
-    const trialId = (await s.store.getCase(claimed[0].id))?.goldId ? claimed[0].id : claimed[1].id;
+    const trialId = (await s.store.cases.get(claimed[0].id))?.goldId ? claimed[0].id : claimed[1].id;
     const realView = await (await get(real.id, ada.key)).json();
     const trialView = await (await get(trialId, ada.key)).json();
     expect(shapeOf(trialView)).toEqual(shapeOf(realView));
@@ -165,7 +165,7 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
       const a = (await claim(s, token, "shadow.catch")) as string;
       const b = (await claim(s, token, "shadow.catch")) as string;
       for (const id of [a, b]) {
-        if ((await s.store.getCase(id))?.goldId) {
+        if ((await s.store.cases.get(id))?.goldId) {
           trials.push(id);
           await decide(s, token, id, trialVerdict);
         } else {
@@ -186,7 +186,7 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
     const delivered = receiver.deliveries.map((d) => JSON.parse(d.body).caseId);
     expect(delivered.sort()).toEqual([...realIds].sort());
     for (const id of trials) {
-      const events = (await s.store.getCaseDetail(id))?.events.map((e) => e.type) ?? [];
+      const events = (await s.store.cases.detail(id))?.events.map((e) => e.type) ?? [];
       expect(events).not.toContain("webhook_delivered");
       expect(events).not.toContain("webhook_failed");
     }
@@ -230,7 +230,7 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
     await vi.waitFor(
       async () => {
         await s.timers.runOnce();
-        expect((await s.store.getCase(trialId))?.status).toBe("decided");
+        expect((await s.store.cases.get(trialId))?.status).toBe("decided");
       },
       { timeout: 10_000, interval: 100 },
     );
@@ -238,13 +238,17 @@ describe.each(ENGINES)("catch trials (%s)", (engine) => {
     expect(receiver.deliveries.map((d) => JSON.parse(d.body)).filter((b) => b.caseId === real.id)).toEqual([
       expect.objectContaining({ verdict: "reject", reasonCode: "sla_timeout" }),
     ]);
-    const trial = await s.store.getCaseDetail(trialId);
+    const trial = await s.store.cases.detail(trialId);
     expect(trial?.decisions).toEqual([
       expect.objectContaining({ decidedBy: "sla", verdict: "reject", reasonCode: "sla_timeout" }),
     ]);
     expect(await pendingWebhooks()).not.toContain(trialId);
     expect(receiver.deliveries.map((d) => JSON.parse(d.body).caseId)).not.toContain(trialId);
-    const scores = await s.store.catchTrialResults({ workflows: ["shadow.catch"], since, until: now + 1 });
+    const scores = await s.store.oversight.catchTrialResults({
+      workflows: ["shadow.catch"],
+      since,
+      until: now + 1,
+    });
     expect(scores).toEqual([]);
   });
 });

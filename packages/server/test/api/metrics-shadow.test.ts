@@ -109,7 +109,7 @@ describe.each(ENGINES)("governance metrics leave shadow cases out (%s)", (engine
     autoCase = await submit(s, payment(), automation);
     now = T0 + 10_000;
     const highId = await submit(s, payment({ input: { amount: 5000, payee: "Acme" } }), automation);
-    high = (await s.store.getCase(highId)) as CaseRecord;
+    high = (await s.store.cases.get(highId)) as CaseRecord;
     now = T0 + 60_000;
     expect((await claim(s, "test.payments", alice.key)).id).toBe(highId);
     now = T0 + 90_000;
@@ -151,7 +151,7 @@ describe.each(ENGINES)("governance metrics leave shadow cases out (%s)", (engine
     expect(gold.status).toBe(201);
     const goldId = (await gold.json()).ids[0] as string;
     const trial = shadowCase(high, "case_shadow_trial", { goldId, triggers: ["shadow_only"] }, now);
-    await s.store.insertCase(trial, { events: submitted(trial) });
+    await s.store.cases.insert(trial, { events: submitted(trial) });
     now += 30_000;
     expect((await claim(s, "test.payments", bob.key)).id).toBe(trial.id);
     now += 30_000;
@@ -164,7 +164,7 @@ describe.each(ENGINES)("governance metrics leave shadow cases out (%s)", (engine
       { overlapOf: autoCase, route: "auto", status: "decided", triggers: [] },
       now,
     );
-    await s.store.insertCase(copy, {
+    await s.store.cases.insert(copy, {
       events: [
         ...submitted(copy),
         { type: "decided", caseId: copy.id, actor: "policy", data: { verdict: "approve" }, at: now },
@@ -181,7 +181,7 @@ describe.each(ENGINES)("governance metrics leave shadow cases out (%s)", (engine
         heldMs: null,
       },
     });
-    await s.store.insertOutcome({
+    await s.store.oversight.insertOutcome({
       id: "out_shadow_copy",
       caseId: copy.id,
       result: "incorrect",
@@ -191,8 +191,8 @@ describe.each(ENGINES)("governance metrics leave shadow cases out (%s)", (engine
       now,
     });
     now += 1_000;
-    expect((await s.store.getCase(trial.id))?.status).toBe("decided");
-    expect((await s.store.getCase(copy.id))?.status).toBe("decided");
+    expect((await s.store.cases.get(trial.id))?.status).toBe("decided");
+    expect((await s.store.cases.get(copy.id))?.status).toBe("decided");
 
     expect(await Promise.all(QUERIES.map(report))).toEqual(before);
     expect(await prometheus()).toEqual(counters);

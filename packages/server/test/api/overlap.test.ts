@@ -37,12 +37,12 @@ describe.each(ENGINES)("overlap copies (%s)", (engine) => {
   };
   /** The real case of an overlap group a case belongs to. */
   const groupOf = async (id: string | null) => {
-    const c = await s.store.getCase(id as string);
+    const c = await s.store.cases.get(id as string);
     return c?.overlapOf ?? c?.id;
   };
   const copyOf = async (realId: string, claimedIds: Array<string | null>) => {
     const other = claimedIds.find((id) => id !== null && id !== realId) as string;
-    expect((await s.store.getCase(other))?.overlapOf).toBe(realId);
+    expect((await s.store.cases.get(other))?.overlapOf).toBe(realId);
     return other;
   };
 
@@ -108,7 +108,7 @@ describe.each(ENGINES)("overlap copies (%s)", (engine) => {
     const a = await claim(s, ada.key, "shadow.overlap");
     const b = await claim(s, bob.key, "shadow.overlap");
     const copy = await copyOf(real, [a, b]);
-    const stored = await s.store.getCase(copy);
+    const stored = await s.store.cases.get(copy);
     expect(stored).toMatchObject({
       input: { amount: 4000, payee: "Bolt" },
       subject: "S-9",
@@ -133,10 +133,10 @@ describe.each(ENGINES)("overlap copies (%s)", (engine) => {
     expect((await s.call("GET", `/v1/cases/${copy}`, undefined, automation.key)).status).toBe(404);
     await receiver.until((d) => d.length >= 1);
     expect(receiver.deliveries.map((d) => JSON.parse(d.body).caseId)).toEqual([real]);
-    const pending = await s.store.claimOutbox({ now: now + 1000 * MINUTE, limit: 100, leaseMs: 1 });
+    const pending = await s.store.outbox.claim({ now: now + 1000 * MINUTE, limit: 100, leaseMs: 1 });
     expect(pending.map((m) => m.caseId)).not.toContain(copy);
     // Audits draw from real cases only: the copy never reached an automation.
-    const candidates = await s.store.auditCandidates({
+    const candidates = await s.store.oversight.auditCandidates({
       workflow: "shadow.overlap",
       since: T0,
       until: now + 1,
@@ -161,7 +161,7 @@ describe.each(ENGINES)("overlap copies (%s)", (engine) => {
       await submit();
       const a = (await claim(s, ada.key, "shadow.overlap")) as string;
       const b = (await claim(s, bob.key, "shadow.overlap")) as string;
-      expect((await s.store.getCase(a))?.overlapOf ?? a).toBe((await s.store.getCase(b))?.overlapOf ?? b);
+      expect((await s.store.cases.get(a))?.overlapOf ?? a).toBe((await s.store.cases.get(b))?.overlapOf ?? b);
       await decide(s, ada.key, a, adaSays);
       await decide(s, bob.key, b, bobSays);
     }

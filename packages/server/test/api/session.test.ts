@@ -224,15 +224,15 @@ describe.each(ENGINES)("workspace sessions and users (%s)", (engine) => {
 
   it("stores passwords only as scrypt hashes and sessions only as a sha256 of the cookie", async () => {
     const u = await newUser();
-    const stored = await s.store.findUserByUsername(u.username);
+    const stored = await s.store.identity.findUserByUsername(u.username);
     expect(stored?.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(isPasswordHash(stored?.passwordHash ?? "")).toBe(true);
     expect(JSON.stringify(stored)).not.toContain(u.password);
 
     const session = await signIn({ username: u.username, password: u.password });
     const idHash = createHash("sha256").update(session.cookie).digest("hex");
-    expect(await s.store.findSession(idHash, now)).toMatchObject({ userId: u.id, keyId: null });
-    expect(await s.store.findSession(session.cookie, now)).toBeUndefined();
+    expect(await s.store.identity.findSession(idHash, now)).toMatchObject({ userId: u.id, keyId: null });
+    expect(await s.store.identity.findSession(session.cookie, now)).toBeUndefined();
   });
 
   it("creates users only for admins, with unique usernames and passwords of 10 characters or more", async () => {

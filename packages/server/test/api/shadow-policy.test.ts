@@ -22,7 +22,7 @@ import {
 const T0 = Date.parse("2026-11-02T09:00:00Z");
 
 async function shadowEvents(s: TestServer, caseId: string) {
-  const detail = await s.store.getCaseDetail(caseId);
+  const detail = await s.store.cases.detail(caseId);
   return (detail?.events ?? []).filter((e) => e.type === "shadow_routed");
 }
 
@@ -47,7 +47,7 @@ describe.each(ENGINES)("shadow mode (%s)", (engine: Engine) => {
     });
 
     it("records beside each case what the draft would have done, while the live route stands", async () => {
-      const moved = await s.store.getCase(h.open);
+      const moved = await s.store.cases.get(h.open);
       expect(moved).toMatchObject({ route: "review", status: "queued" });
       const [event, ...more] = await shadowEvents(s, h.open);
       expect(more).toEqual([]);
@@ -217,7 +217,7 @@ describe.each(ENGINES)("shadow mode beside catch trials and overlap copies (%s)"
       );
       expect(res.status).toBe(201);
       const real = (await res.json()).id as string;
-      const detail = await s.store.getCaseDetail(real);
+      const detail = await s.store.cases.detail(real);
       expect(await shadowEvents(s, real)).toHaveLength(1);
       // The copy is whichever of the two claimed cases is not the real one.
       const claimed: string[] = [];
@@ -233,7 +233,7 @@ describe.each(ENGINES)("shadow mode beside catch trials and overlap copies (%s)"
         claimed.push((await claim.json()).case.id);
       }
       const copyId = claimed.find((id) => id !== real) as string;
-      expect((await s.store.getCase(copyId))?.overlapOf).toBe(real);
+      expect((await s.store.cases.get(copyId))?.overlapOf).toBe(real);
       const [copyEvent, ...more] = await shadowEvents(s, copyId);
       expect(more).toEqual([]);
       expect(copyEvent?.data).toMatchObject({ route: "review", policyVersion: detail?.policyVersion });

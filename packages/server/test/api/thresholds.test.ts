@@ -241,7 +241,7 @@ describe.each(ENGINES)("which cases calibrate a threshold (%s)", (engine) => {
   it("lets an audit verdict judge a case: incorrect overrules an approval, correct counts an auto-route", async () => {
     // The draw is placed directly (a real draw is random); the verdicts go through the API.
     const draw = (caseId: string) => ({ id: `aud_${caseId}`, caseId, probability: 1, weight: 1 });
-    await s.store.insertAuditDraw({
+    await s.store.oversight.insertAuditDraw({
       id: "draw_thresholds",
       workflow: "cal.small",
       seed: "fixed",

@@ -44,11 +44,11 @@ describe("loopgate keys/users create --authority", () => {
     expect(out[1]).toMatch(/authority ap_manager$/);
     const store = await openStore({ dataDir: dir });
     try {
-      expect((await store.findKeyByTokenHash(hashToken(out[0] ?? "")))?.authorityRoles).toEqual([
+      expect((await store.identity.findKeyByTokenHash(hashToken(out[0] ?? "")))?.authorityRoles).toEqual([
         "ap_clerk",
         "ap_x",
       ]);
-      expect((await store.findUserByUsername("mia"))?.authorityRoles).toEqual(["ap_manager"]);
+      expect((await store.identity.findUserByUsername("mia"))?.authorityRoles).toEqual(["ap_manager"]);
     } finally {
       await store.close();
     }

@@ -36,7 +36,7 @@ describe.each(ENGINES)("loopgate gold import (%s)", (engine) => {
     });
     try {
       await store.migrate();
-      return await store.listGoldCases({ workflow: "shadow.catch" });
+      return await store.oversight.listGoldCases({ workflow: "shadow.catch" });
     } finally {
       await store.close();
     }

@@ -36,7 +36,7 @@ describe("loopgate keys create", () => {
     expect(token).toMatch(/^lg_/);
     const store = await openStore({ dataDir: dir });
     try {
-      const key = await store.findKeyByTokenHash(hashToken(token));
+      const key = await store.identity.findKeyByTokenHash(hashToken(token));
       expect(key).toMatchObject({ name: "invoice-bot", role: "automation", workflows: ["invoice.approve"] });
     } finally {
       await store.close();

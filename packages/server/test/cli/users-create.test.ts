@@ -33,7 +33,7 @@ describe("loopgate users create", () => {
   });
   const readBack = async (username: string) => {
     store ??= await openStore({ dataDir });
-    return store.findUserByUsername(username);
+    return store.identity.findUserByUsername(username);
   };
 
   it("creates a user from flags and exits 0", async () => {

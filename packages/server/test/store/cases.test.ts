@@ -39,7 +39,7 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       createdAt: T0 + 123,
       priority: 0.4242,
     });
-    const { case: stored, created } = await t.store.insertCase(c, { events: submitted(c) });
+    const { case: stored, created } = await t.store.cases.insert(c, { events: submitted(c) });
     expect(created).toBe(true);
     const expected = {
       ...c,
@@ -51,13 +51,13 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       overlapOf: null,
     };
     expect(stored).toEqual(expected);
-    expect(await t.store.getCase(c.id)).toEqual(expected);
+    expect(await t.store.cases.get(c.id)).toEqual(expected);
   });
 
   it("round-trips the nullable fields as null", async () => {
     const c = newCase({ proposal: null });
-    await t.store.insertCase(c, { events: [] });
-    const got = await t.store.getCase(c.id);
+    await t.store.cases.insert(c, { events: [] });
+    const got = await t.store.cases.get(c.id);
     expect(got).toMatchObject({
       proposal: null,
       rationale: null,
@@ -82,10 +82,10 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       heldMs: null,
     };
     const outbox = webhook(c.id);
-    const { case: stored } = await t.store.insertCase(c, { events: submitted(c), decision, outbox });
+    const { case: stored } = await t.store.cases.insert(c, { events: submitted(c), decision, outbox });
     expect(stored).toMatchObject({ status: "decided", decidedAt: T0 + 5 });
 
-    const detail = await t.store.getCaseDetail(c.id);
+    const detail = await t.store.cases.detail(c.id);
     expect(detail?.decisions).toEqual([{ ...decision, caseId: c.id }]);
     expect(detail?.events.map((e) => e.type)).toEqual(["submitted", "routed"]);
     expect(detail?.events[1]).toMatchObject({
@@ -99,19 +99,19 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
   });
 
   it("answers undefined for an unknown case", async () => {
-    expect(await t.store.getCase("nope")).toBeUndefined();
-    expect(await t.store.getCaseDetail("nope")).toBeUndefined();
+    expect(await t.store.cases.get("nope")).toBeUndefined();
+    expect(await t.store.cases.detail("nope")).toBeUndefined();
   });
 
   it("appends events in order, with or without a case", async () => {
     const c = newCase();
-    await t.store.insertCase(c, { events: submitted(c) });
-    await t.store.appendEvents([
+    await t.store.cases.insert(c, { events: submitted(c) });
+    await t.store.cases.appendEvents([
       { type: "webhook_failed", caseId: c.id, actor: "system", data: { n: 1 }, at: T0 + 1 },
       { type: "webhook_delivered", caseId: c.id, actor: "system", data: { n: 2 }, at: T0 + 2 },
       { type: "released", caseId: null, actor: "system", data: {}, at: T0 + 3 },
     ]);
-    const events = (await t.store.getCaseDetail(c.id))?.events ?? [];
+    const events = (await t.store.cases.detail(c.id))?.events ?? [];
     expect(events.map((e) => e.type)).toEqual(["submitted", "routed", "webhook_failed", "webhook_delivered"]);
     expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
     expect(typeof events[0]?.seq).toBe("number");
@@ -127,20 +127,20 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       signingSecret: "whsec_1",
       createdAt: T0,
     };
-    expect(await t.store.hasKeys()).toBe(false);
-    await t.store.insertKey(key);
-    await t.store.insertKey({
+    expect(await t.store.identity.hasKeys()).toBe(false);
+    await t.store.identity.insertKey(key);
+    await t.store.identity.insertKey({
       ...key,
       id: "key_2",
       workflows: null,
       tokenHash: "b".repeat(64),
       role: "admin",
     });
-    expect(await t.store.hasKeys()).toBe(true);
-    expect(await t.store.findKeyByTokenHash("a".repeat(64))).toEqual(key);
-    expect(await t.store.getKey("key_2")).toMatchObject({ workflows: null, role: "admin" });
-    expect(await t.store.findKeyByTokenHash("c".repeat(64))).toBeUndefined();
-    expect(await t.store.getKey("key_3")).toBeUndefined();
-    await expect(t.store.insertKey({ ...key, id: "key_3" })).rejects.toThrow();
+    expect(await t.store.identity.hasKeys()).toBe(true);
+    expect(await t.store.identity.findKeyByTokenHash("a".repeat(64))).toEqual(key);
+    expect(await t.store.identity.getKey("key_2")).toMatchObject({ workflows: null, role: "admin" });
+    expect(await t.store.identity.findKeyByTokenHash("c".repeat(64))).toBeUndefined();
+    expect(await t.store.identity.getKey("key_3")).toBeUndefined();
+    await expect(t.store.identity.insertKey({ ...key, id: "key_3" })).rejects.toThrow();
   });
 });

@@ -13,7 +13,7 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
     const ids: string[] = [];
     for (const createdAt of createdAts) {
       const c = newCase({ workflow, createdAt });
-      await t.store.insertCase(c, { events: submitted(c) });
+      await t.store.cases.insert(c, { events: submitted(c) });
       ids.push(c.id);
     }
     return ids;
@@ -24,7 +24,7 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
     const [newer, oldest, middle] = await queue(wf, [T0 + 30, T0 + 10, T0 + 20]);
     const order: Array<string | undefined> = [];
     for (let i = 0; i < 3; i++) {
-      const claimed = await t.store.claimNext({
+      const claimed = await t.store.review.claimNext({
         reviewer: "r1",
         workflows: [wf],
         leaseMs: LEASE,
@@ -38,8 +38,11 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
       });
     }
     expect(order).toEqual([oldest, middle, newer]);
-    expect(await t.store.getCase(oldest ?? "")).toMatchObject({ status: "claimed", lease: { holder: "r1" } });
-    const events = (await t.store.getCaseDetail(oldest ?? ""))?.events ?? [];
+    expect(await t.store.cases.get(oldest ?? "")).toMatchObject({
+      status: "claimed",
+      lease: { holder: "r1" },
+    });
+    const events = (await t.store.cases.detail(oldest ?? ""))?.events ?? [];
     expect(events.at(-1)).toMatchObject({ type: "claimed", actor: "r1", at: T0 + 100 });
   });
 
@@ -48,31 +51,41 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
     const [inA] = await queue(a, [T0]);
     const [inB] = await queue(b, [T0 - 1]);
     expect(
-      await t.store.claimNext({ reviewer: "r", workflows: [], leaseMs: LEASE, now: T0 }),
+      await t.store.review.claimNext({ reviewer: "r", workflows: [], leaseMs: LEASE, now: T0 }),
     ).toBeUndefined();
-    const got = await t.store.claimNext({ reviewer: "r", workflows: [a, "other"], leaseMs: LEASE, now: T0 });
+    const got = await t.store.review.claimNext({
+      reviewer: "r",
+      workflows: [a, "other"],
+      leaseMs: LEASE,
+      now: T0,
+    });
     expect(got?.case.id).toBe(inA);
     expect(
-      await t.store.claimNext({ reviewer: "r", workflows: [a], leaseMs: LEASE, now: T0 }),
+      await t.store.review.claimNext({ reviewer: "r", workflows: [a], leaseMs: LEASE, now: T0 }),
     ).toBeUndefined();
     expect(
-      (await t.store.claimNext({ reviewer: "r", workflows: [b], leaseMs: LEASE, now: T0 }))?.case.id,
+      (await t.store.review.claimNext({ reviewer: "r", workflows: [b], leaseMs: LEASE, now: T0 }))?.case.id,
     ).toBe(inB);
   });
 
   it("does not hand out a case while its lease is live", async () => {
     const wf = uniqueWorkflow();
     await queue(wf, [T0]);
-    await t.store.claimNext({ reviewer: "r1", workflows: [wf], leaseMs: 1000, now: T0 });
-    const again = await t.store.claimNext({ reviewer: "r2", workflows: [wf], leaseMs: 1000, now: T0 + 999 });
+    await t.store.review.claimNext({ reviewer: "r1", workflows: [wf], leaseMs: 1000, now: T0 });
+    const again = await t.store.review.claimNext({
+      reviewer: "r2",
+      workflows: [wf],
+      leaseMs: 1000,
+      now: T0 + 999,
+    });
     expect(again).toBeUndefined();
   });
 
   it("returns a case whose lease expired to the queue, and records the expiry", async () => {
     const wf = uniqueWorkflow();
     const [id = ""] = await queue(wf, [T0]);
-    const first = await t.store.claimNext({ reviewer: "r1", workflows: [wf], leaseMs: 1000, now: T0 });
-    const second = await t.store.claimNext({
+    const first = await t.store.review.claimNext({ reviewer: "r1", workflows: [wf], leaseMs: 1000, now: T0 });
+    const second = await t.store.review.claimNext({
       reviewer: "r2",
       workflows: [wf],
       leaseMs: 1000,
@@ -82,7 +95,7 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
     expect(second?.lease.id).not.toBe(first?.lease.id);
     expect(second?.case.lease).toMatchObject({ holder: "r2", claimedAt: T0 + 1000, expiresAt: T0 + 2000 });
 
-    const events = (await t.store.getCaseDetail(id))?.events ?? [];
+    const events = (await t.store.cases.detail(id))?.events ?? [];
     expect(events.map((e) => [e.type, e.actor])).toEqual([
       ["submitted", "key_automation"],
       ["routed", "policy"],
@@ -94,7 +107,7 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
 
     // The first reviewer lost the case for good.
     await expect(
-      t.store.recordDecision({
+      t.store.review.recordDecision({
         caseId: id,
         reviewer: "r1",
         decisionId: "d1",
@@ -122,7 +135,7 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
       // better-sqlite3 is synchronous and never yields mid-transaction.)
       const round = await Promise.all(
         claimers.map((store, n) =>
-          store.claimNext({ reviewer: `r${n}`, workflows: [wf], leaseMs: LEASE, now: T0 + 500 }),
+          store.review.claimNext({ reviewer: `r${n}`, workflows: [wf], leaseMs: LEASE, now: T0 + 500 }),
         ),
       );
       round.forEach((claimed, n) => {

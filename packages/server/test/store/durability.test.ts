@@ -17,9 +17,9 @@ describe.each(ENGINES)("durability and migrations (%s)", (engine) => {
     db = await createTestDatabase(engine);
     const before = await db.open();
     const c = newCase({ idempotencyKey: "durable", callbackUrl: "https://example.com/hook" });
-    await before.insertCase(c, { events: submitted(c) });
-    const claimed = await before.claimNext({ reviewer: "alice", leaseMs: 60_000, now: T0 });
-    await before.recordDecision({
+    await before.cases.insert(c, { events: submitted(c) });
+    const claimed = await before.review.claimNext({ reviewer: "alice", leaseMs: 60_000, now: T0 });
+    await before.review.recordDecision({
       caseId: c.id,
       reviewer: "alice",
       decisionId: "d-1",
@@ -30,7 +30,7 @@ describe.each(ENGINES)("durability and migrations (%s)", (engine) => {
       outbox: webhook(c.id, { createdAt: T0 + 10 }),
       now: T0 + 10,
     });
-    await before.insertKey({
+    await before.identity.insertKey({
       id: "k1",
       name: "bot",
       role: "automation",
@@ -39,17 +39,17 @@ describe.each(ENGINES)("durability and migrations (%s)", (engine) => {
       signingSecret: "s",
       createdAt: T0,
     });
-    const detail = await before.getCaseDetail(c.id);
+    const detail = await before.cases.detail(c.id);
     await before.close();
 
     const after = await db.open();
-    expect(await after.getCaseDetail(c.id)).toEqual(detail);
+    expect(await after.cases.detail(c.id)).toEqual(detail);
     expect(detail?.events.map((e) => e.type)).toEqual(["submitted", "routed", "claimed", "decided"]);
     expect(detail?.decisions[0]).toMatchObject({ claimedAt: claimed?.case.lease?.claimedAt, heldMs: 10 });
-    expect(await after.getKey("k1")).toMatchObject({ tokenHash: "h" });
-    expect(await after.claimOutbox({ now: T0 + 10, limit: 10, leaseMs: 1000 })).toHaveLength(1);
+    expect(await after.identity.getKey("k1")).toMatchObject({ tokenHash: "h" });
+    expect(await after.outbox.claim({ now: T0 + 10, limit: 10, leaseMs: 1000 })).toHaveLength(1);
     // Idempotency holds across restarts too.
-    expect((await after.insertCase({ ...c, id: "retry" }, { events: [] })).created).toBe(false);
+    expect((await after.cases.insert({ ...c, id: "retry" }, { events: [] })).created).toBe(false);
   });
 
   it("migrates once, however often and however concurrently migrate() is called", async () => {
@@ -59,8 +59,8 @@ describe.each(ENGINES)("durability and migrations (%s)", (engine) => {
     await Promise.all(stores.map((s) => s?.migrate()));
     await stores[0]?.migrate();
     const c = newCase();
-    await stores[1]?.insertCase(c, { events: submitted(c) });
-    expect(await stores[2]?.getCase(c.id)).toMatchObject({ id: c.id });
+    await stores[1]?.cases.insert(c, { events: submitted(c) });
+    expect(await stores[2]?.cases.get(c.id)).toMatchObject({ id: c.id });
   });
 });
 

@@ -41,7 +41,7 @@ describe.each(ENGINES)("concurrent submits on one store (%s)", (engine) => {
     const clash = webhook(first.id);
     const results = await Promise.allSettled(
       cases.map((c, i) =>
-        store.insertCase(c, {
+        store.cases.insert(c, {
           events: submitted(c),
           outbox: i === 0 ? clash : i === 7 ? { ...webhook(c.id), id: clash.id } : undefined,
         }),
@@ -50,7 +50,7 @@ describe.each(ENGINES)("concurrent submits on one store (%s)", (engine) => {
     const failed = results.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
     expect(failed).toEqual([7]);
     for (const [i, c] of cases.entries()) {
-      const stored = await store.getCaseDetail(c.id);
+      const stored = await store.cases.detail(c.id);
       if (i === 7) expect(stored).toBeUndefined();
       else expect(stored?.events.map((e) => e.type)).toEqual(["submitted", "routed"]);
     }

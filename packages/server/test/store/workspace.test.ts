@@ -12,13 +12,13 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
 
   async function queued(workflow: string, overrides: Parameters<typeof newCase>[0] = {}) {
     const c = newCase({ workflow, ...overrides });
-    await t.store.insertCase(c, { events: submitted(c) });
+    await t.store.cases.insert(c, { events: submitted(c) });
     return c;
   }
   const claim = (reviewer: string, workflow: string, now: number, store: Store = t.store) =>
-    store.claimNext({ reviewer, workflows: [workflow], leaseMs: LEASE, now });
+    store.review.claimNext({ reviewer, workflows: [workflow], leaseMs: LEASE, now });
   const decide = (caseId: string, reviewer: string, verdict: "approve" | "reject", now: number) =>
-    t.store.recordDecision({
+    t.store.review.recordDecision({
       caseId,
       reviewer,
       decisionId: randomUUID(),
@@ -35,11 +35,11 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
     await queued(wf, { riskClass: "high", createdAt: T0 + 5 });
     await queued(wf, { riskClass: "low", createdAt: T0 + 7 });
     await claim("alice", wf, T0 + 10); // takes the oldest high one
-    expect(await t.store.queueCounts({ workflows: [wf], now: T0 + 20 })).toEqual([
+    expect(await t.store.review.queueCounts({ workflows: [wf], now: T0 + 20 })).toEqual([
       { workflow: wf, riskClass: "high", waiting: 1, oldestWaitingAt: T0 + 5, inReview: 1 },
       { workflow: wf, riskClass: "low", waiting: 1, oldestWaitingAt: T0 + 7, inReview: 0 },
     ]);
-    const expired = await t.store.queueCounts({ workflows: [wf], now: T0 + 10 + LEASE });
+    const expired = await t.store.review.queueCounts({ workflows: [wf], now: T0 + 10 + LEASE });
     expect(expired[0]).toEqual({
       workflow: wf,
       riskClass: "high",
@@ -47,7 +47,7 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
       oldestWaitingAt: T0,
       inReview: 0,
     });
-    expect(await t.store.queueCounts({ workflows: [], now: T0 })).toEqual([]);
+    expect(await t.store.review.queueCounts({ workflows: [], now: T0 })).toEqual([]);
   });
 
   it("gives a reviewer's day: counts, the median of an even and an odd number of holds, held cases", async () => {
@@ -60,20 +60,20 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
       await decide(c.id, reviewer, i === 2 ? "reject" : "approve", T0 + 100 + ms);
     }
     const day = { reviewer, from: T0, to: T0 + 86_400_000, now: T0 + 20_000 };
-    expect(await t.store.reviewerDay(day)).toEqual({
+    expect(await t.store.review.reviewerDay(day)).toEqual({
       decided: 4,
       approved: 3,
       medianHeldMs: 3_000,
       holding: [],
     });
-    expect(await t.store.reviewerDay({ ...day, to: T0 + 100 + 5_000 })).toMatchObject({
+    expect(await t.store.review.reviewerDay({ ...day, to: T0 + 100 + 5_000 })).toMatchObject({
       decided: 3, // 4 000, 1 000 and 2 000
       medianHeldMs: 2_000,
     });
     const waiting = await queued(wf, { createdAt: T0 + 10 });
     await claim(reviewer, wf, T0 + 15_000);
-    expect((await t.store.reviewerDay(day)).holding).toEqual([waiting.id]);
-    expect(await t.store.reviewerDay({ ...day, reviewer: "nobody" })).toEqual({
+    expect((await t.store.review.reviewerDay(day)).holding).toEqual([waiting.id]);
+    expect(await t.store.review.reviewerDay({ ...day, reviewer: "nobody" })).toEqual({
       decided: 0,
       approved: 0,
       medianHeldMs: null,
@@ -91,16 +91,18 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
     const current = await queued(a, { subject, createdAt: T0 + 4 });
     await queued(a, { subject, createdAt: T0 + 5 });
     const args = { subject, excludeCaseId: current.id, before: current.createdAt, limit: 20 };
-    const history = await t.store.subjectHistory(args);
+    const history = await t.store.cases.subjectHistory(args);
     expect(history.map((h) => h.id)).toEqual([second.id, first.id]);
     expect(history[1]).toMatchObject({
       status: "decided",
       decision: { verdict: "reject", reasonCode: "other", decidedAt: T0 + 2 },
     });
     expect(history[0]?.decision).toBeNull();
-    expect((await t.store.subjectHistory({ ...args, workflows: [a] })).map((h) => h.id)).toEqual([first.id]);
-    expect(await t.store.subjectHistory({ ...args, workflows: [] })).toEqual([]);
-    expect(await t.store.subjectHistory({ ...args, limit: 1 })).toHaveLength(1);
+    expect((await t.store.cases.subjectHistory({ ...args, workflows: [a] })).map((h) => h.id)).toEqual([
+      first.id,
+    ]);
+    expect(await t.store.cases.subjectHistory({ ...args, workflows: [] })).toEqual([]);
+    expect(await t.store.cases.subjectHistory({ ...args, limit: 1 })).toHaveLength(1);
   });
 
   it("records one blind judgment per claim, even when two race from separate processes", async () => {
@@ -109,7 +111,7 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
     const claimed = await claim("alice", wf, T0);
     const other = await t.db.open();
     const judgment = (store: Store) =>
-      store.recordBlindJudgment({
+      store.review.recordBlindJudgment({
         caseId: c.id,
         reviewer: "alice",
         verdict: "reject",
@@ -122,7 +124,10 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(Conflict);
     const leaseId = claimed?.lease.id ?? "";
-    expect(await t.store.findBlindJudgment(c.id, leaseId)).toMatchObject({ leaseId, reviewer: "alice" });
+    expect(await t.store.review.findBlindJudgment(c.id, leaseId)).toMatchObject({
+      leaseId,
+      reviewer: "alice",
+    });
     // Not the holder, or the lease has expired: refused.
     const bob = {
       caseId: c.id,
@@ -132,8 +137,10 @@ describe.each(ENGINES)("workspace queries (%s)", (engine) => {
       reasonCode: null,
       note: null,
     };
-    await expect(t.store.recordBlindJudgment({ ...bob, now: T0 + 2 })).rejects.toBeInstanceOf(Conflict);
+    await expect(t.store.review.recordBlindJudgment({ ...bob, now: T0 + 2 })).rejects.toBeInstanceOf(
+      Conflict,
+    );
     const late = { ...bob, reviewer: "alice", now: T0 + LEASE };
-    await expect(t.store.recordBlindJudgment(late)).rejects.toThrow(/expired/);
+    await expect(t.store.review.recordBlindJudgment(late)).rejects.toThrow(/expired/);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EventRecord, NewOutboxMessage, Store } from "../../src/store/index.js";
+import { verifySignature } from "../../src/webhooks/signature.js";
 import { OutboxWorker, type OutboxWorkerOptions, retryDelayMs } from "../../src/workers/outbox.js";
-import { verifySignature } from "../../src/workers/signature.js";
 import { ENGINES, useTestDatabase } from "../store/engines.js";
 import { newCase, T0, webhook } from "../store/fixtures.js";
 import { eventually, startReceiver } from "./receiver.js";
@@ -38,12 +38,12 @@ describe.each(ENGINES)("webhook delivery (%s)", (engine) => {
   async function decidedCase(url: string, overrides: Partial<NewOutboxMessage> = {}, store = t.store) {
     const c = newCase({ status: "decided", route: "auto" });
     const m = webhook(c.id, { url, createdAt: T0, ...overrides });
-    await store.insertCase(c, { events: [], outbox: m });
+    await store.cases.insert(c, { events: [], outbox: m });
     return m;
   }
 
   const webhookEvents = async (caseId: string, store = t.store): Promise<EventRecord[]> =>
-    ((await store.getCaseDetail(caseId))?.events ?? []).filter((e) => e.type.startsWith("webhook_"));
+    ((await store.cases.detail(caseId))?.events ?? []).filter((e) => e.type.startsWith("webhook_"));
 
   it("retries a receiver that fails twice, then delivers exactly once, signed", async () => {
     const r = await receiver((n) => (n < 2 ? 503 : 200));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SIGNATURE_HEADER, signPayload, verifySignature } from "../../src/workers/signature.js";
+import { SIGNATURE_HEADER, signPayload, verifySignature } from "../../src/webhooks/signature.js";
 
 const SECRET = "whsec_test";
 const TS = 1_700_000_000;
