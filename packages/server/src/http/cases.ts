@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../canonical-json.js";
 import type { CaseRecord, NewCase, NewDecision, NewEvent, NewOutboxMessage } from "../store/index.js";
-import { isShadow } from "../store/oversight-queries.js";
+import { isShadow } from "../store/index.js";
 import { decidedWebhookBody } from "../webhooks/bodies.js";
 import { type Principal, principalOf, requireRole, requireWorkflow } from "./auth.js";
 import { caseScreen } from "./case-screen.js";

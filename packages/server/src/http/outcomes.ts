@@ -3,7 +3,7 @@ import { Conflict, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { OutcomeRecord } from "../store/index.js";
-import { isShadow } from "../store/oversight-queries.js";
+import { isShadow } from "../store/index.js";
 import { requireRole, requireWorkflow } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { HttpProblem } from "./problem.js";

@@ -3,7 +3,7 @@ import { Conflict, Forbidden, isReversible, NotFound, ValidationError, type Work
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseDetail, DecisionRecord, NewOutboxMessage } from "../store/index.js";
-import { isShadow } from "../store/oversight-queries.js";
+import { isShadow } from "../store/index.js";
 import { type Principal, principalOf, requireWorkflow } from "./auth.js";
 import { type AppContext, workflowOrFail } from "./context.js";
 import { CaseViewSchema, problemResponses } from "./schemas.js";

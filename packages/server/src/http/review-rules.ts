@@ -9,7 +9,7 @@ import {
   type Workflow,
 } from "@loopgate/core";
 import type { CaseDetail, CaseRecord, DecisionRecord } from "../store/index.js";
-import { APPROVING } from "../store/review-queries.js";
+import { APPROVING } from "../store/index.js";
 import type { Principal } from "./auth.js";
 import type { AppContext } from "./context.js";
 import { HttpProblem } from "./problem.js";

@@ -3,7 +3,7 @@ import { Conflict, heldOnRelease, NotFound, type Workflow } from "@loopgate/core
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord, NewOutboxMessage } from "../store/index.js";
-import { isShadow } from "../store/oversight-queries.js";
+import { isShadow } from "../store/index.js";
 import { decidedWebhookBody } from "../webhooks/bodies.js";
 import { type Principal, requireRole, requireWorkflow } from "./auth.js";
 import { viewFor } from "./case-screen.js";

@@ -1,5 +1,5 @@
 import { canonicalJson } from "../canonical-json.js";
-import type { DecisionSupportRow } from "../store/learning-queries.js";
+import type { DecisionSupportRow } from "../store/index.js";
 
 /**
  * Decision support (issue 6, item 3): how often reviewers accept the model's option at each rank, and

@@ -31,3 +31,6 @@ export async function openStore(opts: {
   }
   return namespaced(new SqlStore(await openSqlite(opts.dataDir ?? "./.loopgate")));
 }
+export type { CalibrationRow, DecisionSupportRow, LearningWindow } from "./learning-queries.js";
+export { isShadow } from "./oversight-queries.js";
+export { APPROVING } from "./review-queries.js";

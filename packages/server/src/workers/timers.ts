@@ -9,7 +9,7 @@ import type {
   TimerKind,
   TimerRecord,
 } from "../store/index.js";
-import { isShadow } from "../store/oversight-queries.js";
+import { isShadow } from "../store/index.js";
 import { decidedWebhookBody } from "../webhooks/bodies.js";
 import type { WorkerLogger } from "./outbox.js";
 
