@@ -1,6 +1,6 @@
 export * from "./errors.js";
 export * from "./learning/index.js";
-export * from "./metrics/governance.js";
+export * from "./metrics/index.js";
 export * from "./oversight/index.js";
 export * from "./policy/index.js";
 export * from "./random.js";

@@ -60,7 +60,7 @@ export interface ApiResponse<T> {
   data: T;
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+async function request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && method !== "HEAD" && csrfToken) headers["x-csrf-token"] = csrfToken;

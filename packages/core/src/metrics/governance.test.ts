@@ -13,7 +13,7 @@ import {
   talliedGroups,
   tallyRows,
   utcDay,
-} from "./governance.js";
+} from "./index.js";
 
 const T0 = Date.parse("2026-11-02T10:00:00Z");
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
-import { APPROVING_VERDICTS, type GovernanceTallies } from "../metrics/governance.js";
-import { fisherExactGreater } from "./rubber-stamp.js";
+import { APPROVING_VERDICTS, type GovernanceTallies } from "../metrics/index.js";
+import { fisherExactGreater } from "./significance.js";
 
 /**
  * `approval_high_errors_rising` (issue 5, item 6): the reviewers of a workflow keep approving nearly

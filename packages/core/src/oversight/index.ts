@@ -15,3 +15,4 @@ export * from "./catch-trials.js";
 export * from "./error-trend.js";
 export * from "./rubber-stamp.js";
 export * from "./sampling.js";
+export * from "./significance.js";

@@ -16,7 +16,7 @@ for (const name of CASE_VARIABLES) classifyEnv.registerVariable(name, "dyn");
 const ruleEnv = classifyEnv.clone().registerVariable("riskClass", "dyn");
 
 const ENVIRONMENTS: Record<ExpressionKind, Environment> = { classify: classifyEnv, rule: ruleEnv };
-export const VARIABLES: Record<ExpressionKind, readonly string[]> = {
+const VARIABLES: Record<ExpressionKind, readonly string[]> = {
   classify: CASE_VARIABLES,
   rule: [...CASE_VARIABLES, "riskClass"],
 };

@@ -111,9 +111,9 @@ export function replayCase(c: HistoricalCase, live: Workflow, draft: Workflow): 
   };
 }
 
-export const ROUTES: readonly Route[] = ["auto", "review", "human_only"];
+const ROUTES: readonly Route[] = ["auto", "review", "human_only"];
 /** How many case ids each cell of the report keeps as examples. */
-export const EXAMPLES = 5;
+const EXAMPLES = 5;
 const DAY_MS = 86_400_000;
 
 export interface RouteChange {

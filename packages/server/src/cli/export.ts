@@ -19,7 +19,7 @@ import { withExistingStore } from "./storage.js";
 import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
 /** A progress line on stderr every this many rows. */
-export const PROGRESS_EVERY = 100_000;
+const PROGRESS_EVERY = 100_000;
 
 /**
  * Writes one export into `dir` as `<kind>.jsonl`, then `manifest.json` (its counts are only known at the

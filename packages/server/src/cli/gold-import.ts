@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { goldCasesFrom, parseGoldLines } from "../http/gold-items.js";
+import { goldCasesFrom, parseGoldLines } from "../http/oversight/gold-items.js";
 import { HttpProblem } from "../http/problem.js";
 import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
 import { DEFAULTS } from "../server.js";

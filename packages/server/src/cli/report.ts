@@ -8,8 +8,6 @@ import { parseFlags } from "./flags.js";
 import { withExistingStore, workflowFromFlags } from "./storage.js";
 import { parseSince, parseUntil, runCommand, UsageError } from "./usage.js";
 
-export { parseSince } from "./usage.js";
-
 /** A file name from a workflow name: anything but letters, digits, dot, dash and underscore becomes "_". */
 const fileSafe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, "_");
 

@@ -7,7 +7,7 @@ import {
   type SimulationReport,
   type Workflow,
 } from "@loopgate/core";
-import { comparisonView } from "../http/shadow-policy.js";
+import { comparisonView } from "../http/learning/shadow-policy.js";
 import { defaultPolicyDir, loadPolicyDir } from "../policy-files.js";
 import { count, percent, utcTime } from "../report/format.js";
 import type { Store } from "../store/index.js";
@@ -35,7 +35,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n ==
 const perDay = (n: number) => n.toFixed(n >= 10 ? 0 : n >= 1 ? 1 : 2);
 
 /** The report as a person reads it in a terminal. */
-export function formatSimulation(workflow: string, r: SimulationReport): string {
+function formatSimulation(workflow: string, r: SimulationReport): string {
   if (r.cases === 0) return `${workflow}: no real cases submitted in the window`;
   const lines = [`${workflow}: ${plural(r.cases, "case")}, ${plural(r.changed, "change")} under the draft`];
   const moved = r.routes.filter((c) => c.from !== c.to);

@@ -33,7 +33,7 @@ function items(c: ClassCalibration): string {
 }
 
 /** The one line an owner acts on. */
-export function adviceLine(c: ClassCalibration, r: ThresholdReport): string {
+function adviceLine(c: ClassCalibration, r: ThresholdReport): string {
   const rec = c.recommendation;
   const head = `riskClass ${c.riskClass}:`;
   if (rec.threshold === null) return `${head} no threshold can be recommended: ${rec.reason} (${items(c)})`;
@@ -79,7 +79,7 @@ function reliabilityTable(c: ClassCalibration): string[] {
 }
 
 /** The human-readable report: per risk class, the threshold table, the reliability bins, the advice. */
-export function formatThresholds(r: ThresholdReport): string {
+function formatThresholds(r: ThresholdReport): string {
   const out = [
     `${r.workflow}: cases decided ${r.since} – ${r.until}; tolerated error ${pct(r.maxError)} at ${Number((r.level * 100).toFixed(2))} % confidence`,
     `Note: ${r.selectionBias}`,

@@ -6,7 +6,7 @@ export class UsageError extends Error {}
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
 /** The ISO forms the API accepts for since/until: 2026-11-02, 2026-11-02T09:30:00Z, …+01:00. */
-export const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const SINCE_FORMS = "7d, 24h, 30m, or an ISO date or date-time (2026-11-02, 2026-11-02T09:00:00Z)";
 
 /** `--since`: a span back from `until` (7d, 24h, 30m) or an ISO date/date-time. */

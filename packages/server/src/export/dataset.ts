@@ -92,7 +92,7 @@ export interface ExportManifest {
 }
 
 /** Decisions read per query: large enough that round trips do not dominate, small enough to stay flat. */
-export const EXPORT_BATCH = 1000;
+const EXPORT_BATCH = 1000;
 
 /**
  * The rows one decision gives, each with its identity: what makes two rows the same training example.
@@ -100,7 +100,7 @@ export const EXPORT_BATCH = 1000;
  * wrong proposal is a different lesson, and a reject's lesson is the proposal it refused. A preference
  * pair is (prompt, chosen, rejected); a label (input, label). Who decided, when and why do not count.
  */
-export function rowsOf(kind: ExportKind, d: ExportDecision): { row: ExportRow; identity: unknown }[] {
+function rowsOf(kind: ExportKind, d: ExportDecision): { row: ExportRow; identity: unknown }[] {
   const decidedAt = new Date(d.decidedAt).toISOString();
   const who = { caseId: d.caseId, workflow: d.workflow };
   switch (kind) {

@@ -3,29 +3,28 @@ import swagger from "@fastify/swagger";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
-import { adminRoutes } from "./admin.js";
-import { alertRoutes } from "./alerts.js";
-import { assignRoutes } from "./assign.js";
-import { auditRoutes } from "./audits.js";
-import { makeAuthenticator } from "./auth.js";
-import { casesRoutes } from "./cases.js";
+import { casesRoutes } from "./cases/index.js";
 import type { AppContext } from "./context.js";
-import { decisionSupportRoutes } from "./decision-support.js";
-import { exportRoutes } from "./exports.js";
-import { goldRoutes } from "./gold.js";
-import { metricsRoutes, prometheusRoutes } from "./metrics.js";
-import { outcomeRoutes } from "./outcomes.js";
-import { catchTrialRoutes } from "./oversight-catch-trials.js";
+import { adminRoutes, makeAuthenticator, sessionRoutes } from "./identity/index.js";
+import {
+  decisionSupportRoutes,
+  exportRoutes,
+  shadowPolicyRoutes,
+  thresholdRoutes,
+} from "./learning/index.js";
+import {
+  alertRoutes,
+  auditRoutes,
+  catchTrialRoutes,
+  goldRoutes,
+  metricsRoutes,
+  outcomeRoutes,
+  prometheusRoutes,
+} from "./oversight/index.js";
 import { installErrorHandling } from "./problem.js";
-import { reversibleRoutes } from "./reversible.js";
-import { reviewRoutes } from "./review.js";
-import { sessionRoutes } from "./session.js";
-import { shadowPolicyRoutes } from "./shadow-policy.js";
+import { assignRoutes, reversibleRoutes, reviewRoutes } from "./review/index.js";
 import { closeUnusedConnectionsOnClose } from "./shutdown.js";
-import { staticRoutes } from "./static.js";
-import { streamRoutes } from "./stream.js";
-import { thresholdRoutes } from "./thresholds.js";
-import { workspaceRoutes } from "./workspace.js";
+import { staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
 
 export interface AppOptions {
   /** Largest accepted request body, in bytes. */

@@ -32,7 +32,7 @@ export class HttpProblem extends Error {
 
 const TYPE_BASE = "https://loopgate.dev/problems/";
 
-export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.code(problem.status).type("application/problem+json").send(problem);
 }
 

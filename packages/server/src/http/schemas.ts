@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { MAX_PASSWORD_LENGTH } from "../passwords.js";
 import { USERNAME_PATTERN } from "../users.js";
-import { HistoryEntrySchema, WorkflowSettingsSchema } from "./workspace-schemas.js";
+import { HistoryEntrySchema, WorkflowSettingsSchema } from "./workspace/workspace-schemas.js";
 
 /**
  * The API contract. Each route declares its body, query and responses from these, so validation,
@@ -11,7 +11,7 @@ import { HistoryEntrySchema, WorkflowSettingsSchema } from "./workspace-schemas.
 const Json = Type.Unknown({ description: "Any JSON value" });
 const JsonObject = Type.Record(Type.String(), Type.Unknown());
 
-export const ProblemSchema = Type.Object(
+const ProblemSchema = Type.Object(
   {
     type: Type.String(),
     title: Type.String(),
@@ -44,7 +44,7 @@ export const CaseSubmissionSchema = Type.Object(
   { additionalProperties: false, required: ["workflow", "action", "input", "proposal", "confidence"] },
 );
 
-export const ExplanationSchema = Type.Object(
+const ExplanationSchema = Type.Object(
   {
     route: Type.String(),
     riskClass: Type.String(),
@@ -85,7 +85,7 @@ export const DecisionSchema = Type.Object({
   ),
 });
 
-export const EventSchema = Type.Object({
+const EventSchema = Type.Object({
   seq: Type.Number(),
   type: Type.String(),
   actor: Type.String(),
@@ -197,6 +197,17 @@ export const DecideRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a new key or user may reach: workflows (all when left out) and authority roles. */
+const PrincipalScope = {
+  workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+  authorityRoles: Type.Optional(
+    Type.Array(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,100}$" }), {
+      maxItems: 100,
+      description: "Authority roles for review.authority rules (e.g. ap_clerk)",
+    }),
+  ),
+};
+
 export const CreateKeyRequestSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -206,13 +217,7 @@ export const CreateKeyRequestSchema = Type.Object(
       Type.Literal("reviewer"),
       Type.Literal("auditor"),
     ]),
-    workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
-    authorityRoles: Type.Optional(
-      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,100}$" }), {
-        maxItems: 100,
-        description: "Authority roles for review.authority rules (e.g. ap_clerk)",
-      }),
-    ),
+    ...PrincipalScope,
   },
   { additionalProperties: false },
 );
@@ -258,7 +263,7 @@ export const SignInRequestSchema = Type.Object(
   { additionalProperties: false, description: "Either {username, password} or {apiKey}" },
 );
 
-export const SessionUserSchema = Type.Object({
+const SessionUserSchema = Type.Object({
   id: Type.String({ description: "usr_… for a person, key_… for a session opened with an API key" }),
   name: Type.String(),
   role: Type.String(),
@@ -276,13 +281,7 @@ export const CreateUserRequestSchema = Type.Object(
     password: Type.String({ maxLength: MAX_PASSWORD_LENGTH, description: "At least 10 characters" }),
     role: UserRoleSchema,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
-    authorityRoles: Type.Optional(
-      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,100}$" }), {
-        maxItems: 100,
-        description: "Authority roles for review.authority rules (e.g. ap_clerk)",
-      }),
-    ),
+    ...PrincipalScope,
   },
   { additionalProperties: false },
 );

@@ -9,7 +9,7 @@ import type { FastifyInstance } from "fastify";
  * routinely (browsers preconnect; fetch opens one when a stream such as /v1/stream is aborted), so a
  * shutdown would hang for no reason. Closing them loses nothing: no request was ever sent on them.
  * Connections with a request in flight are left to finish (or, for live streams, are ended by
- * stream.ts).
+ * workspace/stream.ts).
  */
 export function closeUnusedConnectionsOnClose(app: FastifyInstance): void {
   const unused = new Set<Socket>();

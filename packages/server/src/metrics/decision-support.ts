@@ -48,7 +48,7 @@ function rankedOptions(proposal: unknown): { rank: number; json: string }[] {
 }
 
 /** The rank of the option a decision accepted, or null when it took none. */
-export function acceptedRank(row: DecisionSupportRow): number | null {
+function acceptedRank(row: DecisionSupportRow): number | null {
   const options = rankedOptions(row.proposal);
   if (options.length === 0) return null;
   if (row.verdict === "approve") return Math.min(...options.map((o) => o.rank));

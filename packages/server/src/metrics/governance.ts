@@ -93,7 +93,7 @@ export async function governanceReport(store: Store, q: GovernanceQuery): Promis
   };
 }
 
-export function consistencyOf(ratings: readonly OverlapRating[]): Consistency | null {
+function consistencyOf(ratings: readonly OverlapRating[]): Consistency | null {
   const a = agreementFromLabels(ratings);
   if (a.items === 0) return null;
   return {
@@ -114,11 +114,7 @@ export function consistencyOf(ratings: readonly OverlapRating[]): Consistency | 
  * item): a risk class takes its items; a day the items whose last rating fell on it (the day the
  * overlap became comparable); a reviewer every item they rated, with the other reviewers' ratings.
  */
-export function ratingsInGroup(
-  ratings: readonly OverlapRating[],
-  groupBy: GroupBy,
-  key: string,
-): OverlapRating[] {
+function ratingsInGroup(ratings: readonly OverlapRating[], groupBy: GroupBy, key: string): OverlapRating[] {
   const items = new Set<string>();
   if (groupBy === "riskClass") {
     for (const r of ratings) if (r.riskClass === key) items.add(r.item);

@@ -63,7 +63,7 @@ export interface ThresholdReport {
   classes: ClassCalibration[];
 }
 
-export const SELECTION_BIAS =
+const SELECTION_BIAS =
   "Reviewed cases are the ones the policy sent to people: below the current threshold, or caught by an escalation trigger. Above the current threshold only auto-routed cases with a reported outcome or audit count, so thresholds above it rest on fewer (and possibly different) cases than those below it.";
 
 function effectAt(items: Parameters<typeof thresholdTable>[0], threshold: number | null, level: number) {

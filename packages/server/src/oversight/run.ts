@@ -18,7 +18,7 @@ import type { AlertRecord, NewAlert, Store } from "../store/index.js";
  * open (unacknowledged); the store enforces that too, so two processes running at once raise it once.
  */
 
-export const DEFAULT_WINDOW_DAYS = 30;
+const DEFAULT_WINDOW_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /**
@@ -122,7 +122,7 @@ async function alertFor(
 }
 
 /** The `oversight.alert` webhook the owner's `alertUrl` receives (signed like `case.decided`). */
-export function alertWebhookBody(a: AlertRecord, name: string | null, owner: string): string {
+function alertWebhookBody(a: AlertRecord, name: string | null, owner: string): string {
   return JSON.stringify({
     type: "oversight.alert",
     alertId: a.id,

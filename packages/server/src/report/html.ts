@@ -135,7 +135,7 @@ const DAY_MS = 86_400_000;
 const MAX_FILLED_DAYS = 366;
 
 /** Every UTC day of the window (days without activity as gaps), or only the active days when long. */
-export function dayAxis(since: number, until: number, days: readonly GovernanceGroup[]): string[] {
+function dayAxis(since: number, until: number, days: readonly GovernanceGroup[]): string[] {
   const first = Date.parse(`${utcDay(since)}T00:00:00Z`);
   const last = Date.parse(`${utcDay(until - 1)}T00:00:00Z`);
   if ((last - first) / DAY_MS + 1 > MAX_FILLED_DAYS) return days.map((g) => g.key);

@@ -1,9 +1,48 @@
 import { openPostgres } from "./postgres.js";
-import { namespaced, SqlStore } from "./queries.js";
+import { SqlStore } from "./sql-store.js";
 import { openSqlite } from "./sqlite.js";
-import type { Store } from "./types.js";
+import type { Store } from "./store.js";
 
-export * from "./types.js";
+export type { EventRecord, EventType, NewEvent } from "./cases/events.js";
+// The public face of the store: `openStore` and the records the rest of the server reads and writes.
+// Everything outside store/ imports from here; the folders' query files stay private to the store.
+export type { CaseStore } from "./cases/index.js";
+export type { InsertCaseExtra, ShadowInsert } from "./cases/insert.js";
+export type {
+  CaseDetail,
+  CaseRecord,
+  CaseTiming,
+  DecisionRecord,
+  HistoryEntry,
+  NewCase,
+  NewDecision,
+} from "./cases/types.js";
+export { NO_TIMING } from "./cases/types.js";
+export type { EngineName } from "./engine.js";
+export type { IdentityStore } from "./identity/index.js";
+export type { ApiKeyRecord, Role, SessionRecord, UserRecord, UserRole } from "./identity/types.js";
+export { ROLES, USER_ROLES } from "./identity/types.js";
+export type { CalibrationRow, DecisionSupportRow, LearningWindow } from "./learning/calibration.js";
+export type { ExportCursor, ExportDecision, ExportFilter } from "./learning/exports.js";
+export type { LearningStore } from "./learning/index.js";
+export type { ShadowPair, SimulationWindow } from "./learning/simulation.js";
+export type { CountedEvent, GovernanceWindow } from "./metrics/governance.js";
+export type { MetricsStore } from "./metrics/index.js";
+export type { OutboxStore } from "./outbox/index.js";
+export type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./outbox/types.js";
+export type { AlertKind, AlertRecord, NewAlert, ReviewDecisionWindow } from "./oversight/alerts.js";
+export type { AuditCandidate, AuditView, NewAuditDraw } from "./oversight/audits.js";
+export type { GoldCase, NewGoldCase } from "./oversight/gold.js";
+export type { OversightStore } from "./oversight/index.js";
+export type { NewOutcome, OutcomeRecord } from "./oversight/outcomes.js";
+export type { CatchTrialResult, OverlapRating, OversightWindow } from "./oversight/shadows.js";
+export { isShadow } from "./oversight/shadows.js";
+export { APPROVING } from "./review/claim.js";
+export type { ReviewStore } from "./review/index.js";
+export type { BlindJudgment, Claimed, QueueCount, ReviewerDay } from "./review/types.js";
+export type { Store } from "./store.js";
+export type { TimerStore } from "./timers/index.js";
+export type { NewTimer, TimerEffect, TimerKind, TimerRecord } from "./timers/types.js";
 
 /**
  * Opens the store: PostgreSQL when `databaseUrl` is a postgres:// or postgresql:// URL (tables in
@@ -27,10 +66,7 @@ export async function openStore(opts: {
       // Refuse rather than fall back to SQLite: a typo would otherwise split data across two databases.
       throw new Error("the database URL must start with postgres:// or postgresql:// (unset it for SQLite)");
     }
-    return namespaced(new SqlStore(await openPostgres(url, opts.schema)));
+    return new SqlStore(await openPostgres(url, opts.schema));
   }
-  return namespaced(new SqlStore(await openSqlite(opts.dataDir ?? "./.loopgate")));
+  return new SqlStore(await openSqlite(opts.dataDir ?? "./.loopgate"));
 }
-export type { CalibrationRow, DecisionSupportRow, LearningWindow } from "./learning-queries.js";
-export { isShadow } from "./oversight-queries.js";
-export { APPROVING } from "./review-queries.js";

@@ -1,6 +1,6 @@
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import type { StoreEngine } from "./queries.js";
+import type { StoreEngine } from "./engine.js";
 import type { Database } from "./schema.js";
 
 /**
@@ -53,6 +53,8 @@ export async function openPostgres(url: string, schema = "public"): Promise<Stor
     // another. NO KEY UPDATE rather than UPDATE: the claim changes no key, and this weaker lock does
     // not conflict with the key-share locks that inserting an event (foreign key to the case) takes.
     lockForClaim: (query) => query.forNoKeyUpdate().skipLocked(),
+    // A timer, revoke or revert must act on its case, so it waits for the row instead of skipping it.
+    lockRow: (query) => query.forNoKeyUpdate(),
   };
 }
 

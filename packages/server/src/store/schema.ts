@@ -2,8 +2,8 @@ import type { Generated } from "kysely";
 
 /**
  * The tables as Kysely sees them: snake_case columns, times as epoch ms (`bigint` on PostgreSQL, read back
- * as a JS number; INTEGER on SQLite), JSON as text. `rows.ts` maps rows to the camelCase records of
- * `types.ts`; nothing outside the store sees these shapes.
+ * as a JS number; INTEGER on SQLite), JSON as text. Each aggregate folder maps its tables' rows to its
+ * camelCase records (e.g. `cases/rows.ts`); nothing outside the store sees these shapes.
  */
 export interface Database {
   cases: CasesTable;
@@ -22,7 +22,7 @@ export interface Database {
   oversight_alerts: OversightAlertsTable;
 }
 
-/** What the oversight run found, open until the owner acknowledges it (migration 009, alert-queries.ts). */
+/** What the oversight run found, open until the owner acknowledges it (migration 009, oversight/alerts.ts). */
 export interface OversightAlertsTable {
   id: string;
   /** `rubber_stamp` or `approval_high_errors_rising` */
@@ -37,7 +37,7 @@ export interface OversightAlertsTable {
   acknowledged_by: string | null;
 }
 
-/** Outcomes reported by the automation for decided cases (migration 006, outcome-queries.ts). */
+/** Outcomes reported by the automation for decided cases (migration 006, oversight/outcomes.ts). */
 export interface OutcomesTable {
   id: string;
   case_id: string;
@@ -49,7 +49,7 @@ export interface OutcomesTable {
   reported_at: number;
 }
 
-/** One audit draw and the parameters that reproduce it (migration 007, audit-queries.ts). */
+/** One audit draw and the parameters that reproduce it (migration 007, oversight/audits.ts). */
 export interface AuditDrawsTable {
   id: string;
   workflow: string;
@@ -64,7 +64,7 @@ export interface AuditDrawsTable {
   drawn_at: number;
 }
 
-/** A case drawn for audit and the auditor's verdict (migration 007, audit-queries.ts). */
+/** A case drawn for audit and the auditor's verdict (migration 007, oversight/audits.ts). */
 export interface AuditsTable {
   id: string;
   case_id: string;
@@ -116,7 +116,7 @@ export interface CasesTable {
   lease_expires_at: number | null;
   /** The only reviewer who may claim the case (set by a workflow owner, migration 004); null = anyone. */
   assigned_to: string | null;
-  // Release delay and SLA (migration 005): see timer-queries.ts.
+  // Release delay and SLA (migration 005): see timers/ and review/reversible.ts.
   /** A decided case is held until then (release.delaySeconds); null when nothing was held. */
   release_at: number | null;
   /** When the timer worker recorded `decision_released`. */
@@ -255,7 +255,7 @@ export interface SettingsTable {
   created_at: number;
 }
 
-/** A durable timer: one deadline to act on (migration 005, queries in timer-queries.ts). */
+/** A durable timer: one deadline to act on (migration 005, queries in timers/). */
 export interface TimersTable {
   id: string;
   case_id: string;

@@ -13,7 +13,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
-import type { StoreEngine } from "./queries.js";
+import type { StoreEngine } from "./engine.js";
 import type { Database } from "./schema.js";
 
 /**
@@ -51,8 +51,10 @@ export async function openSqlite(dataDir: string): Promise<StoreEngine> {
     db,
     description: `SQLite at ${file}`,
     groupCommit: true,
-    // Already exclusive: the transaction holds the database's only write lock (BEGIN IMMEDIATE below).
+    // Already exclusive: the transaction holds the database's only write lock (BEGIN IMMEDIATE below),
+    // so nobody can take or change a row between our select and our update.
     lockForClaim: (query) => query,
+    lockRow: (query) => query,
   };
 }
 

@@ -1,11 +1,9 @@
 import type { NewEvent, OutboxMessage, Store } from "../store/index.js";
 import { SIGNATURE_HEADER, signPayload } from "../webhooks/signature.js";
+import { LeasedRowsWorker } from "./leased-rows.js";
+import type { WorkerLogger } from "./poll-loop.js";
 
-/** The slice of a pino logger the worker uses. */
-export interface WorkerLogger {
-  warn(obj: Record<string, unknown>, msg: string): void;
-  error(obj: Record<string, unknown>, msg: string): void;
-}
+export type { WorkerLogger } from "./poll-loop.js";
 
 export interface OutboxWorkerOptions {
   store: Store;
@@ -30,7 +28,7 @@ export interface OutboxWorkerOptions {
 }
 
 /** Header naming the delivery: the same on every retry, so receivers can drop duplicates. */
-export const DELIVERY_HEADER = "Loopgate-Delivery";
+const DELIVERY_HEADER = "Loopgate-Delivery";
 
 /**
  * Delivers webhooks from the durable outbox: claims due messages (exclusively, across processes), POSTs
@@ -41,10 +39,7 @@ export const DELIVERY_HEADER = "Loopgate-Delivery";
  */
 export class OutboxWorker {
   readonly #options: Required<Omit<OutboxWorkerOptions, "logger">> & Pick<OutboxWorkerOptions, "logger">;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #inFlight: Promise<void> | undefined;
-  #kicked = false;
+  readonly #rows: LeasedRowsWorker<OutboxMessage, void>;
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = {
@@ -57,95 +52,66 @@ export class OutboxWorker {
       batchSize: 10,
       ...stripUndefined(options),
     };
+    this.#rows = new LeasedRowsWorker(
+      {
+        name: "webhook outbox",
+        claim: (due) => this.#options.store.outbox.claim(due),
+        run: (m) => this.#deliver(m),
+        order: "parallel",
+        logFields: (m) => ({ outboxId: m.id, caseId: m.caseId }),
+      },
+      this.#options,
+    );
   }
 
   /** Starts polling; the first round runs at once. */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#rows.start();
   }
 
   /** Stops polling and waits for the deliveries in flight to be sent and recorded. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#inFlight;
+  stop(): Promise<void> {
+    return this.#rows.stop();
   }
 
   /** Runs a round soon: call it after committing a transaction that wrote an outbox row. */
   kick(): void {
-    if (!this.#running) return;
-    if (this.#inFlight) this.#kicked = true;
-    else this.#schedule(0);
+    this.#rows.kick();
   }
 
-  /** One round: claims the due messages and delivers them. Resolves to how many were claimed. */
+  /** One round: claims the due messages and delivers them in parallel. Resolves to how many were claimed. */
   async runOnce(): Promise<number> {
-    const { store, batchSize, leaseMs, clock } = this.#options;
-    const due = await store.outbox.claim({ now: clock(), limit: batchSize, leaseMs });
-    await Promise.all(due.map((m) => this.#deliver(m)));
-    return due.length;
+    return (await this.#rows.runOnce()).claimed;
   }
 
-  #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#inFlight = this.#round().finally(() => {
-        this.#inFlight = undefined;
-      });
-    }, delayMs);
-    // A waiting poll must not keep the process alive on its own.
-    this.#timer.unref();
-  }
-
-  async #round(): Promise<void> {
-    let claimed = 0;
-    this.#kicked = false;
-    try {
-      claimed = await this.runOnce();
-    } catch (err) {
-      this.#options.logger?.error({ err }, "webhook outbox: round failed; will retry");
-    }
-    if (!this.#running) return;
-    // A full batch suggests more are due; a kick during the round may have added one.
-    const again = claimed === this.#options.batchSize || this.#kicked;
-    this.#schedule(again ? 0 : this.#options.pollMs);
-  }
-
-  /** Never rejects: whatever goes wrong, the message stays in the outbox and its lease runs out. */
+  /**
+   * Rejects only when the store or the secret lookup fails, not the receiver: no attempt is counted, and
+   * the message is tried again when its lease runs out. At least once, never lost.
+   */
   async #deliver(m: OutboxMessage): Promise<void> {
     const { store, clock, maxAttempts, logger } = this.#options;
     const attempt = m.attempts + 1;
-    try {
-      const outcome = await this.#post(m);
-      const at = clock();
-      const event = (type: NewEvent["type"], data: Record<string, unknown>): NewEvent => ({
-        type,
-        caseId: m.caseId,
-        actor: "system",
-        data: { outboxId: m.id, url: m.url, attempt, ...data },
-        at,
-      });
-      if (outcome.ok) {
-        await store.outbox.markDelivered(m.id, event("webhook_delivered", { status: outcome.status }));
-        return;
-      }
-      const nextAttemptAt = attempt >= maxAttempts ? null : at + retryDelayMs(m.attempts, this.#options);
-      await store.outbox.markFailed(
-        m.id,
-        nextAttemptAt,
-        event("webhook_failed", { status: outcome.status, error: outcome.error, nextAttemptAt }),
-      );
-      const log = { outboxId: m.id, caseId: m.caseId, attempt, error: outcome.error, nextAttemptAt };
-      logger?.warn(log, nextAttemptAt === null ? "webhook delivery abandoned" : "webhook delivery failed");
-    } catch (err) {
-      // The store (or the secret lookup) failed, not the receiver: no attempt is counted, and the message
-      // is tried again when its lease runs out. At least once, never lost.
-      logger?.error({ err, outboxId: m.id }, "webhook outbox: could not deliver or record the outcome");
+    const outcome = await this.#post(m);
+    const at = clock();
+    const event = (type: NewEvent["type"], data: Record<string, unknown>): NewEvent => ({
+      type,
+      caseId: m.caseId,
+      actor: "system",
+      data: { outboxId: m.id, url: m.url, attempt, ...data },
+      at,
+    });
+    if (outcome.ok) {
+      await store.outbox.markDelivered(m.id, event("webhook_delivered", { status: outcome.status }));
+      return;
     }
+    const nextAttemptAt = attempt >= maxAttempts ? null : at + retryDelayMs(m.attempts, this.#options);
+    await store.outbox.markFailed(
+      m.id,
+      nextAttemptAt,
+      event("webhook_failed", { status: outcome.status, error: outcome.error, nextAttemptAt }),
+    );
+    const log = { outboxId: m.id, caseId: m.caseId, attempt, error: outcome.error, nextAttemptAt };
+    logger?.warn(log, nextAttemptAt === null ? "webhook delivery abandoned" : "webhook delivery failed");
   }
 
   async #post(

@@ -1,7 +1,7 @@
 import type { PolicySet } from "@loopgate/core";
 import { type OversightRunOptions, runOversight } from "../oversight/run.js";
 import type { AlertRecord, Store } from "../store/index.js";
-import type { WorkerLogger } from "./outbox.js";
+import { PollLoop, type WorkerLogger } from "./poll-loop.js";
 
 export interface OversightWorkerOptions {
   store: Store;
@@ -22,26 +22,30 @@ export interface OversightWorkerOptions {
  */
 export class OversightWorker {
   readonly #o: OversightWorkerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #inFlight: Promise<void> | undefined;
-  #running = false;
+  readonly #loop: PollLoop;
 
   constructor(options: OversightWorkerOptions) {
     this.#o = options;
+    this.#loop = new PollLoop({
+      name: "oversight",
+      round: async () => {
+        await this.runOnce();
+        return false;
+      },
+      intervalMs: options.intervalMs,
+      // A restart loop must not re-run the check on every start.
+      firstRoundAfterMs: options.intervalMs,
+      logger: options.logger,
+    });
   }
 
-  /** The first run comes one interval after start: a restart loop must not re-run the check each time. */
+  /** The first run comes one interval after start. */
   start(): void {
-    if (this.#running || this.#o.intervalMs <= 0) return;
-    this.#running = true;
-    this.#schedule();
+    if (this.#o.intervalMs > 0) this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#inFlight;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One run now; resolves to the alerts it stored. */
@@ -50,18 +54,5 @@ export class OversightWorker {
     const alerts = await runOversight(store, policies(), clock(), { ...this.#o.run, actor: "system" });
     if (alerts.length > 0) this.#o.onAlerts?.(alerts);
     return alerts;
-  }
-
-  #schedule(): void {
-    this.#timer = setTimeout(() => {
-      this.#inFlight = this.runOnce()
-        .then(() => undefined)
-        .catch((err) => this.#o.logger?.error({ err }, "oversight: run failed; will retry next interval"))
-        .finally(() => {
-          this.#inFlight = undefined;
-          if (this.#running) this.#schedule();
-        });
-    }, this.#o.intervalMs);
-    this.#timer.unref();
   }
 }

@@ -11,7 +11,8 @@ import type {
 } from "../store/index.js";
 import { isShadow } from "../store/index.js";
 import { decidedWebhookBody } from "../webhooks/bodies.js";
-import type { WorkerLogger } from "./outbox.js";
+import { LeasedRowsWorker } from "./leased-rows.js";
+import type { WorkerLogger } from "./poll-loop.js";
 
 export interface TimerWorkerOptions {
   store: Store;
@@ -37,63 +38,38 @@ export interface TimerWorkerOptions {
 export class TimerWorker {
   readonly #o: Required<Omit<TimerWorkerOptions, "logger" | "onFired">> &
     Pick<TimerWorkerOptions, "logger" | "onFired">;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #inFlight: Promise<void> | undefined;
+  readonly #rows: LeasedRowsWorker<TimerRecord, boolean>;
 
   constructor(options: TimerWorkerOptions) {
     this.#o = { pollMs: 1000, leaseMs: 30_000, batchSize: 20, ...options };
+    this.#rows = new LeasedRowsWorker(
+      {
+        name: "timers",
+        claim: (due) => this.#o.store.timers.claim(due),
+        run: (t) => this.#fire(t),
+        order: "in order",
+        logFields: (t) => ({ timerId: t.id, caseId: t.caseId }),
+      },
+      this.#o,
+    );
   }
 
+  /** Starts polling; the first round runs at once. */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#rows.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#inFlight;
+  /** Stops polling and waits for the timer being fired to commit. */
+  stop(): Promise<void> {
+    return this.#rows.stop();
   }
 
   /** One round: claims the due timers and fires them in due order. Resolves to how many fired. */
   async runOnce(): Promise<number> {
-    const { store, clock, batchSize, leaseMs } = this.#o;
-    const due = await store.timers.claim({ now: clock(), limit: batchSize, leaseMs });
-    let fired = 0;
-    for (const t of due) {
-      try {
-        if (await this.#fire(t)) fired++;
-      } catch (err) {
-        // Left claimed: its lease runs out and a later round tries again.
-        this.#o.logger?.error({ err, timerId: t.id, caseId: t.caseId }, "timer: could not fire; will retry");
-      }
-    }
-    return fired;
+    return (await this.#rows.runOnce()).results.filter((fired) => fired).length;
   }
 
-  #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#inFlight = this.#round().finally(() => {
-        this.#inFlight = undefined;
-      });
-    }, delayMs);
-    this.#timer.unref();
-  }
-
-  async #round(): Promise<void> {
-    try {
-      await this.runOnce();
-    } catch (err) {
-      this.#o.logger?.error({ err }, "timers: round failed; will retry");
-    }
-    if (this.#running) this.#schedule(this.#o.pollMs);
-  }
-
+  /** False when there was nothing left to do (the case moved on) or another process fired it first. */
   async #fire(t: TimerRecord): Promise<boolean> {
     const { store, clock } = this.#o;
     const now = clock();
@@ -157,7 +133,7 @@ function holdersOf(detail: CaseDetail): Array<{ id: string; outcome: string }> {
 }
 
 /** What firing `timer` does to case `c` now; null when there is nothing left to do. */
-export function effectOf(
+function effectOf(
   c: CaseRecord,
   timer: TimerRecord,
   wf: Workflow | undefined,

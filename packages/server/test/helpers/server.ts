@@ -6,7 +6,7 @@ import pg from "pg";
 import pino from "pino";
 import { type RunningServer, type ServerConfig, startServer } from "../../src/server.js";
 
-export const PG_URL = process.env.LOOPGATE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const PG_URL = process.env.LOOPGATE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const FIXTURE_POLICIES = fileURLToPath(new URL("../fixtures/policies", import.meta.url));
 export const ENGINES = ["sqlite", "postgres"] as const;
 export type Engine = (typeof ENGINES)[number];

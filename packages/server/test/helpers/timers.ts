@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { ServerConfig } from "../../src/server.js";
 
 /** Workflows with release delays, revert and SLAs (release-delay, revert and sla-timeouts tests). */
-export const TIMER_POLICIES = fileURLToPath(new URL("../fixtures/timer-policies", import.meta.url));
+const TIMER_POLICIES = fileURLToPath(new URL("../fixtures/timer-policies", import.meta.url));
 
 /**
  * Server overrides for timer tests: the clock is the test's, and the background timer poll is too slow to

@@ -10,7 +10,7 @@ function specific(fields: string[]): string[] {
   return fields.filter((f) => !fields.some((g) => g.startsWith(`${f}.`)));
 }
 
-export function escalationRules(wf: WorkflowInfo | undefined): EscalationRule[] {
+function escalationRules(wf: WorkflowInfo | undefined): EscalationRule[] {
   return (wf?.escalate ?? []).map((r) =>
     typeof r === "string" ? { name: r, fields: [] } : { name: r.name, fields: specific(r.fields) },
   );
@@ -99,7 +99,7 @@ export function HandoffSummary({ c, wf, me }: { c: CaseView; wf: WorkflowInfo | 
 }
 
 /** The policy's own account of the route: the rules that sent it here, in the order they applied. */
-export function RoutingRules({ c, level = 3 }: { c: CaseView; level?: 2 | 3 }) {
+function RoutingRules({ c, level = 3 }: { c: CaseView; level?: 2 | 3 }) {
   const e = c.explanation;
   const Heading = level === 2 ? "h2" : "h3";
   return (

@@ -20,7 +20,7 @@ function isEditable(target: EventTarget | null): boolean {
   return false;
 }
 
-export function keyName(event: KeyboardEvent): string {
+function keyName(event: KeyboardEvent): string {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) return "mod+Enter";
   if (event.key === "Escape") return "esc";
   return event.key;

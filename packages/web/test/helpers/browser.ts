@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-export const CHROMIUM = process.env.LOOPGATE_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM = process.env.LOOPGATE_CHROMIUM ?? "/usr/bin/chromium";
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -22,7 +22,7 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** Where the tests leave screenshots of each screen; the README shows them. */
-export const SCREENSHOTS =
+const SCREENSHOTS =
   process.env.LOOPGATE_SCREENSHOTS ?? fileURLToPath(new URL("../../../../docs/screenshots", import.meta.url));
 
 /** A 1280×800 (or the page's viewport) picture of the screen; `top` scrolls up first. */

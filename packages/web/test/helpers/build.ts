@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** packages/web */
-export const WEB_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const WEB_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 function files(dir: string): string[] {
   return readdirSync(dir)

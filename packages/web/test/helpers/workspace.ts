@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from "../../../server/test/helpers/s
 import { launchBrowser } from "./browser.js";
 import { builtWorkspace } from "./build.js";
 
-export const WEB_POLICIES = fileURLToPath(new URL("../fixtures/policies", import.meta.url));
+const WEB_POLICIES = fileURLToPath(new URL("../fixtures/policies", import.meta.url));
 
 export interface Person {
   id: string;

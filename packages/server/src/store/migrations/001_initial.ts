@@ -1,12 +1,12 @@
 import { type Kysely, type Migration, sql } from "kysely";
-import type { Store } from "../types.js";
+import type { EngineName } from "../engine.js";
 
 /**
  * The first schema, one definition for both engines. Column types are chosen so that each engine reads
  * them natively: `bigint` is INTEGER affinity on SQLite and int8 on PostgreSQL (epoch ms), `double
- * precision` is REAL on SQLite, and JSON is plain `text` on both (parsed in `rows.ts`).
+ * precision` is REAL on SQLite, and JSON is plain `text` on both (parsed by each aggregate's row mapping).
  */
-export function initialMigration(engine: Store["engine"]): Migration {
+export function initialMigration(engine: EngineName): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema

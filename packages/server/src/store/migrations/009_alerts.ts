@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, sql } from "kysely";
-import type { Store } from "../types.js";
+import type { EngineName } from "../engine.js";
 
 /**
  * Oversight alerts (issue 5, item 6): what the oversight run found (a reviewer who rubber-stamps, a
@@ -16,7 +16,7 @@ import type { Store } from "../types.js";
  * (https://www.sqlite.org/lang_altertable.html#otheralter): nothing references `outbox`, so dropping it
  * with foreign keys on is safe.
  */
-export function alertsMigration(engine: Store["engine"]): Migration {
+export function alertsMigration(engine: EngineName): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema

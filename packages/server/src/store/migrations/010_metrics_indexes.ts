@@ -1,8 +1,8 @@
 import { type Kysely, type Migration, sql } from "kysely";
-import type { Store } from "../types.js";
+import type { EngineName } from "../engine.js";
 
 /**
- * Indexes for the governance metrics (store/metrics-queries.ts), so a window is an index range scan
+ * Indexes for the governance metrics (store/metrics/governance.ts), so a window is an index range scan
  * rather than a read of every case and decision it holds. The cases indexes are partial on "a real case"
  * (not a catch trial nor an overlap copy, migration 008), written exactly as the metrics queries write
  * it (`REAL_CASE` there), and carry the columns their query reads, so the counts never touch the table
@@ -11,7 +11,7 @@ import type { Store } from "../types.js";
  */
 
 const REAL_CASE = sql<boolean>`coalesce(gold_id, overlap_of) is null`;
-export function metricsIndexesMigration(engine: Store["engine"]): Migration {
+export function metricsIndexesMigration(engine: EngineName): Migration {
   return {
     async up(db: Kysely<unknown>) {
       // Submitted cases of a window by route (and risk class or day): escalation rate, case counts.

@@ -3,7 +3,7 @@ import type { Kysely, Migration } from "kysely";
 /**
  * Active-learning queues (issue 6, item 2): `cases.priority` holds how uncertain the model was about a
  * case, by its workflow's `activeLearning.strategy`, computed once at submit (0 for every other case).
- * Claims hand out an active-learning workflow's most uncertain case first (queries.ts `claimNext`).
+ * Claims hand out an active-learning workflow's most uncertain case first (review/claim.ts `claimNext`).
  */
 export function queuePriorityMigration(): Migration {
   return {

@@ -1,5 +1,5 @@
 import type { MigrationProvider } from "kysely";
-import type { Store } from "../types.js";
+import type { EngineName } from "../engine.js";
 import { initialMigration } from "./001_initial.js";
 import { usersSessionsMigration } from "./002_users_sessions.js";
 import { workspaceMigration } from "./003_workspace.js";
@@ -17,7 +17,7 @@ import { queuePriorityMigration } from "./011_queue_priority.js";
  * breaks once the code is bundled or run from dist/ without the .ts sources; a static list cannot.
  * Names sort in the order they must run.
  */
-export function migrationProvider(engine: Store["engine"]): MigrationProvider {
+export function migrationProvider(engine: EngineName): MigrationProvider {
   return {
     async getMigrations() {
       return {

@@ -1,0 +1,2 @@
+/** docs/api.md "Cases": submit, read, and wait for the decision. */
+export { casesRoutes } from "./cases.js";

@@ -1,0 +1,181 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { hashToken } from "../../keys.js";
+import type { ApiKeyRecord, Role, Store, UserRecord } from "../../store/index.js";
+import { HttpProblem } from "../problem.js";
+
+/**
+ * Who is calling: an API key, or a person signed in with a password. Both carry the same fields, so
+ * every route checks roles and workflow scope the same way; `id` (key_… or usr_…) is what decisions
+ * and events record.
+ */
+export interface Principal {
+  kind: "key" | "user";
+  id: string;
+  name: string;
+  role: Role;
+  /** null = every workflow. */
+  workflows: string[] | null;
+  /** Authority roles for policies' `review.authority` rules (review/review-rules.ts). */
+  authorityRoles: string[];
+}
+
+export const SESSION_COOKIE = "loopgate_session";
+const CSRF_HEADER = "x-csrf-token";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+    /** Set when the request was authenticated by the session cookie: the session's id (sha256). */
+    sessionIdHash?: string;
+  }
+  interface FastifyContextConfig {
+    /** The route does its own authentication (signing in cannot require being signed in). */
+    skipAuth?: boolean;
+  }
+}
+
+const CACHE_MS = 30_000;
+
+export function keyPrincipal(
+  key: Pick<ApiKeyRecord, "id" | "name" | "role" | "workflows" | "authorityRoles">,
+): Principal {
+  const { id, name, role, workflows } = key;
+  return { kind: "key", id, name, role, workflows, authorityRoles: key.authorityRoles ?? [] };
+}
+
+export function userPrincipal(user: UserRecord): Principal {
+  const { id, name, role, workflows } = user;
+  return { kind: "user", id, name, role, workflows, authorityRoles: user.authorityRoles ?? [] };
+}
+
+/**
+ * The CSRF token of a session: an HMAC of its id, so nothing more needs storing and it cannot be
+ * computed without the server secret. A page on another site cannot read it, so it cannot forge a
+ * state-changing request even if the browser were to send the cookie along.
+ */
+export function csrfTokenFor(secret: string, sessionIdHash: string): string {
+  return createHmac("sha256", secret).update(`csrf:${sessionIdHash}`).digest("base64url");
+}
+
+function csrfMatches(secret: string, sessionIdHash: string, sent: unknown): boolean {
+  if (typeof sent !== "string") return false;
+  const expected = Buffer.from(csrfTokenFor(secret, sessionIdHash));
+  const given = Buffer.from(sent);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The principal behind a session cookie value, or undefined when the session is unknown or expired, or
+ * its user was disabled or its key is gone. Read on every request (no cache), so signing out or
+ * disabling a user takes effect at once in every process.
+ */
+export async function sessionPrincipal(
+  store: Store,
+  cookieValue: string,
+  now: number,
+): Promise<{ idHash: string; principal: Principal } | undefined> {
+  const idHash = hashToken(cookieValue);
+  const session = await store.identity.findSession(idHash, now);
+  if (!session) return undefined;
+  if (session.userId !== null) {
+    const user = await store.identity.getUser(session.userId);
+    if (!user || user.disabledAt !== null) return undefined;
+    return { idHash, principal: userPrincipal(user) };
+  }
+  const key = session.keyId === null ? undefined : await store.identity.getKey(session.keyId);
+  return key && { idHash, principal: keyPrincipal(key) };
+}
+
+/** Whether a request must prove it came from our own page: everything that may change state. */
+function needsCsrf(method: string): boolean {
+  return method !== "GET" && method !== "HEAD";
+}
+
+/** 403 unless the request carries the session's CSRF token. */
+export function requireCsrf(request: FastifyRequest, secret: string, sessionIdHash: string): void {
+  if (needsCsrf(request.method) && !csrfMatches(secret, sessionIdHash, request.headers[CSRF_HEADER])) {
+    throw new HttpProblem(403, "Forbidden", `missing or wrong CSRF token (send the ${CSRF_HEADER} header)`);
+  }
+}
+
+/**
+ * Resolves `Authorization: Bearer <key>`, or else the session cookie, to a principal. A bearer header
+ * wins when both are present (browsers never add one on their own, so it needs no CSRF check). Key
+ * lookups are cached briefly: a submit should not pay a database read for the key on every call.
+ */
+export function makeAuthenticator(store: Store, clock: () => number, secret: string) {
+  const cache = new Map<string, { principal: Principal; until: number }>();
+
+  async function fromBearer(request: FastifyRequest, header: string): Promise<void> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) {
+      throw new HttpProblem(401, "Unauthorized", "Send an API key as `Authorization: Bearer <key>`");
+    }
+    const hash = hashToken(match[1]);
+    const now = clock();
+    const hit = cache.get(hash);
+    if (hit && hit.until > now) {
+      request.principal = hit.principal;
+      return;
+    }
+    const key = await store.identity.findKeyByTokenHash(hash);
+    if (!key) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
+    const principal = keyPrincipal(key);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, { principal, until: now + CACHE_MS });
+    request.principal = principal;
+  }
+
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    if (request.routeOptions.config?.skipAuth) return;
+    const header = request.headers.authorization;
+    if (header) return fromBearer(request, header);
+    const cookie = request.cookies?.[SESSION_COOKIE];
+    if (!cookie) {
+      throw new HttpProblem(
+        401,
+        "Unauthorized",
+        "Send an API key as `Authorization: Bearer <key>`, or sign in (POST /v1/session)",
+      );
+    }
+    const found = await sessionPrincipal(store, cookie, clock());
+    if (!found) throw new HttpProblem(401, "Unauthorized", "Your session has ended; sign in again");
+    requireCsrf(request, secret, found.idHash);
+    request.principal = found.principal;
+    request.sessionIdHash = found.idHash;
+  };
+}
+
+/** The principal of an authenticated request (routes under /v1 always have one). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HttpProblem(401, "Unauthorized", "Not authenticated");
+  return request.principal;
+}
+
+const describe = (p: Principal) => (p.kind === "user" ? `user ${p.name}` : `key (${p.name})`);
+
+/** Admin keys may do everything, so one key is enough for scripts and the quick start. */
+export function requireRole(request: FastifyRequest, ...roles: Role[]): Principal {
+  const p = principalOf(request);
+  if (p.role !== "admin" && !roles.includes(p.role)) {
+    throw new HttpProblem(
+      403,
+      "Forbidden",
+      `This needs the ${roles.join(" or ")} role; this ${describe(p)} is ${p.role}`,
+    );
+  }
+  return p;
+}
+
+export function canAccessWorkflow(p: Principal, workflow: string): boolean {
+  return p.workflows === null || p.workflows.includes(workflow);
+}
+
+export function requireWorkflow(p: Principal, workflow: string): void {
+  if (!canAccessWorkflow(p, workflow)) {
+    throw new HttpProblem(403, "Forbidden", `This ${describe(p)} is not scoped to workflow ${workflow}`, {
+      field: "/workflow",
+    });
+  }
+}

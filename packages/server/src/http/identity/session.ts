@@ -1,0 +1,209 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { hashToken } from "../../keys.js";
+import { prepareDummyHash, verifyPassword } from "../../passwords.js";
+import type { UserRole } from "../../store/index.js";
+import { createUser } from "../../users.js";
+import type { AppContext } from "../context.js";
+import { HttpProblem } from "../problem.js";
+import {
+  CreateUserRequestSchema,
+  problemResponses,
+  SessionResponseSchema,
+  SignInRequestSchema,
+  UserViewSchema,
+} from "../schemas.js";
+import {
+  csrfTokenFor,
+  keyPrincipal,
+  type Principal,
+  requireCsrf,
+  requireRole,
+  SESSION_COOKIE,
+  sessionPrincipal,
+  userPrincipal,
+} from "./auth.js";
+
+/** Sessions last 12 hours from sign-in (a working day), then the person signs in again. */
+const SESSION_SECONDS = 12 * 60 * 60;
+const WRONG_CREDENTIALS = "Wrong username or password";
+
+interface SignInBody {
+  username?: string;
+  password?: string;
+  apiKey?: string;
+}
+
+/**
+ * Browser sessions for the workspace (POST/GET/DELETE /v1/session) and people (POST /v1/users). The
+ * session routes authenticate themselves (`skipAuth`): signing in cannot require being signed in, and
+ * signing out should work even when the session has already expired.
+ */
+export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsync => {
+  return async (app) => {
+    prepareDummyHash();
+    app.post(
+      "/v1/session",
+      {
+        config: { skipAuth: true },
+        schema: {
+          summary: "Sign in with {username, password} or {apiKey}: sets the session cookie",
+          tags: ["session"],
+          security: [],
+          body: SignInRequestSchema,
+          response: { 200: SessionResponseSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const principal = await signIn(ctx, request.body as SignInBody);
+        const now = ctx.clock();
+        // A previous session in this browser ends here: one browser, one live session.
+        const previous = request.cookies[SESSION_COOKIE];
+        if (previous) await ctx.store.identity.deleteSession(hashToken(previous));
+        // Expired rows would otherwise pile up; sign-in is rare enough to pay for the sweep (indexed).
+        await ctx.store.identity.deleteExpiredSessions(now);
+
+        const cookie = randomBytes(32).toString("base64url");
+        const idHash = hashToken(cookie);
+        await ctx.store.identity.insertSession({
+          id: idHash,
+          userId: principal.kind === "user" ? principal.id : null,
+          keyId: principal.kind === "key" ? principal.id : null,
+          createdAt: now,
+          expiresAt: now + SESSION_SECONDS * 1000,
+        });
+        reply.setCookie(SESSION_COOKIE, cookie, { ...cookieOptions(request), maxAge: SESSION_SECONDS });
+        // The CSRF token is a per-session secret: no cache may keep a copy.
+        reply.header("cache-control", "no-store");
+        return { user: userView(principal), csrfToken: csrfTokenFor(secret, idHash) };
+      },
+    );
+
+    app.get(
+      "/v1/session",
+      {
+        config: { skipAuth: true },
+        schema: {
+          summary: "Who is signed in, and the CSRF token to send on non-GET requests (401 when nobody)",
+          tags: ["session"],
+          response: { 200: SessionResponseSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const cookie = request.cookies[SESSION_COOKIE];
+        const found = cookie ? await sessionPrincipal(ctx.store, cookie, ctx.clock()) : undefined;
+        if (!found) throw new HttpProblem(401, "Unauthorized", "Not signed in");
+        reply.header("cache-control", "no-store");
+        return { user: userView(found.principal), csrfToken: csrfTokenFor(secret, found.idHash) };
+      },
+    );
+
+    app.delete(
+      "/v1/session",
+      {
+        config: { skipAuth: true },
+        schema: {
+          summary: "Sign out: ends the session and clears the cookie",
+          tags: ["session"],
+          response: { 204: Type.Null(), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const cookie = request.cookies[SESSION_COOKIE];
+        const found = cookie ? await sessionPrincipal(ctx.store, cookie, ctx.clock()) : undefined;
+        // A live session is only ended by its own page; a dead one just has its cookie cleared.
+        if (found) {
+          requireCsrf(request, secret, found.idHash);
+          await ctx.store.identity.deleteSession(found.idHash);
+        } else if (cookie) {
+          await ctx.store.identity.deleteSession(hashToken(cookie));
+        }
+        reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+        return reply.code(204).send();
+      },
+    );
+
+    app.post(
+      "/v1/users",
+      {
+        schema: {
+          summary: "Create a person who signs in to the workspace (admin). Only a scrypt hash is stored.",
+          tags: ["users"],
+          body: CreateUserRequestSchema,
+          response: { 201: UserViewSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        requireRole(request, "admin");
+        const body = request.body as {
+          username: string;
+          password: string;
+          role: UserRole;
+          name?: string;
+          workflows?: string[];
+          authorityRoles?: string[];
+        };
+        const user = await createUser(ctx.store, { ...body, now: ctx.clock() });
+        return reply.code(201).send({
+          id: user.id,
+          username: user.username,
+          name: user.name,
+          role: user.role,
+          workflows: user.workflows,
+          authorityRoles: user.authorityRoles ?? [],
+        });
+      },
+    );
+  };
+};
+
+/** Checks the credentials; the same 401 for an unknown user and a wrong password, after the same work. */
+async function signIn(ctx: AppContext, body: SignInBody): Promise<Principal> {
+  if (body.apiKey !== undefined) {
+    if (body.username !== undefined || body.password !== undefined) {
+      throw badRequest("send either {username, password} or {apiKey}, not both", "/apiKey");
+    }
+    const key = await ctx.store.identity.findKeyByTokenHash(hashToken(body.apiKey));
+    if (!key) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
+    if (key.role === "automation") {
+      throw new HttpProblem(
+        403,
+        "Forbidden",
+        "An automation key cannot open a workspace session; use a reviewer, admin or auditor key",
+      );
+    }
+    return keyPrincipal(key);
+  }
+  if (body.username === undefined) throw badRequest("username is required (or send apiKey)", "/username");
+  if (body.password === undefined) throw badRequest("password is required", "/password");
+  const user = await ctx.store.identity.findUserByUsername(body.username);
+  // Always one scrypt, even for an unknown user (verifyPassword uses a dummy hash then).
+  const ok = await verifyPassword(user?.passwordHash, body.password);
+  if (!user || !ok || user.disabledAt !== null) throw new HttpProblem(401, "Unauthorized", WRONG_CREDENTIALS);
+  return userPrincipal(user);
+}
+
+function badRequest(detail: string, field: string): HttpProblem {
+  return new HttpProblem(400, "Bad request", detail, { field, errors: [{ field, message: detail }] });
+}
+
+function userView(p: Principal) {
+  return { id: p.id, name: p.name, role: p.role, workflows: p.workflows };
+}
+
+/**
+ * HttpOnly: page scripts never see the cookie. SameSite=Strict: other sites' pages cannot make the
+ * browser send it. Secure over https; behind a TLS-terminating proxy the forwarded protocol counts too
+ * (trusting that header is safe here: it can only make the cookie stricter).
+ */
+function cookieOptions(request: FastifyRequest) {
+  const forwarded = request.headers["x-forwarded-proto"];
+  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  return {
+    path: "/",
+    httpOnly: true,
+    sameSite: "strict" as const,
+    secure: request.protocol === "https" || proto === "https",
+  };
+}

@@ -1,0 +1,202 @@
+import { Conflict, NotFound } from "@loopgate/core";
+import type { FastifyPluginAsync } from "fastify";
+import { Type } from "typebox";
+import { reviewerName } from "../../metrics/governance.js";
+import { alertSigningSecret, runOversight } from "../../oversight/run.js";
+import type { AlertRecord } from "../../store/index.js";
+import { SIGNATURE_HEADER } from "../../webhooks/signature.js";
+import { type AppContext, workflowOrFail } from "../context.js";
+import { canAccessWorkflow, type Principal, principalOf, requireRole } from "../identity/auth.js";
+import { isOwner, usernameOf } from "../identity/ownership.js";
+import { HttpProblem } from "../problem.js";
+import { problemResponses } from "../schemas.js";
+
+const Kind = Type.Union([Type.Literal("rubber_stamp"), Type.Literal("approval_high_errors_rising")]);
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+const AlertSchema = Type.Object({
+  id: Type.String(),
+  kind: Kind,
+  workflow: Type.String(),
+  reviewer: Nullable(
+    Type.String({ description: "The reviewer (user or key id); null for a workflow alert" }),
+  ),
+  reviewerName: Nullable(Type.String()),
+  evidence: Type.Unknown({
+    description: "The numbers behind the alert (rates, medians, counts, p-values, threshold, window)",
+  }),
+  createdAt: Type.String({ format: "date-time" }),
+  acknowledgedAt: Nullable(Type.String({ format: "date-time" })),
+  acknowledgedBy: Nullable(Type.String()),
+});
+const AlertsSchema = Type.Object({ alerts: Type.Array(AlertSchema) });
+
+const ListQuery = Type.Object(
+  {
+    workflow: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    since: Type.Optional(Type.String({ format: "date-time", description: "Alerts created at or after" })),
+    kind: Type.Optional(Kind),
+  },
+  { additionalProperties: false },
+);
+
+const RunBody = Type.Union([
+  Type.Object(
+    { workflow: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+const READERS = "an admin, an auditor or";
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/**
+ * Oversight alerts (issue 5, item 6), for the people accountable for a workflow: admins, auditors (read
+ * only) and the workflow's owner. A reviewer who owns no workflow never sees them: an alert is about a
+ * colleague.
+ */
+export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
+  /** The workflows whose alerts `p` may act on as owner (admins: every one in scope). */
+  async function ownedWorkflows(p: Principal): Promise<string[]> {
+    const username = await usernameOf(ctx.store, p);
+    return [...ctx.policies().workflows.values()]
+      .filter((wf) => canAccessWorkflow(p, wf.workflow) && isOwner(p, wf, username))
+      .map((wf) => wf.workflow);
+  }
+
+  /** What `p` may read: every workflow in scope for admins and auditors, else the ones they own. */
+  async function readable(p: Principal): Promise<string[]> {
+    if (p.role === "admin" || p.role === "auditor") {
+      return [...ctx.policies().workflows.keys()].filter((w) => canAccessWorkflow(p, w));
+    }
+    return ownedWorkflows(p);
+  }
+
+  function forbidden(who: string, what: string, workflow?: string): HttpProblem {
+    const wf = workflow === undefined ? "a workflow" : `workflow ${workflow}`;
+    return new HttpProblem(403, "Forbidden", `only ${who} the owner of ${wf} may ${what}`);
+  }
+
+  async function view(a: AlertRecord) {
+    return {
+      ...a,
+      reviewerName: a.reviewer === null ? null : await reviewerName(ctx.store, a.reviewer),
+      createdAt: new Date(a.createdAt).toISOString(),
+      acknowledgedAt: a.acknowledgedAt === null ? null : new Date(a.acknowledgedAt).toISOString(),
+    };
+  }
+
+  return async (app) => {
+    app.get(
+      "/v1/oversight/alerts",
+      {
+        schema: {
+          summary: "Oversight alerts, newest first (admins, auditors, and owners for their workflows)",
+          tags: ["oversight"],
+          querystring: ListQuery,
+          response: { 200: AlertsSchema, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        const q = request.query as { workflow?: string; since?: string; kind?: string };
+        const allowed = await readable(p);
+        if (q.workflow !== undefined) {
+          workflowOrFail(ctx, q.workflow);
+          if (!allowed.includes(q.workflow))
+            throw forbidden(READERS, "read its oversight alerts", q.workflow);
+        } else if (allowed.length === 0) {
+          throw forbidden(READERS, "read oversight alerts");
+        }
+        const alerts = await ctx.store.oversight.listAlerts({
+          workflows: q.workflow !== undefined ? [q.workflow] : allowed,
+          ...(q.since !== undefined && { since: Date.parse(q.since) }),
+          ...(q.kind !== undefined && { kind: q.kind }),
+        });
+        return { alerts: await Promise.all(alerts.map(view)) };
+      },
+    );
+
+    app.post(
+      "/v1/oversight/alerts/:id/ack",
+      {
+        schema: {
+          summary:
+            "Acknowledge an alert (admin or the workflow owner); a new one of its kind may then be raised",
+          tags: ["oversight"],
+          params: IdParams,
+          response: { 200: AlertSchema, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        const { id } = request.params as { id: string };
+        const [alert] = await ctx.store.oversight.listAlerts({ ids: [id] });
+        if (!alert || !(await readable(p)).includes(alert.workflow)) throw new NotFound(`no alert ${id}`);
+        if (!(await ownedWorkflows(p)).includes(alert.workflow)) {
+          throw new HttpProblem(
+            403,
+            "Forbidden",
+            `only an admin or the owner of workflow ${alert.workflow} may acknowledge its alerts`,
+          );
+        }
+        if (!(await ctx.store.oversight.acknowledgeAlert({ id, by: p.id, now: ctx.clock() }))) {
+          throw new Conflict(`alert ${id} is already acknowledged`);
+        }
+        const [done] = await ctx.store.oversight.listAlerts({ ids: [id] });
+        return view(done as AlertRecord);
+      },
+    );
+
+    app.post(
+      "/v1/oversight/run",
+      {
+        schema: {
+          summary:
+            "Run the oversight check now (admin or owner; optionally one workflow); returns the alerts it raised",
+          tags: ["oversight"],
+          body: RunBody,
+          response: { 200: AlertsSchema, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        const workflow = (request.body as { workflow?: string } | null)?.workflow;
+        const owned = await ownedWorkflows(p);
+        if (workflow !== undefined) {
+          workflowOrFail(ctx, workflow);
+          if (!owned.includes(workflow)) throw forbidden("an admin or", "run its oversight check", workflow);
+        } else if (owned.length === 0) {
+          throw forbidden("an admin or", "run the oversight check");
+        }
+        const alerts = await runOversight(ctx.store, ctx.policies(), ctx.clock(), {
+          workflows: workflow !== undefined ? [workflow] : owned,
+          actor: p.id,
+        });
+        const webhooks = alerts.some((a) => ctx.policies().workflows.get(a.workflow)?.oversight.alertUrl);
+        if (webhooks) ctx.onOutbox();
+        return { alerts: await Promise.all(alerts.map(view)) };
+      },
+    );
+
+    app.get(
+      "/v1/oversight/alerts/secret",
+      {
+        schema: {
+          summary: "The secret that signs oversight-alert webhooks (admins): give it to each workflow owner",
+          tags: ["oversight"],
+          response: {
+            200: Type.Object({ secret: Type.String(), header: Type.String() }),
+            ...problemResponses,
+          },
+        },
+      },
+      async (request) => {
+        requireRole(request, "admin");
+        return { secret: await alertSigningSecret(ctx.store), header: SIGNATURE_HEADER };
+      },
+    );
+  };
+};

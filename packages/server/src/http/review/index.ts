@@ -1,0 +1,4 @@
+/** docs/api.md "Review": claim and decide, assignment, and the reversible actions (revoke, revert). */
+export { assignRoutes } from "./assign.js";
+export { reversibleRoutes } from "./reversible.js";
+export { reviewRoutes } from "./review.js";

@@ -1,0 +1,210 @@
+import { randomUUID } from "node:crypto";
+import { Conflict, heldOnRelease, type Workflow } from "@loopgate/core";
+import type { FastifyPluginAsync } from "fastify";
+import { Type } from "typebox";
+import type { CaseRecord } from "../../store/index.js";
+import { decidedWebhookBody } from "../../webhooks/bodies.js";
+import { caseFor } from "../cases/case-access.js";
+import { viewFor } from "../cases/case-screen.js";
+import { decisionView } from "../cases/views.js";
+import { type AppContext, workflowOrFail } from "../context.js";
+import { type Principal, requireRole, requireWorkflow } from "../identity/auth.js";
+import { utcMidnight } from "../learning/queue-priority.js";
+import {
+  ClaimRequestSchema,
+  ClaimResponseSchema,
+  DecideRequestSchema,
+  DecisionSchema,
+  problemResponses,
+} from "../schemas.js";
+import { callbackMessage } from "./callback.js";
+import {
+  enforceMinReviewTime,
+  fourEyes,
+  mayDecide,
+  minDecisionAtIso,
+  requireAuthority,
+} from "./review-rules.js";
+import { checkVerdict, type VerdictBody } from "./verdicts.js";
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** The reviewer's side: take a case from the queue, decide it, or give it back. */
+export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
+  return async (app) => {
+    app.post(
+      "/v1/queue/claim",
+      {
+        schema: {
+          summary: "Take the next waiting case (204 when nothing waits). The lease keeps it yours alone.",
+          tags: ["queue"],
+          body: ClaimRequestSchema,
+          response: { 200: ClaimResponseSchema, 204: Type.Null(), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const p = requireRole(request, "reviewer");
+        const asked = (request.body as { workflows?: string[] } | null)?.workflows;
+        for (const w of asked ?? []) requireWorkflow(p, w);
+        const workflows = asked ?? p.workflows ?? undefined;
+        // Authority limits: skip the cases this principal may not decide, so they wait for someone who
+        // can. Only worth a per-case check when some workflow in reach has authority rules.
+        const policies = ctx.policies().workflows;
+        const limited = [...policies.values()].some(
+          (w) => w.review.authority.length > 0 && (!workflows || workflows.includes(w.workflow)),
+        );
+        // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
+        const escalating = [...policies.values()].some(
+          (w) => w.sla.onTimeout === "escalate" && w.sla.reviewWithinSeconds !== undefined,
+        );
+        // Active learning: most uncertain first; a workflow whose labelling budget for today is spent
+        // hands out nothing more until tomorrow (its cases wait; the SLA applies).
+        const learning = [...policies.values()].filter(
+          (w) => w.activeLearning && (!workflows || workflows.includes(w.workflow)),
+        );
+        const spent = await spentBudgets(ctx, learning);
+        const claimed = await ctx.store.review.claimNext({
+          reviewer: p.id,
+          workflows: spent.length
+            ? (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w))
+            : workflows,
+          ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
+          leaseMs: ctx.leaseMs,
+          now: ctx.clock(),
+          ...((limited || escalating) && {
+            eligible: (c) =>
+              inEscalationQueue(p, c) && (!limited || mayDecide(p, policies.get(c.workflow), c)),
+          }),
+        });
+        if (!claimed) return reply.code(204).send();
+        const { case: c } = claimed;
+        ctx.caseEvents.publish({ type: "claimed", caseId: c.id, workflow: c.workflow });
+        const wf = policies.get(c.workflow);
+        // A fresh claim has no blind judgment yet: on a blind-first workflow the reviewer starts blind.
+        return {
+          case: { ...viewFor(p, wf, c, false), minDecisionAt: minDecisionAtIso(wf, c) },
+          lease: { id: claimed.lease.id, expiresAt: new Date(claimed.lease.expiresAt).toISOString() },
+        };
+      },
+    );
+
+    app.post(
+      "/v1/cases/:id/decisions",
+      {
+        schema: {
+          summary:
+            "Decide a case you hold: approve, edit, reject, override, label or rank (reason codes per the contract)",
+          tags: ["review"],
+          params: IdParams,
+          body: DecideRequestSchema,
+          response: { 201: DecisionSchema, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const p = requireRole(request, "reviewer");
+        const { id } = request.params as { id: string };
+        const body = request.body as VerdictBody;
+        const c = await caseFor(ctx, p, id);
+        if (c.status === "decided") throw new Conflict(`case ${id} is already decided`);
+        const wf = workflowOrFail(ctx, c.workflow);
+        // Review rules (review-rules.ts) that depend on who you are come first, so a refusal names the
+        // rule rather than the lease: authority limits, then four-eyes (submitter, earlier approver).
+        requireAuthority(p, wf, c);
+        const fourEyesPolicy = wf.review.approvals > 1 || wf.review.secondReviewWhen !== undefined;
+        const earlier = fourEyesPolicy ? ((await ctx.store.cases.detail(id))?.decisions ?? []) : [];
+        const pendingApprovals = fourEyes(p, wf, c, body.verdict, earlier);
+        if (!c.lease || c.lease.holder !== p.id) {
+          throw new Conflict(
+            `claim case ${id} before deciding it (POST /v1/queue/claim); you do not hold its lease`,
+          );
+        }
+        if (wf.review.blindFirst && !(await ctx.store.review.findBlindJudgment(id, c.lease.id))) {
+          throw new Conflict(`record your own judgment first (POST /v1/cases/${id}/blind-judgment)`);
+        }
+        enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
+        const output = checkVerdict(wf, c.proposal, body);
+        const now = ctx.clock();
+        const decision = {
+          caseId: id,
+          reviewer: p.id,
+          decisionId: `dec_${randomUUID()}`,
+          verdict: body.verdict,
+          output,
+          reasonCode: body.reasonCode ?? null,
+          note: body.note ?? null,
+          now,
+        };
+        if (pendingApprovals) {
+          // Not the last approval needed: recorded, and the case goes back to the queue for another person.
+          const recorded = await ctx.store.review.recordDecision({ ...decision, pendingApprovals });
+          ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
+          return reply.code(201).send({ ...decisionView(recorded.decision), approvals: pendingApprovals });
+        }
+        // release.delaySeconds: the decision is held (revocable) and its webhook waits until releaseAt.
+        const delayMs = wf.release.delaySeconds * 1000;
+        const releaseAt = delayMs > 0 && heldOnRelease(body.verdict) ? now + delayMs : undefined;
+        const claimedAt = c.lease.claimedAt;
+        const outbox = callbackMessage(
+          c,
+          () =>
+            decidedWebhookBody(c, {
+              id: decision.decisionId,
+              decidedBy: p.id,
+              verdict: decision.verdict,
+              output,
+              reasonCode: decision.reasonCode,
+              note: decision.note,
+              claimedAt,
+              decidedAt: now,
+              heldMs: now - claimedAt,
+            }),
+          now,
+          releaseAt,
+        );
+        const result = await ctx.store.review.recordDecision({ ...decision, outbox, releaseAt });
+        ctx.notifier.notify(id);
+        ctx.caseEvents.publish({ type: "decided", caseId: id, workflow: c.workflow });
+        if (outbox) ctx.onOutbox();
+        return reply.code(201).send(decisionView(result.decision));
+      },
+    );
+
+    app.post(
+      "/v1/cases/:id/release",
+      {
+        schema: {
+          summary: "Give a case you hold back to the queue, undecided",
+          tags: ["review"],
+          params: IdParams,
+          response: { 204: Type.Null(), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const p = requireRole(request, "reviewer");
+        const { id } = request.params as { id: string };
+        const c = await caseFor(ctx, p, id);
+        await ctx.store.review.release({ caseId: id, reviewer: p.id, now: ctx.clock() });
+        ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
+        return reply.code(204).send();
+      },
+    );
+  };
+};
+
+/** An escalated case goes to the role it was escalated to (a principal's authority roles), or an admin. */
+function inEscalationQueue(p: Principal, c: CaseRecord): boolean {
+  return c.escalatedTo === null || p.role === "admin" || p.authorityRoles.includes(c.escalatedTo);
+}
+
+/** The active-learning workflows among `learning` whose daily labelling budget is used up today (UTC). */
+async function spentBudgets(ctx: AppContext, learning: Workflow[]): Promise<string[]> {
+  const since = utcMidnight(ctx.clock());
+  const spent: string[] = [];
+  for (const w of learning) {
+    const budget = w.activeLearning?.dailyBudget;
+    if (budget === undefined) continue;
+    if ((await ctx.store.learning.countHumanDecisions({ workflow: w.workflow, since })) >= budget)
+      spent.push(w.workflow);
+  }
+  return spent;
+}

@@ -1,0 +1,4 @@
+/** docs/api.md "Reviewer workspace": the queue summary, blind judgments, the live stream and the built web app. */
+export { staticRoutes } from "./static.js";
+export { streamRoutes } from "./stream.js";
+export { workspaceRoutes } from "./workspace.js";

@@ -1,0 +1,73 @@
+import type { Insertable, Selectable } from "kysely";
+import { type Db, fromJson, toJson } from "../rows.js";
+import type { EventsTable } from "../schema.js";
+
+/**
+ * The append-only event log: the record for audit and later metrics. Every aggregate writes events in
+ * its own transactions through `insertEvents`; the folder named in each group below writes that type.
+ */
+export type EventType =
+  | "submitted"
+  | "routed"
+  | "claimed"
+  | "released"
+  | "lease_expired"
+  | "decided"
+  | "webhook_delivered"
+  | "webhook_failed"
+  | "blind_judgment"
+  // Review rules: four-eyes and ownership (review/)
+  | "approved"
+  | "second_review_needed"
+  | "assigned"
+  // Release delay, revert and SLA (review/reversible.ts, timers/, workers/timers.ts)
+  | "revoked"
+  | "decision_released"
+  | "reverted"
+  | "sla_reminder"
+  | "escalated"
+  | "sla_breached"
+  // Outcomes reported by the automation (oversight/outcomes.ts)
+  | "outcome_reported"
+  // Audit sampling (oversight/audits.ts)
+  | "audit_drawn"
+  | "audit_verdict"
+  // Oversight alerts (oversight/alerts.ts); case_id null
+  | "oversight_alert"
+  | "oversight_alert_acknowledged"
+  // Shadow mode: what a draft policy would have done at submit (http shadow mode)
+  | "shadow_routed";
+
+export interface NewEvent {
+  type: EventType;
+  caseId: string | null;
+  /** Key id of whoever caused it, or "system". */
+  actor: string;
+  data: Record<string, unknown>;
+  at: number;
+}
+
+export interface EventRecord extends NewEvent {
+  seq: number;
+}
+
+export function eventToRow(e: NewEvent): Insertable<EventsTable> {
+  return { type: e.type, case_id: e.caseId, actor: e.actor, data: toJson(e.data), at: e.at };
+}
+
+export function rowToEvent(r: Selectable<EventsTable>): EventRecord {
+  return {
+    seq: r.seq,
+    type: r.type as EventType,
+    caseId: r.case_id,
+    actor: r.actor,
+    data: fromJson<Record<string, unknown>>(r.data),
+    at: r.at,
+  };
+}
+
+/** One multi-row INSERT, atomic by itself; inside a transaction it commits with the rest. */
+export async function insertEvents(db: Db, events: NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insertInto("events").values(events.map(eventToRow)).execute();
+}

@@ -1,0 +1,83 @@
+import type { StoreEngine } from "../engine.js";
+import { GroupCommit } from "../group-commit.js";
+import { insertEvents, type NewEvent, rowToEvent } from "./events.js";
+import { subjectHistory } from "./history.js";
+import { type InsertCaseExtra, insertCase } from "./insert.js";
+import { rowToCase, rowToDecision } from "./rows.js";
+import type { CaseDetail, CaseRecord, HistoryEntry, NewCase } from "./types.js";
+
+/**
+ * Cases: what automations submit, with their decisions and their events. Owns the `cases`,
+ * `decisions` and `events` tables' row mapping; the review, timer and oversight folders change cases
+ * through their own queries but read and write rows with the mapping here.
+ */
+export interface CaseStore {
+  /**
+   * Stores a case with its events, and (for an auto-routed case) its policy decision and webhook, in one
+   * transaction. When `idempotencyKey` is set and a case with the same (workflow, idempotencyKey)
+   * exists, nothing is written and that case is returned with `created: false`.
+   */
+  insert(c: NewCase, extra: InsertCaseExtra): Promise<{ case: CaseRecord; created: boolean }>;
+  get(id: string): Promise<CaseRecord | undefined>;
+  /** The case with its decisions (oldest first) and events (in order). */
+  detail(id: string): Promise<CaseDetail | undefined>;
+  appendEvents(events: NewEvent[]): Promise<void>;
+  /**
+   * Up to `limit` other cases of `subject` created at or before `before`, newest first, in `workflows`
+   * (all when undefined), each with its latest decision. Shadow cases are never part of it.
+   */
+  subjectHistory(args: {
+    subject: string;
+    excludeCaseId: string;
+    before: number;
+    workflows?: string[];
+    limit: number;
+  }): Promise<HistoryEntry[]>;
+}
+
+type Inserted = { case: CaseRecord; created: boolean };
+
+export function caseStore(engine: StoreEngine): CaseStore {
+  const { db } = engine;
+  const insertAlone = (c: NewCase, extra: InsertCaseExtra) =>
+    db.transaction().execute((trx) => insertCase(trx, c, extra));
+  const grouped = engine.groupCommit
+    ? new GroupCommit<{ c: NewCase; extra: InsertCaseExtra }, Inserted>(
+        (items) =>
+          db.transaction().execute(async (trx) => {
+            const results = [];
+            for (const { c, extra } of items) results.push(await insertCase(trx, c, extra));
+            return results;
+          }),
+        ({ c, extra }) => insertAlone(c, extra),
+      )
+    : undefined;
+
+  const get = async (id: string) => {
+    const row = await db.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && rowToCase(row);
+  };
+
+  return {
+    insert: (c, extra) => (grouped ? grouped.submit({ c, extra }) : insertAlone(c, extra)),
+    get,
+    async detail(id) {
+      const found = await get(id);
+      if (!found) return undefined;
+      const [decisions, events] = await Promise.all([
+        db
+          .selectFrom("decisions")
+          .selectAll()
+          .where("case_id", "=", id)
+          .orderBy("decided_at")
+          .orderBy("id")
+          .execute(),
+        db.selectFrom("events").selectAll().where("case_id", "=", id).orderBy("seq").execute(),
+      ]);
+      return { ...found, decisions: decisions.map(rowToDecision), events: events.map(rowToEvent) };
+    },
+    // One multi-row INSERT is atomic by itself; no transaction needed.
+    appendEvents: (events) => insertEvents(db, events),
+    subjectHistory: (args) => subjectHistory(db, args),
+  };
+}

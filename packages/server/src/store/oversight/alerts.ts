@@ -1,0 +1,180 @@
+import { catchTrialPassed, type GoldExpectation, type ReviewDecision, SYSTEM_DECIDERS } from "@loopgate/core";
+import type { Selectable } from "kysely";
+import { eventToRow, insertEvents } from "../cases/events.js";
+import { insertOutbox } from "../outbox/rows.js";
+import type { CaselessOutboxMessage } from "../outbox/types.js";
+import type { Db } from "../rows.js";
+import type { OversightAlertsTable } from "../schema.js";
+
+/**
+ * Oversight alerts (issue 5, item 6): the decisions the oversight run reads, and the alerts it raises.
+ */
+
+export type AlertKind = "rubber_stamp" | "approval_high_errors_rising";
+
+export interface ReviewDecisionWindow {
+  workflow: string;
+  /** [since, until), epoch ms, on the decision time. */
+  since: number;
+  until: number;
+}
+
+export interface NewAlert {
+  id: string;
+  kind: AlertKind;
+  workflow: string;
+  /** null for a workflow-level alert. */
+  reviewer: string | null;
+  evidence: Record<string, unknown>;
+  createdAt: number;
+  /** Who ran the check (a principal id, or "system" for the worker): the event's actor. */
+  actor: string;
+  /** The owner's webhook (policy `oversight.alertUrl`), written only when the alert is stored. */
+  outbox?: CaselessOutboxMessage;
+}
+
+export interface AlertRecord {
+  id: string;
+  kind: AlertKind;
+  workflow: string;
+  reviewer: string | null;
+  evidence: Record<string, unknown>;
+  createdAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+}
+
+export async function reviewDecisions(db: Db, w: ReviewDecisionWindow): Promise<ReviewDecision[]> {
+  const rows = await db
+    .selectFrom("decisions as d")
+    .innerJoin("cases as c", "c.id", "d.case_id")
+    .leftJoin("gold_cases as g", "g.id", "c.gold_id")
+    .select(["d.decided_by", "d.verdict", "d.held_ms", "d.decided_at", "d.id", "g.expected"])
+    .where("c.workflow", "=", w.workflow)
+    .where("d.decided_at", ">=", w.since)
+    .where("d.decided_at", "<", w.until)
+    .where("d.decided_by", "not in", [...SYSTEM_DECIDERS])
+    .where("d.revoked_at", "is", null)
+    .orderBy("d.decided_at")
+    .orderBy("d.id")
+    .execute();
+  return rows.map((r) => ({
+    reviewer: r.decided_by,
+    workflow: w.workflow,
+    verdict: r.verdict,
+    // A person's decision always has a held time (claim to decision); -1 if not is left out by the
+    // detector's dwell tests rather than counted as an instant decision.
+    heldMs: r.held_ms === null ? -1 : Number(r.held_ms),
+    at: Number(r.decided_at),
+    ...(r.expected !== null && {
+      catchTrial: { passed: catchTrialPassed(r.expected as GoldExpectation, r.verdict) },
+    }),
+  }));
+}
+
+const toRecord = (r: Selectable<OversightAlertsTable>): AlertRecord => ({
+  id: r.id,
+  kind: r.kind as AlertKind,
+  workflow: r.workflow,
+  reviewer: r.reviewer,
+  evidence: JSON.parse(r.evidence) as Record<string, unknown>,
+  createdAt: Number(r.created_at),
+  acknowledgedAt: r.acknowledged_at === null ? null : Number(r.acknowledged_at),
+  acknowledgedBy: r.acknowledged_by,
+});
+
+export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<AlertRecord[]> {
+  if (alerts.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const stored: AlertRecord[] = [];
+    for (const a of alerts) {
+      const row = {
+        id: a.id,
+        kind: a.kind,
+        workflow: a.workflow,
+        reviewer: a.reviewer,
+        evidence: JSON.stringify(a.evidence),
+        created_at: a.createdAt,
+        acknowledged_at: null,
+        acknowledged_by: null,
+      };
+      // No conflict target: the only other unique index is the primary key (fresh uuids), so a conflict
+      // means an open alert of this kind, workflow and reviewer exists, maybe committed a moment ago by
+      // another process (PostgreSQL waits for that transaction, then does nothing).
+      const res = await trx
+        .insertInto("oversight_alerts")
+        .values(row)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0n) !== 1) continue;
+      await insertEvents(trx, [
+        {
+          type: "oversight_alert",
+          caseId: null,
+          actor: a.actor,
+          data: { alertId: a.id, kind: a.kind, workflow: a.workflow, reviewer: a.reviewer },
+          at: a.createdAt,
+        },
+      ]);
+      if (a.outbox) await insertOutbox(trx, a.outbox);
+      stored.push(toRecord(row));
+    }
+    return stored;
+  });
+}
+
+export async function listAlerts(
+  db: Db,
+  f: { workflows?: string[]; since?: number; kind?: string; ids?: string[] },
+): Promise<AlertRecord[]> {
+  if (f.workflows?.length === 0 || f.ids?.length === 0) return [];
+  let q = db.selectFrom("oversight_alerts").selectAll();
+  if (f.workflows) q = q.where("workflow", "in", f.workflows);
+  if (f.since !== undefined) q = q.where("created_at", ">=", f.since);
+  if (f.kind !== undefined) q = q.where("kind", "=", f.kind);
+  if (f.ids) q = q.where("id", "in", f.ids);
+  const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").execute();
+  return rows.map(toRecord);
+}
+
+export async function openAlert(
+  db: Db,
+  kind: string,
+  workflow: string,
+  reviewer: string | null,
+): Promise<AlertRecord | undefined> {
+  const row = await db
+    .selectFrom("oversight_alerts")
+    .selectAll()
+    .where("kind", "=", kind)
+    .where("workflow", "=", workflow)
+    .where((eb) => (reviewer === null ? eb("reviewer", "is", null) : eb("reviewer", "=", reviewer)))
+    .where("acknowledged_at", "is", null)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
+export async function acknowledgeAlert(db: Db, a: { id: string; by: string; now: number }): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const res = await trx
+      .updateTable("oversight_alerts")
+      .set({ acknowledged_at: a.now, acknowledged_by: a.by })
+      .where("id", "=", a.id)
+      .where("acknowledged_at", "is", null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    await trx
+      .insertInto("events")
+      .values(
+        eventToRow({
+          type: "oversight_alert_acknowledged",
+          caseId: null,
+          actor: a.by,
+          data: { alertId: a.id },
+          at: a.now,
+        }),
+      )
+      .execute();
+    return true;
+  });
+}

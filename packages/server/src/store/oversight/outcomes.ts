@@ -1,0 +1,125 @@
+import { APPROVING_VERDICTS, type Approval, type OutcomeResult } from "@loopgate/core";
+import { eventToRow } from "../cases/events.js";
+import type { Db } from "../rows.js";
+
+/**
+ * Outcomes (issue 5, item 2): what the automation reports happened downstream of a decided case, and the
+ * per-case facts the post-review error rate needs (who approved a case, its latest outcome).
+ */
+
+export interface NewOutcome {
+  id: string;
+  caseId: string;
+  result: OutcomeResult;
+  details: Record<string, unknown> | null;
+  /** The key (or user) that reported it. */
+  reportedBy: string;
+  /** When it happened, as reported (defaults to the time of the request). */
+  reportedAt: number;
+  /** Server time of the report, for the `outcome_reported` event. */
+  now: number;
+}
+
+export type OutcomeRecord = Omit<NewOutcome, "now">;
+
+/** Stores the outcome and its `outcome_reported` event in one transaction. */
+export async function insertOutcome(db: Db, o: NewOutcome): Promise<OutcomeRecord> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("outcomes")
+      .values({
+        id: o.id,
+        case_id: o.caseId,
+        result: o.result,
+        details: o.details === null ? null : JSON.stringify(o.details),
+        reported_by: o.reportedBy,
+        reported_at: o.reportedAt,
+      })
+      .execute();
+    await trx
+      .insertInto("events")
+      .values(
+        eventToRow({
+          type: "outcome_reported",
+          caseId: o.caseId,
+          actor: o.reportedBy,
+          data: { outcomeId: o.id, result: o.result, reportedAt: o.reportedAt },
+          at: o.now,
+        }),
+      )
+      .execute();
+  });
+  const { now: _now, ...record } = o;
+  return record;
+}
+
+const POLICY = "policy";
+const SLA = "sla";
+
+/** Who approved a case, from its final decision: the policy (`auto`), a person (`human`), or nobody. */
+export function approvalOf(d: { decidedBy: string; verdict: string } | undefined): Approval | null {
+  if (!d || d.decidedBy === SLA) return null;
+  if (d.decidedBy === POLICY) return d.verdict === "approve" ? "auto" : null;
+  return APPROVING_VERDICTS.includes(d.verdict) ? "human" : null;
+}
+
+export interface CaseOutcomeFacts {
+  approval: Approval | null;
+  approvedBy: string | null;
+  outcome: OutcomeResult | null;
+}
+
+/**
+ * For the cases decided in [since, until) (optionally in `workflows`): who approved each (its latest
+ * decision not revoked) and its latest outcome (greatest `reported_at`, ties by id).
+ */
+export async function outcomeFacts(
+  db: Db,
+  w: { workflows?: string[]; since: number; until: number },
+): Promise<Map<string, CaseOutcomeFacts>> {
+  let decisionsQ = db
+    .selectFrom("decisions as d")
+    .innerJoin("cases as c", "c.id", "d.case_id")
+    .select(["d.case_id", "d.decided_by", "d.verdict", "d.decided_at", "d.id"])
+    .where("c.decided_at", ">=", w.since)
+    .where("c.decided_at", "<", w.until)
+    .where("d.revoked_at", "is", null);
+  let outcomesQ = db
+    .selectFrom("outcomes as o")
+    .innerJoin("cases as c", "c.id", "o.case_id")
+    .select(["o.case_id", "o.result", "o.reported_at", "o.id"])
+    .where("c.decided_at", ">=", w.since)
+    .where("c.decided_at", "<", w.until);
+  if (w.workflows) {
+    decisionsQ = decisionsQ.where("c.workflow", "in", w.workflows);
+    outcomesQ = outcomesQ.where("c.workflow", "in", w.workflows);
+  }
+  const [decisions, outcomes] = await Promise.all([decisionsQ.execute(), outcomesQ.execute()]);
+  const latest = <T extends { id: string }>(
+    map: Map<string, T>,
+    key: string,
+    row: T,
+    at: number,
+    prevAt: (r: T) => number,
+  ) => {
+    const prev = map.get(key);
+    if (!prev || at > prevAt(prev) || (at === prevAt(prev) && row.id > prev.id)) map.set(key, row);
+  };
+  const lastDecision = new Map<string, (typeof decisions)[number]>();
+  for (const d of decisions)
+    latest(lastDecision, d.case_id, d, Number(d.decided_at), (r) => Number(r.decided_at));
+  const lastOutcome = new Map<string, (typeof outcomes)[number]>();
+  for (const o of outcomes)
+    latest(lastOutcome, o.case_id, o, Number(o.reported_at), (r) => Number(r.reported_at));
+  const out = new Map<string, CaseOutcomeFacts>();
+  for (const [caseId, d] of lastDecision) {
+    const approval = approvalOf({ decidedBy: d.decided_by, verdict: d.verdict });
+    const o = lastOutcome.get(caseId);
+    out.set(caseId, {
+      approval,
+      approvedBy: approval === "human" ? d.decided_by : null,
+      outcome: o ? (o.result as OutcomeResult) : null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import type { Ref } from "react";
+import { DiffView } from "../../components/DiffView";
+import { Editor } from "../../components/Editor";
+import { type Draft, draftText } from "../../proposals";
+
+/**
+ * Review and approve, exception routing: the reviewer's edit of the proposal with its diff, or their own
+ * version (written blind, so there is nothing to diff against).
+ */
+export function ReviewPanel({
+  edit,
+  mode,
+  original,
+  problem,
+  onChange,
+  editorRef,
+}: {
+  edit: Draft;
+  mode: "edit" | "override";
+  /** The proposal as a draft; null when blind. */
+  original: Draft | null;
+  problem: string | null;
+  onChange: (d: Draft) => void;
+  editorRef: Ref<HTMLTextAreaElement>;
+}) {
+  const diffBefore = mode === "edit" && original ? draftText(original) : null;
+  return (
+    <>
+      <Editor
+        ref={editorRef}
+        draft={edit}
+        onChange={onChange}
+        label={mode === "edit" ? "Your edit" : "Your own version"}
+        problem={problem}
+      />
+      {diffBefore !== null && (
+        <DiffView
+          before={diffBefore}
+          after={draftText(edit)}
+          mode={edit.kind === "json" ? "lines" : "words"}
+        />
+      )}
+    </>
+  );
+}
