@@ -63,7 +63,7 @@ function eventView(e: EventRecord) {
   return { seq: e.seq, type: e.type, actor: e.actor, data: e.data, at: iso(e.at) };
 }
 
-/** The body of a `case.decided` webhook, and of the long-poll answer once decided. */
+/** The long-poll answer: the decision once there is one (the webhook body is webhooks/bodies.ts). */
 export function decisionResult(c: CaseRecord, d: DecisionRecord | undefined) {
   if (c.status !== "decided" || !d) return { caseId: c.id, status: c.status, route: c.route };
   return {

@@ -3,6 +3,16 @@ import { insertEvents } from "../cases/events.js";
 import type { Db, Tx } from "../rows.js";
 import type { BlindJudgment } from "./types.js";
 
+export interface BlindJudgmentArgs {
+  caseId: string;
+  reviewer: string;
+  verdict: Verdict;
+  output: unknown;
+  reasonCode: string | null;
+  note: string | null;
+  now: number;
+}
+
 /** The `blind_judgment` events of a case, as judgments (oldest first). */
 export async function blindJudgments(db: Db, caseId: string): Promise<BlindJudgment[]> {
   const rows = await db
@@ -34,18 +44,7 @@ function judgmentFromEvent(actor: string, data: Record<string, unknown>, at: num
  * judgment racing this one waits, then sees this one's event and is refused; on SQLite the
  * transaction already holds the write lock.
  */
-export async function recordBlindJudgment(
-  trx: Tx,
-  args: {
-    caseId: string;
-    reviewer: string;
-    verdict: Verdict;
-    output: unknown;
-    reasonCode: string | null;
-    note: string | null;
-    now: number;
-  },
-): Promise<BlindJudgment> {
+export async function recordBlindJudgment(trx: Tx, args: BlindJudgmentArgs): Promise<BlindJudgment> {
   const { caseId, reviewer, now } = args;
   const row = await trx.selectFrom("cases").selectAll().where("id", "=", caseId).executeTakeFirst();
   if (!row) throw new NotFound(`case ${caseId} not found`);

@@ -1,8 +1,7 @@
-import type { Verdict } from "@loopgate/core";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import type { StoreEngine } from "../engine.js";
 import { assignCase } from "./assign.js";
-import { blindJudgments, recordBlindJudgment } from "./blind.js";
+import { type BlindJudgmentArgs, blindJudgments, recordBlindJudgment } from "./blind.js";
 import { type ClaimArgs, claimNext } from "./claim.js";
 import { type RecordDecisionArgs, recordDecision, releaseCase } from "./decide.js";
 import { queueCounts, reviewerDay } from "./queue.js";
@@ -55,15 +54,7 @@ export interface ReviewStore {
    * Records the lease holder's own judgment on a blind-first case (event `blind_judgment`). Conflict when
    * `reviewer` does not hold a live lease on it, or already recorded one under this lease.
    */
-  recordBlindJudgment(args: {
-    caseId: string;
-    reviewer: string;
-    verdict: Verdict;
-    output: unknown;
-    reasonCode: string | null;
-    note: string | null;
-    now: number;
-  }): Promise<BlindJudgment>;
+  recordBlindJudgment(args: BlindJudgmentArgs): Promise<BlindJudgment>;
   /** The blind judgment recorded under `leaseId` on a case, if any. */
   findBlindJudgment(caseId: string, leaseId: string): Promise<BlindJudgment | undefined>;
   /** Waiting and in-review counts of undecided cases per workflow and risk class, in `workflows` (all when undefined). */
