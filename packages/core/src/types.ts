@@ -24,10 +24,19 @@ export const PATTERNS: readonly Pattern[] = [
 /**
  * approve/edit/reject/override apply to every pattern; `label` only to active_learning workflows (the
  * reviewer's label for the case) and `rank` only to preference_ranking ones (candidates ordered best
- * first).
+ * first). `done` only to human_only actions: the person did the action themselves and records what they
+ * did; the machine's proposal is never handed back to run (see review/needs.ts `verdictsFor`).
  */
-export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank";
-export const VERDICTS: readonly Verdict[] = ["approve", "edit", "reject", "override", "label", "rank"];
+export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "done";
+export const VERDICTS: readonly Verdict[] = [
+  "approve",
+  "edit",
+  "reject",
+  "override",
+  "label",
+  "rank",
+  "done",
+];
 
 /**
  * queued: waiting for a reviewer; claimed: a reviewer holds a lease; decided: a verdict exists

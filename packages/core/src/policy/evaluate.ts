@@ -128,7 +128,8 @@ export function evaluatePolicy(submission: CaseSubmission, workflow: Workflow): 
   const threshold = workflow.risk.classes[riskClass]?.autoMinConfidence ?? null;
 
   const triggers: string[] = [];
-  const ruleActivation = { ...activation, riskClass };
+  // Nobody has decided yet, so there is no output: a trigger reading it sees null.
+  const ruleActivation = { ...activation, riskClass, output: null };
   for (const trigger of workflow.escalate) {
     const outcome = run(workflow, trigger.when, "rule", ruleActivation);
     // Missing context is itself a reason to look, so a trigger that cannot be evaluated counts as fired.

@@ -2,9 +2,10 @@ import { type ASTNode, Environment, type ParseResult } from "@marcbachmann/cel-j
 
 /**
  * CEL expressions in a policy. Two environments: `classify` runs before the risk class exists, so it
- * cannot see `riskClass`; every other expression (escalation, authority, second review) can. Declaring
- * the variables (instead of accepting any name as dyn) turns a typo such as `inptu.amount` into a
- * load-time issue rather than a trigger that silently fires on every case.
+ * cannot see `riskClass`; every other expression (escalation, authority, second review) can, and also
+ * `output` (null before a person decides). Declaring the variables (instead of accepting any name as
+ * dyn) turns a typo such as `inptu.amount` into a load-time issue rather than a trigger that silently
+ * fires on every case.
  */
 export type ExpressionKind = "classify" | "rule";
 
@@ -13,12 +14,14 @@ const CASE_VARIABLES = ["input", "proposal", "confidence", "context", "metadata"
 // Building an Environment is the expensive part of cel-js, so there is one of each for the process.
 const classifyEnv = new Environment();
 for (const name of CASE_VARIABLES) classifyEnv.registerVariable(name, "dyn");
-const ruleEnv = classifyEnv.clone().registerVariable("riskClass", "dyn");
+// `output`: what a verdict releases (null until a person decides), so authority and second-review
+// rules can judge the case as it will run, not only as it was proposed (review/needs.ts).
+const ruleEnv = classifyEnv.clone().registerVariable("riskClass", "dyn").registerVariable("output", "dyn");
 
 const ENVIRONMENTS: Record<ExpressionKind, Environment> = { classify: classifyEnv, rule: ruleEnv };
 const VARIABLES: Record<ExpressionKind, readonly string[]> = {
   classify: CASE_VARIABLES,
-  rule: [...CASE_VARIABLES, "riskClass"],
+  rule: [...CASE_VARIABLES, "riskClass", "output"],
 };
 
 /** What an expression must produce, as the type checker names it (`dyn` is decided per case). */

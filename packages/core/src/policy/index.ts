@@ -18,4 +18,4 @@ export {
   type SimulationReport,
   simulatePolicy,
 } from "./simulate.js";
-export type { Workflow } from "./workflow.js";
+export type { Action, RiskClass, Workflow } from "./workflow.js";

@@ -116,7 +116,7 @@ describe("parseWorkflow: issues are located", () => {
   it("catches a misspelt variable in an expression at load time", () => {
     const issue = onlyIssue(`${MINIMAL}escalate:\n  - name: po\n    when: 'inptu.amount > 5'\n`);
     expect(issue.message).toBe(
-      "CEL type error: Unknown variable: inptu (known: input, proposal, confidence, context, metadata, subject, action, riskClass)",
+      "CEL type error: Unknown variable: inptu (known: input, proposal, confidence, context, metadata, subject, action, riskClass, output)",
     );
   });
 

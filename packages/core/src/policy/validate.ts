@@ -1,5 +1,5 @@
 import { ACTIVE_LEARNING_STRATEGIES } from "../learning/active-learning.js";
-import { type Boundary, PATTERNS, type Pattern } from "../types.js";
+import { type Boundary, PATTERNS, type Pattern, VERDICTS, type Verdict } from "../types.js";
 import { cacheKey, classifyLiterals } from "./expressions.js";
 import {
   boolean,
@@ -21,8 +21,9 @@ import {
   text,
 } from "./fields.js";
 import { fieldsReadFromAst } from "./fields-read.js";
+import { schemaError } from "./output-schema.js";
 import type { Path } from "./source.js";
-import type { Workflow } from "./workflow.js";
+import type { Action, RiskClass, Workflow } from "./workflow.js";
 
 export type WorkflowBody = Omit<Workflow, "source">;
 
@@ -110,15 +111,7 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
     );
   }
 
-  if (sla.onTimeout === "approve" && risk) {
-    const never = Object.entries(risk.classes).find(([, cls]) => cls.autoMinConfidence === null);
-    if (never) {
-      c.src.issue(
-        ["sla", "onTimeout"],
-        `approve on timeout is not allowed for a class that never auto-routes (class "${never[0]}")`,
-      );
-    }
-  }
+  if (sla.onTimeout === "approve") checkApproveOnTimeout(risk, actions, c);
   if (c.src.issues.length > before) return undefined;
   // Every required value is present here: each absence above recorded an issue.
   return {
@@ -146,9 +139,44 @@ function readReversible(value: unknown, path: Path, c: Checker): Workflow["rever
   return undefined;
 }
 
+/**
+ * A timeout may approve only what the machine could have done alone: every action's boundary is auto
+ * and every class has a threshold. The timer re-checks the case itself when it fires (workers/timers.ts,
+ * core `timeoutMayApprove`), since a policy can change while a case waits.
+ */
+function checkApproveOnTimeout(
+  risk: Workflow["risk"] | undefined,
+  actions: Workflow["actions"] | undefined,
+  c: Checker,
+): void {
+  const at = ["sla", "onTimeout"];
+  const never = Object.entries(risk?.classes ?? {}).find(([, cls]) => cls.autoMinConfidence === null);
+  if (never) {
+    c.src.issue(
+      at,
+      `approve on timeout is not allowed for a class that never auto-routes (class "${never[0]}")`,
+    );
+  }
+  const personal = Object.entries(actions ?? {}).find(([, a]) => a.boundary !== "auto");
+  if (personal) {
+    c.src.issue(
+      at,
+      `approve on timeout is not allowed: action "${personal[0]}" has boundary ${personal[1].boundary}, so a person must decide it; use reject or escalate`,
+    );
+  }
+}
+
+const ACTION_KEYS = ["boundary", "editable", "outputSchema"];
+
 function readActions(value: unknown, path: Path, c: Checker): Workflow["actions"] | undefined {
   return namedEntries(value, path, c, "action", (entry, at) => {
-    const fields = mapping(entry, at, c, ["boundary"], "boundary: auto | review | human_only");
+    const fields = mapping(
+      entry,
+      at,
+      c,
+      ACTION_KEYS,
+      "boundary: auto | review | human_only, editable, outputSchema",
+    );
     if (!fields) return undefined;
     const boundary = required(
       fields,
@@ -158,8 +186,45 @@ function readActions(value: unknown, path: Path, c: Checker): Workflow["actions"
       c,
       "a boundary is required: auto, review or human_only",
     );
-    return boundary && { boundary };
+    const editable = field(fields, at, "editable", fieldPaths, c);
+    const outputSchema = field(fields, at, "outputSchema", jsonSchema, c);
+    if (!boundary) return undefined;
+    const action: Action = { boundary };
+    if (editable) action.editable = editable;
+    if (outputSchema) action.outputSchema = outputSchema;
+    return action;
   });
+}
+
+/** `[amount, lines.0.qty]`: dotted paths into the output, each a non-empty list of keys or indexes. */
+function fieldPaths(value: unknown, path: Path, c: Checker): string[] | undefined {
+  const ok =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((p) => typeof p === "string" && /^[^.\s]+(\.[^.\s]+)*$/.test(p));
+  if (ok) return value as string[];
+  c.src.issue(path, "must be a non-empty list of output fields, e.g. [amount, note] or [lines.0.qty]");
+  return undefined;
+}
+
+function jsonSchema(value: unknown, path: Path, c: Checker): Record<string, unknown> | undefined {
+  if (!isFields(value)) {
+    c.src.issue(path, "must be a JSON Schema object, e.g. { type: object, required: [amount] }");
+    return undefined;
+  }
+  const error = schemaError(value);
+  if (error === undefined) return value;
+  c.src.issue(path, `is not a valid JSON Schema: ${error}`);
+  return undefined;
+}
+
+/** Verdicts named in `requireReason`; a reject always needs one, so naming it changes nothing. */
+function verdictList(value: unknown, path: Path, c: Checker): Verdict[] | undefined {
+  if (Array.isArray(value) && value.every((v) => (VERDICTS as readonly unknown[]).includes(v))) {
+    return value as Verdict[];
+  }
+  c.src.issue(path, `must be a list of verdicts from ${VERDICTS.join(", ")}, e.g. [approve]`);
+  return undefined;
 }
 
 function reasonCodes(value: unknown, path: Path, c: Checker): string[] | undefined {
@@ -187,22 +252,7 @@ function readRisk(value: unknown, path: Path, c: Checker): Workflow["risk"] | un
     risk,
     path,
     "classes",
-    (v, p) =>
-      namedEntries(v, p, c, "risk class", (entry, at) => {
-        const fields = mapping(entry, at, c, ["autoMinConfidence"], "autoMinConfidence: 0..1 or null");
-        if (!fields) return undefined;
-        const threshold = fields.autoMinConfidence;
-        if (threshold === null) return { autoMinConfidence: null };
-        if (typeof threshold === "number" && threshold >= 0 && threshold <= 1)
-          return { autoMinConfidence: threshold };
-        if (threshold === undefined) {
-          const missing = "autoMinConfidence is required: a number between 0 and 1, or null for never auto";
-          c.src.issue([...at, "autoMinConfidence"], missing, "parent");
-        } else {
-          c.src.issue([...at, "autoMinConfidence"], "must be a number between 0 and 1, or null");
-        }
-        return undefined;
-      }),
+    (v, p) => namedEntries(v, p, c, "risk class", (entry, at) => readRiskClass(entry, at, c)),
     c,
     "at least one risk class is required",
   );
@@ -230,6 +280,43 @@ function readRisk(value: unknown, path: Path, c: Checker): Workflow["risk"] | un
   };
 }
 
+const CLASS_KEYS = [
+  "autoMinConfidence",
+  "approvals",
+  "minReviewSeconds",
+  "blindFirst",
+  "releaseDelaySeconds",
+  "requireReason",
+];
+
+/** A risk class: its auto threshold, and the friction that sits with it (wins over the workflow's). */
+function readRiskClass(entry: unknown, at: Path, c: Checker): RiskClass | undefined {
+  const fields = mapping(entry, at, c, CLASS_KEYS, "autoMinConfidence: 0..1 or null, and friction per class");
+  if (!fields) return undefined;
+  const friction: Omit<RiskClass, "autoMinConfidence"> = {};
+  const approvals = field(fields, at, "approvals", integer(1), c);
+  if (approvals !== undefined) friction.approvals = approvals;
+  const minReviewSeconds = field(fields, at, "minReviewSeconds", seconds, c);
+  if (minReviewSeconds !== undefined) friction.minReviewSeconds = minReviewSeconds;
+  const blindFirst = field(fields, at, "blindFirst", boolean, c);
+  if (blindFirst !== undefined) friction.blindFirst = blindFirst;
+  const releaseDelaySeconds = field(fields, at, "releaseDelaySeconds", seconds, c);
+  if (releaseDelaySeconds !== undefined) friction.releaseDelaySeconds = releaseDelaySeconds;
+  const requireReason = field(fields, at, "requireReason", verdictList, c);
+  if (requireReason !== undefined) friction.requireReason = requireReason;
+  const threshold = fields.autoMinConfidence;
+  if (threshold === null) return { autoMinConfidence: null, ...friction };
+  if (typeof threshold === "number" && threshold >= 0 && threshold <= 1)
+    return { autoMinConfidence: threshold, ...friction };
+  if (threshold === undefined) {
+    const missing = "autoMinConfidence is required: a number between 0 and 1, or null for never auto";
+    c.src.issue([...at, "autoMinConfidence"], missing, "parent");
+  } else {
+    c.src.issue([...at, "autoMinConfidence"], "must be a number between 0 and 1, or null");
+  }
+  return undefined;
+}
+
 function readEscalate(value: unknown, path: Path, c: Checker): Workflow["escalate"] | undefined {
   if (!Array.isArray(value)) {
     c.src.issue(path, "must be a list of triggers: - { name: ..., when: '<CEL expression>' }");
@@ -255,7 +342,14 @@ function readEscalate(value: unknown, path: Path, c: Checker): Workflow["escalat
 }
 
 function readReview(value: unknown, path: Path, c: Checker): Workflow["review"] {
-  const keys = ["approvals", "minReviewSeconds", "blindFirst", "authority", "secondReviewWhen"];
+  const keys = [
+    "approvals",
+    "minReviewSeconds",
+    "blindFirst",
+    "authority",
+    "secondReviewWhen",
+    "requireReason",
+  ];
   const r = optionalBlock(value, path, c, keys, "review settings");
   const secondReviewWhen = field(r, path, "secondReviewWhen", expression("rule"), c);
   return {
@@ -264,6 +358,7 @@ function readReview(value: unknown, path: Path, c: Checker): Workflow["review"] 
     blindFirst: field(r, path, "blindFirst", boolean, c) ?? false,
     authority: field(r, path, "authority", (v, p) => readAuthority(v, p, c), c) ?? [],
     ...(secondReviewWhen !== undefined && { secondReviewWhen }),
+    requireReason: field(r, path, "requireReason", verdictList, c) ?? [],
   };
 }
 

@@ -1,5 +1,26 @@
 import type { ActiveLearningStrategy } from "../learning/active-learning.js";
-import type { Boundary, Pattern } from "../types.js";
+import type { Boundary, Pattern, Verdict } from "../types.js";
+
+export interface RiskClass {
+  /** null: the class never auto-routes. */
+  autoMinConfidence: number | null;
+  approvals?: number;
+  minReviewSeconds?: number;
+  blindFirst?: boolean;
+  releaseDelaySeconds?: number;
+  requireReason?: Verdict[];
+}
+
+export interface Action {
+  boundary: Boundary;
+  /**
+   * The output fields a reviewer may change (dotted paths into the proposal, e.g. `amount`,
+   * `lines.0.qty`); absent = any. An edit or override changing another field is refused.
+   */
+  editable?: string[];
+  /** JSON Schema the output of an edit, override or done must satisfy (checked by `outputProblem`). */
+  outputSchema?: Record<string, unknown>;
+}
 
 /**
  * A workflow as its owner wrote it, after validation and defaults. The policy helper module
@@ -17,9 +38,13 @@ export interface Workflow {
     classify?: string;
     /** Class used when there is no classifier and the automation names none. */
     default?: string;
-    classes: Record<string, { autoMinConfidence: number | null }>;
+    /**
+     * Per class: the confidence the machine needs to act alone, and friction set where the risk is
+     * (each value, when set, wins over the workflow's `review` / `release` one; see review/needs.ts).
+     */
+    classes: Record<string, RiskClass>;
   };
-  actions: Record<string, { boundary: Boundary }>;
+  actions: Record<string, Action>;
   /**
    * `fields`: the case fields `when` reads (`input.supplier`, `context.po.supplier`), filled in when the
    * policy is loaded so the workspace can point at them; absent on workflows built in code
@@ -32,6 +57,8 @@ export interface Workflow {
     blindFirst: boolean;
     authority: Array<{ role: string; when: string }>;
     secondReviewWhen?: string;
+    /** Verdicts that need a reason code even when they would not otherwise (e.g. approve). */
+    requireReason: Verdict[];
   };
   release: { delaySeconds: number };
   /**

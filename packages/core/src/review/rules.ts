@@ -17,6 +17,8 @@ export interface CaseFacts {
   metadata: unknown;
   subject: string | null;
   riskClass: string;
+  /** What the verdict releases (the proposal for approve, the person's version for edit…); null before. */
+  output?: unknown;
 }
 
 export function ruleActivation(c: CaseFacts): Record<string, unknown> {
@@ -29,6 +31,7 @@ export function ruleActivation(c: CaseFacts): Record<string, unknown> {
     subject: c.subject ?? "",
     action: c.action,
     riskClass: c.riskClass,
+    output: c.output ?? null,
   };
 }
 
