@@ -1,4 +1,11 @@
-import { DecisionTimeout, LoopgateApiError, Overridden, type Problem, Rejected } from "./errors.js";
+import {
+  DecisionTimeout,
+  HumanOwned,
+  LoopgateApiError,
+  Overridden,
+  type Problem,
+  Rejected,
+} from "./errors.js";
 import type { CaseInput, Decision, Submitted } from "./types.js";
 
 export interface LoopgateOptions {
@@ -59,12 +66,13 @@ export class Loopgate {
 
   /**
    * Waits for the decision on a case (long-polls the server). Resolves at once for auto-routed cases.
-   * Throws DecisionTimeout when none arrives within `timeoutMs`.
+   * Throws DecisionTimeout when none arrives within `timeoutMs`. A decision with `humanOwned: true` (a
+   * human_only action) is a person's record of what they did, never something for you to run.
    *
    * @example
    * ```ts
    * const decision = await loopgate.waitForDecision(id, { timeoutMs: 60_000 });
-   * if (decision.verdict !== "reject") await send(decision.output);
+   * if (!decision.humanOwned && decision.verdict !== "reject") await send(decision.output);
    * ```
    */
   async waitForDecision<Output = unknown>(caseId: string, opts: WaitOptions = {}): Promise<Decision<Output>> {
@@ -95,12 +103,30 @@ export class Loopgate {
    * `Output` is what `run` receives; it defaults to the proposal's type. On a workflow whose reviewers
    * label or rank, type it as the union, e.g. `gate<Triage, void, Triage | LabelOutput>(...)`.
    *
+   * An action whose policy boundary is `human_only` is a person's to do, never the machine's: `run` is
+   * never called for it, whatever the decision says. When the person records that they did it (verdict
+   * `done`), `gate()` throws `HumanOwned` with their record in `err.decision.output` (your proposal is
+   * never handed back); when they decline, it throws `Rejected` (with `decision.humanOwned` true).
+   *
    * @example
    * ```ts
    * try {
    *   await loopgate.gate(caseInput, (reply) => mailer.send(reply));
    * } catch (err) {
    *   if (err instanceof Rejected) log.info("a person stopped it", err.decision.reasonCode);
+   *   else throw err;
+   * }
+   * ```
+   *
+   * @example A human_only action: the automation prepares, a person acts, the automation records it.
+   * ```ts
+   * try {
+   *   await loopgate.gate({ ...caseInput, action: "close_account" }, () => {
+   *     throw new Error("never called: a person closes accounts");
+   *   });
+   * } catch (err) {
+   *   if (err instanceof HumanOwned) await ledger.record(err.decision.output, err.decision.note);
+   *   else if (err instanceof Rejected) log.info("the person declined", err.decision.reasonCode);
    *   else throw err;
    * }
    * ```
@@ -112,6 +138,17 @@ export class Loopgate {
   ): Promise<Result> {
     const submitted = await this.submit(input);
     const decision = await this.waitForDecision<Output>(submitted.id, opts);
+    // Every sign of a person's action counts (the submit's route, the decision's route, its flag, a done
+    // verdict), so a server or decision that forgets one still never gets the proposal run.
+    const humanOwned =
+      submitted.route === "human_only" ||
+      decision.route === "human_only" ||
+      decision.humanOwned === true ||
+      decision.verdict === "done";
+    if (humanOwned) {
+      if (decision.verdict === "reject") throw new Rejected(decision);
+      throw new HumanOwned(decision);
+    }
     switch (decision.verdict) {
       case "approve":
       case "edit":

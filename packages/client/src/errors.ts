@@ -50,3 +50,16 @@ export class Overridden extends Error {
     this.name = "Overridden";
   }
 }
+
+/**
+ * The case is human_only: a person did the action themselves (verdict `done`) and recorded what they
+ * did in `decision.output`. The automation must not run its own version; record the person's instead.
+ */
+export class HumanOwned extends Error {
+  constructor(readonly decision: Decision) {
+    super(
+      `case ${decision.caseId} is human_only: a person did it (${decision.verdict}), so the automation must not run it`,
+    );
+    this.name = "HumanOwned";
+  }
+}

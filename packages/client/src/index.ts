@@ -1,7 +1,15 @@
 export { Loopgate, type LoopgateOptions, type WaitOptions } from "./client.js";
-export { DecisionTimeout, LoopgateApiError, Overridden, type Problem, Rejected } from "./errors.js";
+export {
+  DecisionTimeout,
+  HumanOwned,
+  LoopgateApiError,
+  Overridden,
+  type Problem,
+  Rejected,
+} from "./errors.js";
 export type {
   CaseInput,
+  DecidedWebhook,
   Decision,
   LabelOutput,
   RankOutput,

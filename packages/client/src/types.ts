@@ -1,8 +1,11 @@
 /** The wire shapes of the Loopgate API, as the SDK sends and receives them. */
 
 export type Route = "auto" | "review" | "human_only";
-/** `label` only on active_learning workflows, `rank` only on preference_ranking ones. */
-export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank";
+/**
+ * `label` only on active_learning workflows, `rank` only on preference_ranking ones. `done` only on
+ * human_only actions: the person did the action themselves and `output` is their record of it.
+ */
+export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "done";
 
 /** The output of a `label` verdict: the reviewer's label for the case. */
 export interface LabelOutput {
@@ -63,10 +66,17 @@ export interface Decision<Output = unknown> {
   caseId: string;
   status: "decided";
   route: Route;
+  /**
+   * True when the case's route is human_only: a person does the action, never the automation. `output`
+   * is then what the person recorded they did (`done`) or null (`reject`), never your proposal, and
+   * `gate()` never runs your function (it throws `HumanOwned` or `Rejected`).
+   */
+  humanOwned: boolean;
   verdict: Verdict;
   /**
    * What to run: the proposal (approve), the reviewer's version (edit/override), the label (label:
-   * `LabelOutput`), the ranking (rank: `RankOutput`), null (reject).
+   * `LabelOutput`), the ranking (rank: `RankOutput`), null (reject). When `humanOwned`: nothing to run,
+   * the person's own record of what they did (done) or null.
    */
   output: Output;
   reasonCode: string | null;
@@ -74,4 +84,28 @@ export interface Decision<Output = unknown> {
   /** A reviewer's key id, or "policy" when the case was auto-routed. */
   decidedBy: string;
   decidedAt: string;
+}
+
+/**
+ * The body of a `case.decided` webhook (verify it with `verifyWebhook` before trusting it). The same
+ * decision as `Decision`; with `humanOwned: true` a person does the action and `output` is their record
+ * (`done`) or null, never the proposal: do not act on it.
+ */
+export interface DecidedWebhook<Output = unknown> {
+  type: "case.decided";
+  caseId: string;
+  workflow: string;
+  action: string;
+  route: Route;
+  humanOwned: boolean;
+  verdict: Verdict;
+  output: Output;
+  reasonCode: string | null;
+  note: string | null;
+  decidedBy: string;
+  decidedAt: string;
+  /** Only the submitting automation's own values: the idempotency key it sent, the case's subject and metadata. */
+  idempotencyKey: string | null;
+  subject: string | null;
+  metadata: Record<string, unknown> | null;
 }

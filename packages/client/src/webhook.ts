@@ -3,10 +3,17 @@
  * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the submitting key's signing secret.
  * Uses Web Crypto, so it runs in Node >= 20, browsers, workers and edge runtimes alike.
  *
+ * A verified body is a `DecidedWebhook`. When its `humanOwned` is true the case was human_only: a
+ * person did the action (verdict `done`, their record in `output`) or declined it (`reject`); never run
+ * your proposal for it.
+ *
  * @example
  * ```ts
  * const ok = await verifyWebhook({ secret, header: req.headers["loopgate-signature"], body: rawBody });
  * if (!ok) return res.writeHead(401).end();
+ * const event = JSON.parse(rawBody) as DecidedWebhook<Payment>;
+ * if (event.humanOwned) await ledger.record(event.output, event.note); // a person did it
+ * else if (event.verdict === "approve" || event.verdict === "edit") await bank.pay(event.output);
  * ```
  */
 export async function verifyWebhook(args: {

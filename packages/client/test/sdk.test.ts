@@ -60,7 +60,7 @@ describe("@loopgate/client", () => {
 
   it("gate() throws Overridden carrying the human's own decision", async () => {
     const gated = loopgate.gate(payment({ confidence: 0.3 }), () => "ran");
-    await review({ verdict: "override", output: { hold: true }, reasonCode: "other" });
+    await review({ verdict: "override", output: { hold: true }, reasonCode: "other", note: "test" });
     const err = await gated.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Overridden);
     expect((err as Overridden).decision.output).toEqual({ hold: true });
@@ -71,7 +71,7 @@ describe("@loopgate/client", () => {
     const err = await loopgate.waitForDecision(id, { timeoutMs: 1200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DecisionTimeout);
     expect((err as DecisionTimeout).caseId).toBe(id);
-    await review({ verdict: "reject", reasonCode: "other" });
+    await review({ verdict: "reject", reasonCode: "other", note: "test" });
   });
 
   it("surfaces the server's problem with the field at fault", async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { ValidationError } from "@loopgate/core";
 import type { ApiKeyRecord, Role, Store } from "./store/index.js";
 
 /**
@@ -26,20 +27,25 @@ export async function createKey(
     workflows?: string[] | null;
     /** Authority roles for policies' review.authority rules (e.g. ap_manager). */
     authorityRoles?: string[];
+    /** The user the key belongs to (its person for four-eyes); the caller checks the key's reach. */
+    userId?: string;
     token?: string;
     now: number;
   },
 ): Promise<CreatedKey> {
+  // grants.ts refuses this first; kept here too so no caller can turn an empty list into "every one".
+  if (args.workflows?.length === 0) throw new ValidationError("workflows must not be empty", "/workflows");
   const token = args.token ?? newToken();
   const record: ApiKeyRecord = {
     id: `key_${randomUUID()}`,
     name: args.name,
     role: args.role,
-    workflows: args.workflows && args.workflows.length > 0 ? args.workflows : null,
+    workflows: args.workflows ? [...new Set(args.workflows)] : null,
     tokenHash: hashToken(token),
     signingSecret: `whsec_${randomBytes(24).toString("base64url")}`,
     createdAt: args.now,
     authorityRoles: [...new Set(args.authorityRoles ?? [])],
+    ...(args.userId !== undefined && { userId: args.userId }),
   };
   await store.identity.insertKey(record);
   return { record, token };

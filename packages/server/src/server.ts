@@ -6,6 +6,7 @@ import { buildApp } from "./http/app.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
 import { ALERT_SIGNING_KEY, alertSigningSecret } from "./oversight/run.js";
+import { ownersWithoutAccount, ownerWarning } from "./owners.js";
 import { loadPolicyDir } from "./policy-files.js";
 import { openStore, type Store } from "./store/index.js";
 import { OutboxWorker } from "./workers/outbox.js";
@@ -75,6 +76,10 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   try {
     await store.migrate();
     const { printedToken } = await ensureAdminKey(store, cfg.bootstrapToken, clock());
+    // Not fatal: an admin may create the owner's account later; until then nobody acts as owner.
+    for (const wf of await ownersWithoutAccount(store, policies.workflows.values())) {
+      logger.warn({ workflow: wf.workflow, owner: wf.owner }, ownerWarning(wf));
+    }
     const worker = new OutboxWorker({
       store,
       getSigningSecret: async (keyId) =>

@@ -35,6 +35,9 @@ export async function createUser(store: Store, input: NewUserInput): Promise<Use
   if (input.password.length > MAX_PASSWORD_LENGTH) {
     throw new ValidationError(`the password must be at most ${MAX_PASSWORD_LENGTH} characters`, "/password");
   }
+  if (input.workflows?.length === 0) {
+    throw new ValidationError("workflows must not be empty (leave it out for every workflow)", "/workflows");
+  }
   if (!USER_ROLES.includes(input.role)) {
     throw new ValidationError(`a user's role is one of ${USER_ROLES.join(", ")}`, "/role");
   }
@@ -44,8 +47,8 @@ export async function createUser(store: Store, input: NewUserInput): Promise<Use
     username: input.username,
     name,
     role: input.role,
-    // As for keys: no list (or an empty one) means every workflow.
-    workflows: input.workflows && input.workflows.length > 0 ? input.workflows : null,
+    // As for keys: no list means every workflow; an empty one was refused above.
+    workflows: input.workflows ? [...new Set(input.workflows)] : null,
     passwordHash: await hashPassword(input.password),
     createdAt: input.now,
     disabledAt: null,

@@ -127,7 +127,6 @@ export interface CaseView {
   metadata: Record<string, unknown> | null;
   context: Record<string, unknown> | null;
   explanation: Explanation;
-  idempotencyKey: string | null;
   policyVersion: string;
   createdAt: string;
   decidedAt: string | null;

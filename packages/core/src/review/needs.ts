@@ -2,7 +2,7 @@ import { evaluatePolicy } from "../policy/evaluate.js";
 import { run } from "../policy/expressions.js";
 import { schemaProblem } from "../policy/output-schema.js";
 import type { Workflow } from "../policy/workflow.js";
-import type { Verdict } from "../types.js";
+import type { Route, Verdict } from "../types.js";
 import { type AuthorityCheck, type CaseFacts, checkAuthority, ruleActivation } from "./rules.js";
 
 /**
@@ -94,10 +94,12 @@ const ONLY_FOR: Partial<Record<Verdict, Workflow["pattern"]>> = {
 /**
  * The verdicts a person may give on an action. A human_only action is the person's to do: they record
  * that they did it (`done`, with their own output) or decline it (`reject`); nothing hands the machine's
- * proposal back to run. Every other action takes the verdicts of its workflow's pattern.
+ * proposal back to run (`route`: the case's own route, which wins over today's boundary). Every other
+ * action takes the verdicts of its workflow's pattern.
  */
-export function verdictsFor(wf: Workflow, action: string): Verdict[] {
-  if (wf.actions[action]?.boundary === "human_only") return ["done", "reject"];
+export function verdictsFor(wf: Workflow, action: string, route?: Route): Verdict[] {
+  // A case routed human_only stays the person's even if the policy has loosened since it was queued.
+  if (route === "human_only" || wf.actions[action]?.boundary === "human_only") return ["done", "reject"];
   const all: Verdict[] = ["approve", "edit", "reject", "override", "label", "rank"];
   return all.filter((v) => {
     const only = ONLY_FOR[v];

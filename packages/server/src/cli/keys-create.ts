@@ -2,14 +2,20 @@ import { createKey } from "../keys.js";
 import { DEFAULTS } from "../server.js";
 import { openStore, ROLES, type Role } from "../store/index.js";
 import { parseFlags, splitList } from "./flags.js";
+import { grantRefusal } from "./grant-flags.js";
 
-/** `loopgate keys create`: writes a key straight into storage (no running server needed). */
+/**
+ * `loopgate keys create`: writes a key straight into storage (no running server needed). With
+ * `--user U` the key belongs to that user: it acts as them for four-eyes, and never reaches further.
+ */
 export async function runKeysCreate(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     name: { type: "string" },
     role: { type: "string" },
     workflows: { type: "string" },
     authority: { type: "string" },
+    user: { type: "string" },
+    "policy-dir": { type: "string" },
     "data-dir": { type: "string" },
     "database-url": { type: "string" },
   });
@@ -24,20 +30,30 @@ export async function runKeysCreate(args: string[]): Promise<number> {
   });
   try {
     await store.migrate();
-    const workflows = (values.workflows as string | undefined)
-      ?.split(",")
-      .map((w) => w.trim())
-      .filter(Boolean);
+    const username = values.user as string | undefined;
+    const owner = username === undefined ? undefined : await store.identity.findUserByUsername(username);
+    if (username !== undefined && (!owner || owner.disabledAt !== null)) {
+      console.error(`loopgate keys create: --user: no active user "${username}" to own the key`);
+      return 1;
+    }
+    const workflows = splitList(values.workflows);
+    const refusal = grantRefusal({ role, workflows }, values["policy-dir"] as string | undefined, owner);
+    if (refusal) {
+      console.error(`loopgate keys create: ${refusal}`);
+      return 1;
+    }
     const { record, token } = await createKey(store, {
       name: values.name as string,
       role,
       workflows,
       authorityRoles: splitList(values.authority),
+      ...(owner && { userId: owner.id }),
       now: Date.now(),
     });
     console.log(token);
+    const whose = owner ? `, belonging to ${owner.username}` : "";
     console.error(
-      `created ${record.role} key "${record.name}" (${record.id}); webhook signing secret: ${record.signingSecret}`,
+      `created ${record.role} key "${record.name}" (${record.id}${whose}); webhook signing secret: ${record.signingSecret}`,
     );
     return 0;
   } finally {

@@ -13,12 +13,13 @@ const USAGE = `loopgate — a human-in-the-loop gateway for automations and AI a
 Usage:
   loopgate serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.loopgate] [--database-url postgres://…]
                  [--policy-dir DIR] [--shadow-policy-dir DRAFT_DIR] [--demo]
-  loopgate policy validate [DIR]
+  loopgate policy validate [DIR] [--data-dir DIR] [--database-url URL]
   loopgate keys create --name NAME --role admin|automation|reviewer|auditor [--workflows a,b]
-                 [--authority role1,role2] [--data-dir DIR] [--database-url URL]
+                 [--authority role1,role2] [--user USERNAME] [--data-dir DIR] [--database-url URL]
+                 [--policy-dir DIR]
   loopgate users create --username U (--password-stdin | --password P) --role reviewer|admin|auditor
                  [--workflows a,b] [--authority role1,role2] [--name "Full Name"]
-                 [--data-dir DIR] [--database-url URL]
+                 [--data-dir DIR] [--database-url URL] [--policy-dir DIR]
   loopgate gold import --workflow W FILE.jsonl [--data-dir DIR] [--database-url URL] [--schema S]
                  [--policy-dir DIR]
   loopgate report --workflow W [--since 7d|24h|30m|ISO] [--until ISO] [--out FILE|-]

@@ -3,10 +3,11 @@ import { DEFAULTS } from "../server.js";
 import { openStore, USER_ROLES, type UserRole } from "../store/index.js";
 import { createUser } from "../users.js";
 import { parseFlags, splitList } from "./flags.js";
+import { grantRefusal } from "./grant-flags.js";
 
 const USAGE = `usage: loopgate users create --username U (--password-stdin | --password P) --role ${USER_ROLES.join("|")}
                              [--workflows a,b] [--authority role1,role2] [--name "Full Name"]
-                             [--data-dir DIR] [--database-url URL]`;
+                             [--data-dir DIR] [--database-url URL] [--policy-dir DIR]`;
 
 /** Everything on stdin, minus the one line ending that `echo` or a heredoc adds. */
 async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
@@ -35,6 +36,7 @@ export async function runUsersCreate(
       name: { type: "string" },
       workflows: { type: "string" },
       authority: { type: "string" },
+      "policy-dir": { type: "string" },
       "data-dir": { type: "string" },
       "database-url": { type: "string" },
     }));
@@ -56,6 +58,9 @@ export async function runUsersCreate(
     return fail(`give the password with exactly one of --password-stdin or --password\n${USAGE}`);
   }
   const password = fromStdin ? await readPassword(stdin) : (values.password as string);
+  const workflows = splitList(values.workflows);
+  const refusal = grantRefusal({ role, workflows }, values["policy-dir"] as string | undefined);
+  if (refusal) return fail(refusal);
 
   const store = await openStore({
     dataDir: (values["data-dir"] as string | undefined) ?? process.env.LOOPGATE_DATA_DIR ?? DEFAULTS.dataDir,
@@ -63,10 +68,6 @@ export async function runUsersCreate(
   });
   try {
     await store.migrate();
-    const workflows = (values.workflows as string | undefined)
-      ?.split(",")
-      .map((w) => w.trim())
-      .filter(Boolean);
     const user = await createUser(store, {
       username,
       password,

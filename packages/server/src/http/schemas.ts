@@ -1,3 +1,4 @@
+import { VERDICTS } from "@loopgate/core";
 import { Type } from "typebox";
 import { MAX_PASSWORD_LENGTH } from "../passwords.js";
 import { USERNAME_PATTERN } from "../users.js";
@@ -88,7 +89,10 @@ export const DecisionSchema = Type.Object({
 const EventSchema = Type.Object({
   seq: Type.Number(),
   type: Type.String(),
-  actor: Type.String(),
+  actor: Type.String({
+    description:
+      'A user or key id, or "system", "policy", "sla"; "automation" for the submitting key, except in its own view',
+  }),
   data: JsonObject,
   at: Type.String(),
 });
@@ -109,8 +113,16 @@ export const CaseViewSchema = Type.Object({
   metadata: Type.Union([JsonObject, Type.Null()]),
   context: Type.Union([JsonObject, Type.Null()]),
   explanation: ExplanationSchema,
-  idempotencyKey: Type.Union([Type.String(), Type.Null()]),
-  callbackUrl: Type.Union([Type.String(), Type.Null()]),
+  idempotencyKey: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: "Only for the automation that submitted the case; left out for everyone else",
+    }),
+  ),
+  callbackUrl: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: "Only for the automation that submitted the case; left out for everyone else",
+    }),
+  ),
   policyVersion: Type.String(),
   createdAt: Type.String(),
   decidedAt: Type.Union([Type.String(), Type.Null()]),
@@ -156,7 +168,18 @@ export const DecisionResultSchema = Type.Object({
   caseId: Type.String(),
   status: Type.String(),
   route: Type.String(),
-  verdict: Type.Optional(Type.String()),
+  humanOwned: Type.Optional(
+    Type.Boolean({
+      description:
+        "True when the case's route is human_only: a person does the action, so output is what they recorded (verdict done), never the proposal, and the automation must not run it",
+    }),
+  ),
+  verdict: Type.Optional(
+    Type.Union(
+      VERDICTS.map((v) => Type.Literal(v)),
+      { description: "done: on a human_only case, the person did it themselves (output is their record)" },
+    ),
+  ),
   output: Type.Optional(Json),
   reasonCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -189,6 +212,7 @@ export const DecideRequestSchema = Type.Object(
       Type.Literal("override"),
       Type.Literal("label"),
       Type.Literal("rank"),
+      Type.Literal("done"),
     ]),
     output: Type.Optional(Json),
     reasonCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -197,9 +221,18 @@ export const DecideRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** What a new key or user may reach: workflows (all when left out) and authority roles. */
+/**
+ * What a new key or user may reach: workflows (every one when left out; never an empty list, and only
+ * workflows the policies define and the creator holds: grants.ts) and authority roles.
+ */
 const PrincipalScope = {
-  workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 1000 })),
+  workflows: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: "The workflows it may use, some of the creator's; leave it out for every workflow",
+    }),
+  ),
   authorityRoles: Type.Optional(
     Type.Array(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,100}$" }), {
       maxItems: 100,
@@ -218,6 +251,14 @@ export const CreateKeyRequestSchema = Type.Object(
       Type.Literal("auditor"),
     ]),
     ...PrincipalScope,
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          "The username of the person the key belongs to (default: the signed-in user, or the creating key's person)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -228,6 +269,9 @@ export const CreateKeyResponseSchema = Type.Object({
   role: Type.String(),
   workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
   authorityRoles: Type.Optional(Type.Array(Type.String())),
+  userId: Type.Union([Type.String(), Type.Null()], {
+    description: "The user the key belongs to (it acts as that person); null for a key of no one",
+  }),
   key: Type.String({ description: "The bearer token. Shown once; only its hash is stored." }),
   signingSecret: Type.String({
     description: "Verifies the Loopgate-Signature of webhooks for this key's cases",

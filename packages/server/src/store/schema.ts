@@ -220,6 +220,8 @@ export interface ApiKeysTable {
   created_at: number;
   /** JSON array of authority role names (migration 004), null = none. */
   authority_roles: string | null;
+  /** The user the key belongs to (migration 012), null = a key of no one. */
+  user_id: string | null;
 }
 
 export interface UsersTable {

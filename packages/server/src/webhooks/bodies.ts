@@ -1,15 +1,31 @@
 import type { CaseRecord, NewDecision } from "../store/index.js";
 
+/**
+ * What a decision hands the automation to act on. A case routed human_only is the person's to do
+ * (`humanOwned: true`): the automation gets what the person recorded they did (`done`) and never the
+ * machine's proposal, whatever the verdict (a decision recorded before `done` existed, say an approve,
+ * carries the proposal, so it is withheld as null). The long-poll answer and the webhook share this.
+ */
+export function handedBack(
+  c: Pick<CaseRecord, "route">,
+  d: Pick<NewDecision, "verdict" | "output">,
+): { humanOwned: boolean; output: unknown } {
+  const humanOwned = c.route === "human_only";
+  return { humanOwned, output: !humanOwned || d.verdict === "done" ? d.output : null };
+}
+
 /** The webhook body for a decided case: what the automation needs to act, and nothing it must not see. */
 export function decidedWebhookBody(c: CaseRecord, d: NewDecision): string {
+  const { humanOwned, output } = handedBack(c, d);
   return JSON.stringify({
     type: "case.decided",
     caseId: c.id,
     workflow: c.workflow,
     action: c.action,
     route: c.route,
+    humanOwned,
     verdict: d.verdict,
-    output: d.output,
+    output,
     reasonCode: d.reasonCode,
     note: d.note,
     decidedBy: d.decidedBy,

@@ -13,6 +13,7 @@ import { isShadow } from "../store/index.js";
 import { decidedWebhookBody } from "../webhooks/bodies.js";
 import { LeasedRowsWorker } from "./leased-rows.js";
 import type { WorkerLogger } from "./poll-loop.js";
+import { approveRefusal } from "./timeout-approval.js";
 
 export interface TimerWorkerOptions {
   store: Store;
@@ -31,7 +32,8 @@ export interface TimerWorkerOptions {
 
 /**
  * Fires durable timers: release windows ending (`decision_released`), SLA reminders (`sla_reminder`)
- * and SLA timeouts (reject, approve or escalate per `sla.onTimeout`). Timers are rows in the database,
+ * and SLA timeouts (reject, approve or escalate per `sla.onTimeout`; an approve only where the policy
+ * in force would let the machine act alone, else an escalation: timeout-approval.ts). Timers are rows in the database,
  * claimed with a lease and fired in one transaction that marks them done, so a restart loses none and
  * none fires twice, even with several processes on one PostgreSQL.
  */
@@ -73,10 +75,17 @@ export class TimerWorker {
   async #fire(t: TimerRecord): Promise<boolean> {
     const { store, clock } = this.#o;
     const now = clock();
-    const wf = this.#o.policies().workflows.get((await store.cases.get(t.caseId))?.workflow ?? "");
+    const before = await store.cases.get(t.caseId);
+    const wf = this.#o.policies().workflows.get(before?.workflow ?? "");
     // The handoff names who held the case; read before the firing transaction (names need look-ups).
-    const handoff =
-      t.kind === "sla_timeout" && wf?.sla.onTimeout === "escalate" ? await this.#handoff(t.caseId, wf) : "";
+    // A case's facts and route never change once submitted, so a refusal read here holds inside it too.
+    let handoff = "";
+    if (t.kind === "sla_timeout" && wf && before) {
+      const refused = wf.sla.onTimeout === "approve" ? approveRefusal(wf, before) : undefined;
+      if (wf.sla.onTimeout === "escalate" || refused !== undefined) {
+        handoff = await this.#handoff(t.caseId, wf, refused);
+      }
+    }
     let wroteWebhook = false;
     const result = await store.timers.fire({
       timerId: t.id,
@@ -91,7 +100,7 @@ export class TimerWorker {
     return result.fired;
   }
 
-  async #handoff(caseId: string, wf: Workflow): Promise<string> {
+  async #handoff(caseId: string, wf: Workflow, approveRefused: string | undefined): Promise<string> {
     const detail = await this.#o.store.cases.detail(caseId);
     if (!detail) return "";
     const names = new Map<string, string>();
@@ -109,6 +118,7 @@ export class TimerWorker {
     const notes = detail.events
       .filter((e) => e.type === "revoked" && typeof e.data.reason === "string")
       .map((e) => `decision revoked: ${String(e.data.reason)}`);
+    if (approveRefused !== undefined) notes.push(`not approved on timeout: ${approveRefused}`);
     return handoffSummary({
       withinSeconds: wf.sla.reviewWithinSeconds ?? 0,
       escalateTo: wf.sla.escalateTo,
@@ -167,36 +177,18 @@ function effectOf(
   }
   // sla_timeout: only the timer of the current deadline acts (an escalation or revoke set a new one).
   if (timer.dueAt !== c.slaDueAt || !wf) return null;
-  const within = wf.sla.reviewWithinSeconds ?? 0;
   if (c.escalatedTo !== null) {
     return { events: [event("sla_breached", { dueAt, escalatedTo: c.escalatedTo })] };
   }
-  if (wf.sla.onTimeout === "escalate") {
-    const next = slaTimes(now, within);
-    return {
-      case: {
-        escalatedTo: wf.sla.escalateTo,
-        handoff,
-        slaDueAt: next.dueAt,
-        status: "queued",
-        clearLease: true,
-      },
-      events: [
-        event("escalated", {
-          to: wf.sla.escalateTo,
-          missedDueAt: dueAt,
-          dueAt: new Date(next.dueAt).toISOString(),
-          holder: c.lease?.holder ?? null,
-          handoff,
-        }),
-      ],
-      timers: [
-        { id: `tmr_${randomUUID()}`, caseId: c.id, kind: "sla_reminder", dueAt: next.reminderAt },
-        { id: `tmr_${randomUUID()}`, caseId: c.id, kind: "sla_timeout", dueAt: next.dueAt },
-      ],
-    };
-  }
+  if (wf.sla.onTimeout === "escalate") return escalation(c, wf, now, handoff, {});
   const approve = wf.sla.onTimeout === "approve";
+  // The clock approves only what the machine could do alone now (timeout-approval.ts); anything else
+  // goes to a person as escalate would, and the event says the approve was refused and why.
+  const refused = approve ? approveRefusal(wf, c) : undefined;
+  if (refused !== undefined) {
+    const why = { onTimeout: "approve", approveRefused: true, refusedBecause: refused };
+    return escalation(c, wf, now, handoff, why);
+  }
   const decision: NewDecision = {
     id: `dec_${randomUUID()}`,
     decidedBy: "sla",
@@ -230,5 +222,45 @@ function effectOf(
           createdAt: now,
         },
       }),
+  };
+}
+
+/** Escalating `c` to `sla.escalateTo`: back to the queue with the handoff and a new deadline. */
+function escalation(
+  c: CaseRecord,
+  wf: Workflow,
+  now: number,
+  handoff: string,
+  extra: Record<string, unknown>,
+): TimerEffect {
+  const next = slaTimes(now, wf.sla.reviewWithinSeconds ?? 0);
+  return {
+    case: {
+      escalatedTo: wf.sla.escalateTo,
+      handoff,
+      slaDueAt: next.dueAt,
+      status: "queued",
+      clearLease: true,
+    },
+    events: [
+      {
+        type: "escalated",
+        caseId: c.id,
+        actor: "sla",
+        data: {
+          to: wf.sla.escalateTo,
+          missedDueAt: new Date(c.slaDueAt ?? now).toISOString(),
+          dueAt: new Date(next.dueAt).toISOString(),
+          holder: c.lease?.holder ?? null,
+          handoff,
+          ...extra,
+        },
+        at: now,
+      },
+    ],
+    timers: [
+      { id: `tmr_${randomUUID()}`, caseId: c.id, kind: "sla_reminder", dueAt: next.reminderAt },
+      { id: `tmr_${randomUUID()}`, caseId: c.id, kind: "sla_timeout", dueAt: next.dueAt },
+    ],
   };
 }

@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOversight } from "../../src/oversight/run.js";
 import { type NewAlert, openStore, type Store } from "../../src/store/index.js";
+import { ownerKey } from "../helpers/owners.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { pay, reviewerKey } from "../helpers/review-rules.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
@@ -55,7 +56,7 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
     const id = await submit(s, pay(workflow, 100), automation);
     expect((await claim(s, workflow, who.key)).id).toBe(id);
     now += heldMs;
-    const body = approve ? { verdict: "approve" } : { verdict: "reject", reasonCode: "other" };
+    const body = approve ? { verdict: "approve" } : { verdict: "reject", reasonCode: "other", note: "test" };
     expect((await s.call("POST", `/v1/cases/${id}/decisions`, body, who.key)).status).toBe(201);
     now += 30 * SEC;
     return id;
@@ -92,7 +93,7 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
     s = await startTestServer(engine, { clock: () => now, policyDir, oversightIntervalMs: 0 });
     automation = (await s.newKey("automation")).key;
     auditor = (await s.newKey("auditor")).key;
-    owner = await reviewerKey(s, "owner@example.com");
+    owner = await ownerKey(s, "owner@example.com");
     stamper = await reviewerKey(s, "stan");
     for (const name of ["dana", "dev", "dora"]) diligent.push(await reviewerKey(s, name));
 

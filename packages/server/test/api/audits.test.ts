@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { drawAuditSample } from "@loopgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerKey } from "../helpers/owners.js";
 import { pay, reviewerKey } from "../helpers/review-rules.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
 import { claim, submit } from "../helpers/workspace.js";
@@ -40,7 +41,7 @@ describe.each(ENGINES)("audit sampling (%s)", (engine) => {
     automation = (await s.newKey("automation")).key;
     auditor = (await s.newKey("auditor")).key;
     reviewer = await reviewerKey(s, "rita");
-    owner = await reviewerKey(s, "owner@example.com");
+    owner = await ownerKey(s, "owner@example.com");
     for (let i = 0; i < 6; i++) {
       auto.push(await submit(s, pay(WF, 120), automation));
       now += MIN;
@@ -49,7 +50,7 @@ describe.each(ENGINES)("audit sampling (%s)", (engine) => {
       human.push({ id: await reviewed(heldMs, { verdict: "approve" }), heldMs });
     }
     rejected.push(await reviewed(5_000, { verdict: "reject", reasonCode: "wrong_payee" }));
-    rejected.push(await reviewed(50_000, { verdict: "reject", reasonCode: "other" }));
+    rejected.push(await reviewed(50_000, { verdict: "reject", reasonCode: "other", note: "test" }));
     now = T0 + 120 * MIN;
   });
 

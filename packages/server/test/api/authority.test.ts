@@ -35,7 +35,7 @@ describe.each(ENGINES)("authority limits (%s)", (engine) => {
       await s.call(
         "POST",
         `/v1/cases/${c.id}/decisions`,
-        { verdict: "reject", reasonCode: "other" },
+        { verdict: "reject", reasonCode: "other", note: "test" },
         director.key,
       );
     }

@@ -130,7 +130,13 @@ describe.each(ENGINES)("blind-first review (%s)", (engine) => {
     expectBlind(await claim(s, "ws.hiring", bob.key));
     expect((await decide(id, { verdict: "approve" }, bob.key)).status).toBe(409);
     expect(
-      (await judge(id, { verdict: "edit", output: { id: "hold" }, reasonCode: "other" }, bob.key)).status,
+      (
+        await judge(
+          id,
+          { verdict: "edit", output: { id: "hold" }, reasonCode: "other", note: "test" },
+          bob.key,
+        )
+      ).status,
     ).toBe(201);
     expect((await decide(id, { verdict: "approve" }, bob.key)).status).toBe(201);
     const judgments = (await get(id)).events.filter((e: { type: string }) => e.type === "blind_judgment");

@@ -40,7 +40,7 @@ describe.each(ENGINES)("GET /v1/metrics/decision-support (%s)", (engine) => {
       await claimAndDecide(s, "ds.hiring", who.key, (c) =>
         c.id === real.id
           ? decide((c as unknown as { proposal: { options: Array<Record<string, unknown>> } }).proposal)
-          : { verdict: "reject", reasonCode: "other" },
+          : { verdict: "reject", reasonCode: "other", note: "test" },
       );
     }
     now += MIN;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportBatches, newTally } from "../../src/export/dataset.js";
+import { ownerKey } from "../helpers/owners.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
 
 const EXPORT_POLICIES = fileURLToPath(new URL("../fixtures/export-policies", import.meta.url));
@@ -79,9 +80,8 @@ describe.each(ENGINES)("dataset exports (%s)", (engine) => {
     alice = await s.newKey("reviewer");
     bob = await s.newKey("reviewer");
     auditor = (await s.newKey("auditor")).key;
-    // isOwner matches a key named like the policy's owner.
-    const res = await s.call("POST", "/v1/keys", { name: "fix-owner@example.com", role: "reviewer" });
-    owner = (await res.json()).key;
+    // The owner is the user the policy names (here through a key of theirs), never a key's name.
+    owner = (await ownerKey(s, "fix-owner@example.com")).key;
 
     await submit("c1", fix(1));
     await decide("c1", alice, {
@@ -103,7 +103,7 @@ describe.each(ENGINES)("dataset exports (%s)", (engine) => {
     await decide("c4", alice, { verdict: "approve" });
     // c1 again, its input's keys in another order: the same correction, a duplicate.
     await submit("c5", fix(1, { input: { amount: 100, invoice: 1 } }));
-    await decide("c5", bob, { verdict: "edit", output: { pay: 90 }, reasonCode: "other" });
+    await decide("c5", bob, { verdict: "edit", output: { pay: 90 }, reasonCode: "other", note: "test" });
     // Edited, then revoked inside the release window and approved: nothing to export.
     await submit("c6", fix(6));
     await decide("c6", alice, { verdict: "edit", output: { pay: 1 }, reasonCode: "wrong_amount" });
@@ -117,7 +117,7 @@ describe.each(ENGINES)("dataset exports (%s)", (engine) => {
     expect(
       (await s.call("POST", `/v1/cases/${cases.c7?.id}/revoke`, { reason: "misread" }, alice.key)).status,
     ).toBe(200);
-    await decide("c7", bob, { verdict: "reject", reasonCode: "other" });
+    await decide("c7", bob, { verdict: "reject", reasonCode: "other", note: "test" });
 
     // A real case and its overlap copy, both edited.
     const real = await submit("c8", { ...fix(8), workflow: "exp.shadowed" });
@@ -133,6 +133,7 @@ describe.each(ENGINES)("dataset exports (%s)", (engine) => {
           verdict: "edit",
           output,
           reasonCode: "other",
+          note: "test",
         },
         who.key,
       );
@@ -216,7 +217,13 @@ describe.each(ENGINES)("dataset exports (%s)", (engine) => {
         reviewer: alice.id,
       }),
       // c4 approved, c5 a duplicate of c1, c6's edit revoked: only c7's reject remains of the rest.
-      correction("c7", { humanOutput: null, verdict: "reject", reason: "other", reviewer: bob.id }),
+      correction("c7", {
+        humanOutput: null,
+        verdict: "reject",
+        reason: "other",
+        note: "test",
+        reviewer: bob.id,
+      }),
     ]);
   });
 

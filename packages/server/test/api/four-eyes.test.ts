@@ -78,7 +78,7 @@ describe.each(ENGINES)("four-eyes review (%s)", (engine) => {
     expect(own.status).toBe(403);
     expect((await own.json()).detail).toMatch(/four-eyes \(review.approvals: 2\): you submitted case/);
     // Rejecting its own proposal is fine: a reject by anyone ends the case.
-    expect((await decide(id, { verdict: "reject", reasonCode: "other" })).status).toBe(201);
+    expect((await decide(id, { verdict: "reject", reasonCode: "other", note: "test" })).status).toBe(201);
     expect((await get(id)).status).toBe("decided");
   });
 

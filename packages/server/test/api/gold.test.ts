@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerKey } from "../helpers/owners.js";
 import { reviewerKey } from "../helpers/review-rules.js";
 import {
   ADMIN_TOKEN,
@@ -31,8 +32,8 @@ describe.each(ENGINES)("gold sets (%s)", (engine) => {
 
   beforeAll(async () => {
     s = await startTestServer(engine, { policyDir: SHADOW_POLICIES });
-    // The workflow's owner is owner@example.com: a key by that name owns it.
-    owner = await reviewerKey(s, "owner@example.com");
+    // The workflow's owner is owner@example.com: the user with that username, here through their key.
+    owner = await ownerKey(s, "owner@example.com");
     other = await reviewerKey(s, "someone-else");
     auditor = await reviewerKey(s, "auditor", [], "auditor");
   });

@@ -56,12 +56,19 @@ describe.each(ENGINES)("minimum review time (%s)", (engine) => {
     const early = await s.call("POST", `/v1/cases/${id}/decisions`, {
       verdict: "reject",
       reasonCode: "other",
+      note: "test",
     });
     expect(early.status).toBe(422);
     expect((await early.json()).retryAfterSeconds).toBe(1);
     now += 500;
     expect(
-      (await s.call("POST", `/v1/cases/${id}/decisions`, { verdict: "reject", reasonCode: "other" })).status,
+      (
+        await s.call("POST", `/v1/cases/${id}/decisions`, {
+          verdict: "reject",
+          reasonCode: "other",
+          note: "test",
+        })
+      ).status,
     ).toBe(201);
   });
 });

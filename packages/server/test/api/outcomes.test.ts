@@ -120,11 +120,12 @@ describe.each(ENGINES)("outcomes and the post-review error rate (%s)", (engine) 
     expect(body.postReviewErrorRate).toEqual({ auto: null, human: null });
   });
 
-  it("refuses another automation key, a key scoped elsewhere and a reviewer (403)", async () => {
+  it("answers another automation key as for an unknown case (404), and refuses a reviewer (403)", async () => {
+    // An automation sees only the cases it submitted: another key's case is a 404, scoped or not.
     const other = (await s.newKey("automation")).key;
-    expect((await report(c.a3 as string, { result: "correct" }, other)).status).toBe(403);
+    expect((await report(c.a3 as string, { result: "correct" }, other)).status).toBe(404);
     const elsewhere = (await s.newKey("automation", ["test.other"])).key;
-    expect((await report(c.a3 as string, { result: "correct" }, elsewhere)).status).toBe(403);
+    expect((await report(c.a3 as string, { result: "correct" }, elsewhere)).status).toBe(404);
     expect((await report(c.a3 as string, { result: "correct" }, alice.key)).status).toBe(403);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerKey } from "../helpers/owners.js";
 import { claimIn, pay, REVIEW_POLICIES, reviewerKey } from "../helpers/review-rules.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
 import { submit } from "../helpers/workspace.js";
@@ -17,8 +18,8 @@ describe.each(ENGINES)("ownership and reassignment (%s)", (engine) => {
     automation = (await s.newKey("automation")).key;
     alice = await reviewerKey(s, "alice");
     bob = await reviewerKey(s, "bob");
-    // The workflow's owner is owner@example.com: a key (or user) by that name owns it.
-    owner = await reviewerKey(s, "owner@example.com");
+    // The workflow's owner is owner@example.com: the user with that username, here through their key.
+    owner = await ownerKey(s, "owner@example.com");
   });
   afterAll(async () => {
     await s.close();
@@ -73,7 +74,7 @@ describe.each(ENGINES)("ownership and reassignment (%s)", (engine) => {
     expect((await s.call("POST", `/v1/cases/${id}/release`, undefined, bob.key)).status).toBe(204);
     expect((await (await claimIn(s, WF, alice.key)).json()).case.id).toBe(id);
     now += 30_000;
-    const reject = { verdict: "reject", reasonCode: "other" };
+    const reject = { verdict: "reject", reasonCode: "other", note: "test" };
     expect((await s.call("POST", `/v1/cases/${id}/decisions`, reject, alice.key)).status).toBe(201);
   });
 
@@ -86,7 +87,12 @@ describe.each(ENGINES)("ownership and reassignment (%s)", (engine) => {
     expect((await assign(id, { to: auto.id })).status).toBe(422);
     expect((await (await claimIn(s, WF, alice.key)).json()).case.id).toBe(id);
     now += 30_000;
-    await s.call("POST", `/v1/cases/${id}/decisions`, { verdict: "reject", reasonCode: "other" }, alice.key);
+    await s.call(
+      "POST",
+      `/v1/cases/${id}/decisions`,
+      { verdict: "reject", reasonCode: "other", note: "test" },
+      alice.key,
+    );
     expect((await assign(id, { to: bob.id })).status).toBe(409);
   });
 

@@ -153,7 +153,7 @@ describe.each(ENGINES)("release delay and revoke (%s)", (engine) => {
       await s.call("POST", "/v1/queue/claim", { workflows: ["test.held"] }, bob.key)
     ).json();
     expect(claimed.case.id).toBe(id);
-    const reject = { verdict: "reject", reasonCode: "other" };
+    const reject = { verdict: "reject", reasonCode: "other", note: "test" };
     expect((await s.call("POST", `/v1/cases/${id}/decisions`, reject, bob.key)).status).toBe(201);
   });
 

@@ -24,7 +24,11 @@ describe.each(ENGINES)("reviewing cases (%s)", (engine) => {
       const res = await s.call("POST", "/v1/queue/claim", {});
       if (res.status === 204) break;
       const { case: c } = await res.json();
-      await s.call("POST", `/v1/cases/${c.id}/decisions`, { verdict: "reject", reasonCode: "other" });
+      await s.call("POST", `/v1/cases/${c.id}/decisions`, {
+        verdict: "reject",
+        reasonCode: "other",
+        note: "test",
+      });
     }
   });
 
@@ -143,7 +147,7 @@ describe.each(ENGINES)("reviewing cases (%s)", (engine) => {
     const noOutput = await s.call(
       "POST",
       `/v1/cases/${id}/decisions`,
-      { verdict: "edit", reasonCode: "other" },
+      { verdict: "edit", reasonCode: "other", note: "test" },
       alice.key,
     );
     expect((await noOutput.json()).field).toBe("/output");

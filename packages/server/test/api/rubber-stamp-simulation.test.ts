@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { seededRandom, standardNormal } from "@loopgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerKey } from "../helpers/owners.js";
 import { reviewerKey } from "../helpers/review-rules.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -73,7 +74,7 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
     now += dwell;
     const decision = approve
       ? { verdict: "approve" }
-      : { verdict: "reject", reasonCode: wrong ? "wrong_amount" : "other" };
+      : { verdict: "reject", reasonCode: wrong ? "wrong_amount" : "other", note: "not sure" };
     const res = await s.call("POST", `/v1/cases/${c.id}/decisions`, decision, r.key);
     expect(res.status).toBe(201);
   }
@@ -88,7 +89,7 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
       leaseSeconds: 900,
     });
     automation = (await s.newKey("automation", [WF])).key;
-    owner = (await reviewerKey(s, "owner@example.com")).key;
+    owner = (await ownerKey(s, "owner@example.com")).key;
     const gold = await s.call("POST", `/v1/workflows/${WF}/gold`, { items: GOLD }, owner);
     expect(gold.status).toBe(201);
     for (let i = 0; i < 15; i++) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerKey } from "../helpers/owners.js";
 import { reviewerKey } from "../helpers/review-rules.js";
 import {
   ENGINES,
@@ -94,7 +95,7 @@ describe.each(ENGINES)("shadow mode (%s)", (engine: Engine) => {
       const reviewer = await reviewerKey(s, "someone");
       const denied = await s.call("GET", "/v1/shadow?workflow=test.payments", undefined, reviewer.key);
       expect(denied.status).toBe(403);
-      const owner = await reviewerKey(s, "owner@example.com");
+      const owner = await ownerKey(s, "owner@example.com");
       expect((await s.call("GET", "/v1/shadow?workflow=test.payments", undefined, owner.key)).status).toBe(
         200,
       );

@@ -9,6 +9,7 @@ import {
   submitCase,
   trueErrorAbove,
 } from "../helpers/calibration.js";
+import { ownerKey } from "../helpers/owners.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
 
 const T0 = Date.parse("2026-09-01T09:00:00Z");
@@ -162,8 +163,7 @@ describe.each(ENGINES)("GET /v1/thresholds (%s)", (engine) => {
     expect((await get(q, automation)).status).toBe(403);
     const auditor = await s.newKey("auditor");
     expect((await get(q, auditor.key)).status).toBe(200);
-    const res = await s.call("POST", "/v1/keys", { name: "claims-owner@example.com", role: "reviewer" });
-    const owner = (await res.json()).key;
+    const owner = (await ownerKey(s, "claims-owner@example.com")).key;
     expect((await get(q, owner)).status).toBe(200);
   });
 });
@@ -207,8 +207,8 @@ describe.each(ENGINES)("which cases calibrate a threshold (%s)", (engine) => {
   });
 
   it("counts people's decisions and judged auto-routes, never shadow copies or unjudged auto-routes", async () => {
-    const a = await reviewed(0.62, { verdict: "reject", reasonCode: "other" });
-    ids.b = await reviewed(0.74, { verdict: "reject", reasonCode: "other" });
+    const a = await reviewed(0.62, { verdict: "reject", reasonCode: "other", note: "test" });
+    ids.b = await reviewed(0.74, { verdict: "reject", reasonCode: "other", note: "test" });
     now += MIN;
     // A later outcome overrules the reviewer's approval of a.
     expect((await s.call("POST", `/v1/cases/${a}/outcome`, { result: "incorrect" }, automation)).status).toBe(

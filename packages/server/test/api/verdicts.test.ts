@@ -110,9 +110,10 @@ describe.each(ENGINES)("label and rank verdicts (%s)", (engine) => {
     await refused(rnk, { verdict: "label", output: { label: "x" } }, "/verdict");
     // The classic verdicts still apply everywhere.
     expect((await decide(inv, { verdict: "approve" })).status).toBe(201);
-    expect((await decide(tri, { verdict: "edit", output: { label: "x" }, reasonCode: "other" })).status).toBe(
-      201,
-    );
+    expect(
+      (await decide(tri, { verdict: "edit", output: { label: "x" }, reasonCode: "other", note: "test" }))
+        .status,
+    ).toBe(201);
     expect((await decide(rnk, { verdict: "reject", reasonCode: "both_bad" })).status).toBe(201);
   });
 });

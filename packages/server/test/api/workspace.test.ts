@@ -139,7 +139,7 @@ describe.each(ENGINES)("the workspace API (%s)", (engine) => {
 
       await review({ verdict: "approve" }, 10_000);
       await review({ verdict: "approve" }, 20_000);
-      await review({ verdict: "reject", reasonCode: "other" }, 50_000);
+      await review({ verdict: "reject", reasonCode: "other", note: "test" }, 50_000);
       expect(await me()).toEqual({ decidedToday: 3, approvedToday: 2, medianHeldSeconds: 20, holding: [] });
       await review({ verdict: "approve" }, 30_000);
       expect(await me()).toMatchObject({ decidedToday: 4, approvedToday: 3, medianHeldSeconds: 25 });

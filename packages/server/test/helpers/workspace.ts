@@ -88,7 +88,7 @@ export async function drain(s: TestServer): Promise<void> {
     const res = await s.call("POST", "/v1/queue/claim", {});
     if (res.status === 204) return;
     const { case: c } = await res.json();
-    const reject = { verdict: "reject", reasonCode: "other" };
+    const reject = { verdict: "reject", reasonCode: "other", note: "test" };
     let decided = await s.call("POST", `/v1/cases/${c.id}/decisions`, reject);
     if (decided.status === 409) {
       await s.call("POST", `/v1/cases/${c.id}/blind-judgment`, reject);

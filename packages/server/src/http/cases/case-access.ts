@@ -6,10 +6,11 @@ import { type Principal, requireWorkflow } from "../identity/auth.js";
 
 /**
  * The preamble of every route on one case (`/v1/cases/:id/...`): the case `id` as `p` may reach it.
- * A 404 when there is none, or when `p` is an automation and the case a shadow case (automations never
- * learn that catch trials and overlap copies exist: to them one is like an unknown id); a 403 when the
- * case's workflow is outside `p`'s scope. The workflow's policy is left to the route: a case outlives a
- * workflow removed from the policies, and some routes still serve it then.
+ * A 404 when there is none, or when `p` is an automation and the case is not one it submitted: another
+ * key's case, or a shadow case (automations never learn that catch trials and overlap copies exist).
+ * Either is answered exactly like an unknown id, so an automation cannot confirm that an id exists.
+ * A 403 when the case's workflow is outside `p`'s scope. The workflow's policy is left to the route: a
+ * case outlives a workflow removed from the policies, and some routes still serve it then.
  */
 export async function caseFor(ctx: AppContext, p: Principal, id: string): Promise<CaseRecord> {
   return reachable(p, id, await ctx.store.cases.get(id));
@@ -20,8 +21,13 @@ export async function caseDetailFor(ctx: AppContext, p: Principal, id: string): 
   return reachable(p, id, await ctx.store.cases.detail(id));
 }
 
+/** Whether `p` may see `c` as an automation sees its own case. Shadow cases are nobody's own. */
+export function ownsCase(p: Principal, c: CaseRecord): boolean {
+  return c.submittedBy === p.id && !isShadow(c);
+}
+
 function reachable<C extends CaseRecord>(p: Principal, id: string, c: C | undefined): C {
-  if (!c || (p.role === "automation" && isShadow(c))) throw new NotFound(`no case ${id}`);
+  if (!c || (p.role === "automation" && !ownsCase(p, c))) throw new NotFound(`no case ${id}`);
   requireWorkflow(p, c.workflow);
   return c;
 }

@@ -3,6 +3,7 @@ import type { CaseDetail, CaseRecord, EventRecord, HistoryEntry } from "../../st
 import type { AppContext } from "../context.js";
 import type { Principal } from "../identity/auth.js";
 import { accountableFor, minDecisionAtIso } from "../review/review-rules.js";
+import { ownsCase } from "./case-access.js";
 import { caseView } from "./views.js";
 
 /** Earlier cases of the subject shown on the case screen. */
@@ -51,14 +52,14 @@ function blindView<V extends CaseView>(view: V): Blinded<V> {
   };
 }
 
-/** A case as `p` may see it right now: blind or not. */
+/** A case as `p` may see it right now: blind or not, with its plumbing only for its own automation. */
 export function viewFor(
   p: Principal,
   wf: Workflow | undefined,
   c: CaseRecord,
   judged: boolean,
 ): CaseView | Blinded<CaseView> {
-  const view = caseView(c);
+  const view = caseView(c, { plumbing: ownsCase(p, c) });
   return isBlind(p, wf, c, judged) ? blindView(view) : view;
 }
 
@@ -79,7 +80,7 @@ function historyView(h: HistoryEntry) {
 
 /**
  * The case screen: the case with its decisions and events, the subject's earlier cases in workflows
- * the caller may see, and blind-first applied.
+ * the caller may see (for an automation, only the cases it submitted), and blind-first applied.
  */
 export async function caseScreen(ctx: AppContext, p: Principal, c: CaseDetail) {
   const history = c.subject
@@ -89,12 +90,13 @@ export async function caseScreen(ctx: AppContext, p: Principal, c: CaseDetail) {
         excludeCaseId: c.overlapOf ?? c.id,
         before: c.createdAt,
         workflows: p.workflows ?? undefined,
+        ...(p.role === "automation" && { submittedBy: p.id }),
         limit: HISTORY_LIMIT,
       })
     : [];
   const wf = ctx.policies().workflows.get(c.workflow);
   const view = {
-    ...caseView(c),
+    ...caseView(c, { plumbing: ownsCase(p, c) }),
     history: history.map(historyView),
     minDecisionAt: minDecisionAtIso(wf, c),
     accountable: await accountableFor(ctx, wf, c),

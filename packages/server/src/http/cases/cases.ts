@@ -118,6 +118,13 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           timers,
           shadows,
         });
+        // Idempotency keys are unique per workflow, not per key: another key's case under this one is
+        // a conflict, answered without naming the case or what it holds (an automation sees only its own).
+        if (!stored.created && stored.case.submittedBy !== p.id) {
+          throw new Conflict(
+            `idempotencyKey "${record.idempotencyKey}" is already used in workflow ${record.workflow} by another key; choose another`,
+          );
+        }
         if (!stored.created && stored.case.requestHash !== record.requestHash) {
           throw new Conflict(
             `idempotencyKey "${record.idempotencyKey}" was already used for a different submission (case ${stored.case.id})`,

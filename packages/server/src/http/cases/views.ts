@@ -1,11 +1,25 @@
 import type { CaseDetail, CaseRecord, DecisionRecord, EventRecord } from "../../store/index.js";
+import { handedBack } from "../../webhooks/bodies.js";
 
-/** Records as the API shows them: ISO times, no internal fields (request hashes, submitter key ids). */
+/**
+ * Records as the API shows them: ISO times, no internal fields (request hashes, shadow markers).
+ *
+ * A case's automation plumbing (its idempotency key, callback URL, the key that submitted it and the
+ * webhook deliveries to it) is shown only to the automation that submitted it (`plumbing: true`, see
+ * `ownsCase`). Everyone else (reviewers, admins, auditors) gets the case without it: catch trials and
+ * overlap copies carry no idempotency key or callback, so any of it would tell a real case from a copy.
+ */
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function caseView(c: CaseRecord | CaseDetail) {
+/** Who the events an automation causes name instead of its key, in views without plumbing. */
+const AUTOMATION_ACTOR = "automation";
+/** Events about deliveries to the callback URL (which they carry): only real cases have them. */
+const WEBHOOK_EVENTS: ReadonlySet<string> = new Set(["webhook_delivered", "webhook_failed"]);
+
+export function caseView(c: CaseRecord | CaseDetail, opts: { plumbing?: boolean } = {}) {
+  const plumbing = opts.plumbing === true;
   const view = {
     id: c.id,
     workflow: c.workflow,
@@ -22,8 +36,7 @@ export function caseView(c: CaseRecord | CaseDetail) {
     metadata: c.metadata,
     context: c.context,
     explanation: c.explanation,
-    idempotencyKey: c.idempotencyKey,
-    callbackUrl: c.callbackUrl,
+    ...(plumbing && { idempotencyKey: c.idempotencyKey, callbackUrl: c.callbackUrl }),
     policyVersion: c.policyVersion,
     createdAt: iso(c.createdAt),
     decidedAt: isoOrNull(c.decidedAt),
@@ -39,9 +52,26 @@ export function caseView(c: CaseRecord | CaseDetail) {
     blind: false as boolean,
   };
   if ("decisions" in c) {
-    return { ...view, decisions: c.decisions.map(decisionView), events: c.events.map(eventView) };
+    const events = plumbing ? c.events : c.events.flatMap((e) => withoutPlumbing(c, e));
+    return { ...view, decisions: c.decisions.map(decisionView), events: events.map(eventView) };
   }
   return view;
+}
+
+/**
+ * An event as someone other than the submitting automation sees it: no webhook deliveries, no
+ * idempotency key, and the submitting key named `automation`. Only the events an automation writes
+ * (submitted, outcome_reported) name its key; an admin reporting an outcome stays named.
+ */
+function withoutPlumbing(c: CaseRecord, e: EventRecord): EventRecord[] {
+  if (WEBHOOK_EVENTS.has(e.type)) return [];
+  const actor = e.actor === c.submittedBy ? AUTOMATION_ACTOR : e.actor;
+  if (e.type === "submitted") {
+    const { idempotencyKey: _, ...data } = e.data;
+    return [{ ...e, actor, data }];
+  }
+  if (e.type === "outcome_reported") return [{ ...e, actor }];
+  return [e];
 }
 
 export function decisionView(d: DecisionRecord) {
@@ -63,15 +93,19 @@ function eventView(e: EventRecord) {
   return { seq: e.seq, type: e.type, actor: e.actor, data: e.data, at: iso(e.at) };
 }
 
-/** The long-poll answer: the decision once there is one (the webhook body is webhooks/bodies.ts). */
+/**
+ * The long-poll answer: the decision once there is one (the webhook body is webhooks/bodies.ts). On a
+ * human_only case `humanOwned` is true and `output` is the person's own record, never the proposal.
+ */
 export function decisionResult(c: CaseRecord, d: DecisionRecord | undefined) {
-  if (c.status !== "decided" || !d) return { caseId: c.id, status: c.status, route: c.route };
+  const humanOwned = c.route === "human_only";
+  if (c.status !== "decided" || !d) return { caseId: c.id, status: c.status, route: c.route, humanOwned };
   return {
     caseId: c.id,
     status: c.status,
     route: c.route,
+    ...handedBack(c, d),
     verdict: d.verdict,
-    output: d.output,
     reasonCode: d.reasonCode,
     note: d.note,
     decidedBy: d.decidedBy,

@@ -1,7 +1,8 @@
+import { ValidationError } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { createKey } from "../../keys.js";
-import type { Role } from "../../store/index.js";
+import type { Role, UserRecord } from "../../store/index.js";
 import type { AppContext } from "../context.js";
 import {
   CreateKeyRequestSchema,
@@ -9,7 +10,8 @@ import {
   problemResponses,
   WorkflowViewSchema,
 } from "../schemas.js";
-import { canAccessWorkflow, principalOf, requireRole } from "./auth.js";
+import { canAccessWorkflow, type Principal, principalOf, requireRole } from "./auth.js";
+import { requireGrant } from "./reach.js";
 import { workflowView } from "./workflow-view.js";
 
 /** Keys and workflows: what an admin sets up and what every caller may list. */
@@ -19,27 +21,36 @@ export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
       "/v1/keys",
       {
         schema: {
-          summary: "Create an API key (admin). The key is shown once; only its hash is stored.",
+          summary:
+            "Create an API key (admin), within the creator's role and workflows. The key is shown once; only its hash is stored.",
           tags: ["keys"],
           body: CreateKeyRequestSchema,
           response: { 201: CreateKeyResponseSchema, ...problemResponses },
         },
       },
       async (request, reply) => {
-        requireRole(request, "admin");
-        const body = request.body as {
+        const p = requireRole(request, "admin");
+        const { user, ...body } = request.body as {
           name: string;
           role: Role;
           workflows?: string[];
           authorityRoles?: string[];
+          user?: string;
         };
-        const { record, token } = await createKey(ctx.store, { ...body, now: ctx.clock() });
+        const owner = await keyOwner(ctx, p, user);
+        requireGrant(ctx, p, body, owner);
+        const { record, token } = await createKey(ctx.store, {
+          ...body,
+          ...(owner && { userId: owner.id }),
+          now: ctx.clock(),
+        });
         return reply.code(201).send({
           id: record.id,
           name: record.name,
           role: record.role,
           workflows: record.workflows,
           authorityRoles: record.authorityRoles ?? [],
+          userId: record.userId ?? null,
           key: token,
           signingSecret: record.signingSecret,
         });
@@ -66,3 +77,23 @@ export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
+
+/**
+ * The person a new key belongs to: the user named by `username`, else the creator's own person (a
+ * signed-in user, or the user the creating key belongs to), else no one. A key acts as its person, so
+ * four-eyes and "never the submitter" count it with them (issue 11, item 7).
+ */
+async function keyOwner(
+  ctx: AppContext,
+  creator: Principal,
+  username: string | undefined,
+): Promise<UserRecord | undefined> {
+  if (username !== undefined) {
+    const user = await ctx.store.identity.findUserByUsername(username);
+    if (!user || user.disabledAt !== null) {
+      throw new ValidationError(`no active user "${username}" to own the key`, "/user");
+    }
+    return user;
+  }
+  return creator.person.startsWith("usr_") ? await ctx.store.identity.getUser(creator.person) : undefined;
+}

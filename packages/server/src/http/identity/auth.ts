@@ -18,6 +18,13 @@ export interface Principal {
   workflows: string[] | null;
   /** Authority roles for policies' `review.authority` rules (review/review-rules.ts). */
   authorityRoles: string[];
+  /**
+   * The person acting: a user's own id, the owning user's id for a key that belongs to one, else the
+   * key's id. Four-eyes, "never the submitter" and overlap independence count persons, not principals.
+   */
+  person: string;
+  /** That person's username (ownership.ts matches it with a policy's `owner`); null for a key of no one. */
+  username: string | null;
 }
 
 export const SESSION_COOKIE = "loopgate_session";
@@ -37,16 +44,43 @@ declare module "fastify" {
 
 const CACHE_MS = 30_000;
 
-export function keyPrincipal(
-  key: Pick<ApiKeyRecord, "id" | "name" | "role" | "workflows" | "authorityRoles">,
-): Principal {
+/** A key as a principal; `owner` is the user it belongs to (key.userId), loaded by `keyPrincipal`. */
+function principalOfKey(key: ApiKeyRecord, owner: UserRecord | undefined): Principal {
   const { id, name, role, workflows } = key;
-  return { kind: "key", id, name, role, workflows, authorityRoles: key.authorityRoles ?? [] };
+  return {
+    kind: "key",
+    id,
+    name,
+    role,
+    workflows,
+    authorityRoles: key.authorityRoles ?? [],
+    person: owner?.id ?? id,
+    username: owner?.username ?? null,
+  };
+}
+
+/**
+ * The principal of a key, or undefined when the key belongs to a user who is gone or disabled: a
+ * person's keys stop working with the person.
+ */
+export async function keyPrincipal(store: Store, key: ApiKeyRecord): Promise<Principal | undefined> {
+  if (key.userId === undefined) return principalOfKey(key, undefined);
+  const owner = await store.identity.getUser(key.userId);
+  return owner && owner.disabledAt === null ? principalOfKey(key, owner) : undefined;
 }
 
 export function userPrincipal(user: UserRecord): Principal {
   const { id, name, role, workflows } = user;
-  return { kind: "user", id, name, role, workflows, authorityRoles: user.authorityRoles ?? [] };
+  return {
+    kind: "user",
+    id,
+    name,
+    role,
+    workflows,
+    authorityRoles: user.authorityRoles ?? [],
+    person: id,
+    username: user.username,
+  };
 }
 
 /**
@@ -84,7 +118,8 @@ export async function sessionPrincipal(
     return { idHash, principal: userPrincipal(user) };
   }
   const key = session.keyId === null ? undefined : await store.identity.getKey(session.keyId);
-  return key && { idHash, principal: keyPrincipal(key) };
+  const principal = key && (await keyPrincipal(store, key));
+  return principal && { idHash, principal };
 }
 
 /** Whether a request must prove it came from our own page: everything that may change state. */
@@ -120,8 +155,8 @@ export function makeAuthenticator(store: Store, clock: () => number, secret: str
       return;
     }
     const key = await store.identity.findKeyByTokenHash(hash);
-    if (!key) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
-    const principal = keyPrincipal(key);
+    const principal = key && (await keyPrincipal(store, key));
+    if (!principal) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
     if (cache.size > 10_000) cache.clear();
     cache.set(hash, { principal, until: now + CACHE_MS });
     request.principal = principal;
@@ -153,7 +188,8 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-const describe = (p: Principal) => (p.kind === "user" ? `user ${p.name}` : `key (${p.name})`);
+/** "user Ada" or "key (ops-bot)": how refusals name the caller. */
+export const principalLabel = (p: Principal) => (p.kind === "user" ? `user ${p.name}` : `key (${p.name})`);
 
 /** Admin keys may do everything, so one key is enough for scripts and the quick start. */
 export function requireRole(request: FastifyRequest, ...roles: Role[]): Principal {
@@ -162,7 +198,7 @@ export function requireRole(request: FastifyRequest, ...roles: Role[]): Principa
     throw new HttpProblem(
       403,
       "Forbidden",
-      `This needs the ${roles.join(" or ")} role; this ${describe(p)} is ${p.role}`,
+      `This needs the ${roles.join(" or ")} role; this ${principalLabel(p)} is ${p.role}`,
     );
   }
   return p;
@@ -174,8 +210,13 @@ export function canAccessWorkflow(p: Principal, workflow: string): boolean {
 
 export function requireWorkflow(p: Principal, workflow: string): void {
   if (!canAccessWorkflow(p, workflow)) {
-    throw new HttpProblem(403, "Forbidden", `This ${describe(p)} is not scoped to workflow ${workflow}`, {
-      field: "/workflow",
-    });
+    throw new HttpProblem(
+      403,
+      "Forbidden",
+      `This ${principalLabel(p)} is not scoped to workflow ${workflow}`,
+      {
+        field: "/workflow",
+      },
+    );
   }
 }

@@ -24,6 +24,7 @@ import {
   sessionPrincipal,
   userPrincipal,
 } from "./auth.js";
+import { requireGrant } from "./reach.js";
 
 /** Sessions last 12 hours from sign-in (a working day), then the person signs in again. */
 const SESSION_SECONDS = 12 * 60 * 60;
@@ -128,14 +129,15 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
       "/v1/users",
       {
         schema: {
-          summary: "Create a person who signs in to the workspace (admin). Only a scrypt hash is stored.",
+          summary:
+            "Create a person who signs in to the workspace (admin), within the creator's role and workflows. Only a scrypt hash is stored.",
           tags: ["users"],
           body: CreateUserRequestSchema,
           response: { 201: UserViewSchema, ...problemResponses },
         },
       },
       async (request, reply) => {
-        requireRole(request, "admin");
+        const p = requireRole(request, "admin");
         const body = request.body as {
           username: string;
           password: string;
@@ -144,6 +146,7 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
           workflows?: string[];
           authorityRoles?: string[];
         };
+        requireGrant(ctx, p, body);
         const user = await createUser(ctx.store, { ...body, now: ctx.clock() });
         return reply.code(201).send({
           id: user.id,
@@ -165,15 +168,16 @@ async function signIn(ctx: AppContext, body: SignInBody): Promise<Principal> {
       throw badRequest("send either {username, password} or {apiKey}, not both", "/apiKey");
     }
     const key = await ctx.store.identity.findKeyByTokenHash(hashToken(body.apiKey));
-    if (!key) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
-    if (key.role === "automation") {
+    const principal = key && (await keyPrincipal(ctx.store, key));
+    if (!principal) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
+    if (principal.role === "automation") {
       throw new HttpProblem(
         403,
         "Forbidden",
         "An automation key cannot open a workspace session; use a reviewer, admin or auditor key",
       );
     }
-    return keyPrincipal(key);
+    return principal;
   }
   if (body.username === undefined) throw badRequest("username is required (or send apiKey)", "/username");
   if (body.password === undefined) throw badRequest("password is required", "/password");

@@ -13,8 +13,7 @@ import {
 } from "../../export/dataset.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { principalOf, requireWorkflow } from "../identity/auth.js";
-import { isOwner, usernameOf } from "../identity/ownership.js";
-import { HttpProblem } from "../problem.js";
+import { requireOwner } from "../identity/ownership.js";
 import { badQuery, parseTime } from "../query.js";
 import { problemResponses } from "../schemas.js";
 
@@ -64,7 +63,7 @@ const ManifestSchema = Type.Object({
 
 /**
  * Who may export, and what: an admin (every workflow in scope when none is named), an auditor, or the
- * workflow's owner (isOwner). Filters are checked here so a bad one is a 400 before any row is sent.
+ * workflow's owner (requireOwner). Filters are checked here so a bad one is a 400 before any row is sent.
  */
 async function exportRequest(ctx: AppContext, request: FastifyRequest): Promise<ExportRequest> {
   const p = principalOf(request);
@@ -78,14 +77,7 @@ async function exportRequest(ctx: AppContext, request: FastifyRequest): Promise<
   } else {
     const wf = workflowOrFail(ctx, q.workflow);
     requireWorkflow(p, wf.workflow);
-    const username = await usernameOf(ctx.store, p);
-    if (p.role !== "auditor" && !isOwner(p, wf, username)) {
-      throw new HttpProblem(
-        403,
-        "Forbidden",
-        `only an admin, an auditor or the owner of workflow ${wf.workflow} (${wf.owner}) may export its data`,
-      );
-    }
+    if (p.role !== "auditor") requireOwner(p, wf, "read", "export its data", "an admin or an auditor");
     workflows = [wf.workflow];
   }
   const since = q.since === undefined ? undefined : parseTime(q.since, "/since", 0);

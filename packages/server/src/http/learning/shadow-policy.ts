@@ -10,7 +10,7 @@ import { Type } from "typebox";
 import type { NewEvent } from "../../store/index.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { requireRole, requireWorkflow } from "../identity/auth.js";
-import { HttpProblem } from "../problem.js";
+import { requireOwner } from "../identity/ownership.js";
 import { badQuery, parseTime } from "../query.js";
 import { problemResponses } from "../schemas.js";
 
@@ -164,13 +164,7 @@ export const shadowPolicyRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const q = request.query as { workflow: string; since?: string; until?: string };
         const wf = workflowOrFail(ctx, q.workflow);
         requireWorkflow(p, wf.workflow);
-        if (p.role !== "admin" && wf.owner !== p.id && wf.owner !== p.name) {
-          throw new HttpProblem(
-            403,
-            "Forbidden",
-            `only an admin or the owner of workflow ${wf.workflow} (${wf.owner}) may read its shadow report`,
-          );
-        }
+        requireOwner(p, wf, "read", "read its shadow report");
         const until = parseTime(q.until, "/until", ctx.clock());
         const since = parseTime(q.since, "/since", until - DEFAULT_WINDOW_MS);
         if (since >= until) {

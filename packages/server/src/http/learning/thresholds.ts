@@ -3,7 +3,7 @@ import { Type } from "typebox";
 import { thresholdReport } from "../../metrics/thresholds.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { principalOf, requireWorkflow } from "../identity/auth.js";
-import { HttpProblem } from "../problem.js";
+import { requireOwner } from "../identity/ownership.js";
 import { badQuery, parseTime } from "../query.js";
 import { problemResponses } from "../schemas.js";
 
@@ -119,16 +119,10 @@ export const thresholdRoutes = (ctx: AppContext): FastifyPluginAsync => {
         };
         const p = principalOf(request);
         const wf = workflowOrFail(ctx, q.workflow);
-        // Thresholds are the owner's policy decision; auditors check them; admins may do everything.
-        const owner = p.id === wf.owner || p.name === wf.owner;
-        if (p.role !== "admin" && p.role !== "auditor" && !owner) {
-          throw new HttpProblem(
-            403,
-            "Forbidden",
-            `only an admin, an auditor or the owner of workflow ${wf.workflow} (${wf.owner}) may read its thresholds`,
-          );
-        }
         requireWorkflow(p, wf.workflow);
+        // Thresholds are the owner's policy decision; auditors check them; admins may do everything.
+        if (p.role !== "auditor")
+          requireOwner(p, wf, "read", "read its thresholds", "an admin or an auditor");
         if (q.riskClass !== undefined && !(q.riskClass in wf.risk.classes)) {
           const known = Object.keys(wf.risk.classes).join(", ");
           throw badQuery("/riskClass", `must be one of ${wf.workflow}'s risk classes (${known})`);

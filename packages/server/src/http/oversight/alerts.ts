@@ -6,8 +6,14 @@ import { alertSigningSecret, runOversight } from "../../oversight/run.js";
 import type { AlertRecord } from "../../store/index.js";
 import { SIGNATURE_HEADER } from "../../webhooks/signature.js";
 import { type AppContext, workflowOrFail } from "../context.js";
-import { canAccessWorkflow, type Principal, principalOf, requireRole } from "../identity/auth.js";
-import { isOwner, usernameOf } from "../identity/ownership.js";
+import {
+  canAccessWorkflow,
+  type Principal,
+  principalLabel,
+  principalOf,
+  requireRole,
+} from "../identity/auth.js";
+import { actsAsOwner, requireOwner } from "../identity/ownership.js";
 import { HttpProblem } from "../problem.js";
 import { problemResponses } from "../schemas.js";
 
@@ -58,24 +64,27 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
  * colleague.
  */
 export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
-  /** The workflows whose alerts `p` may act on as owner (admins: every one in scope). */
-  async function ownedWorkflows(p: Principal): Promise<string[]> {
-    const username = await usernameOf(ctx.store, p);
+  /**
+   * The workflows whose alerts `p` may read, or act on (acknowledge, run the check) as their owner
+   * (admins: every one in scope; an auditor owner only reads).
+   */
+  function ownedWorkflows(p: Principal, access: "read" | "act"): string[] {
     return [...ctx.policies().workflows.values()]
-      .filter((wf) => canAccessWorkflow(p, wf.workflow) && isOwner(p, wf, username))
+      .filter((wf) => actsAsOwner(p, wf, access))
       .map((wf) => wf.workflow);
   }
 
   /** What `p` may read: every workflow in scope for admins and auditors, else the ones they own. */
-  async function readable(p: Principal): Promise<string[]> {
+  function readable(p: Principal): string[] {
     if (p.role === "admin" || p.role === "auditor") {
       return [...ctx.policies().workflows.keys()].filter((w) => canAccessWorkflow(p, w));
     }
-    return ownedWorkflows(p);
+    return ownedWorkflows(p, "read");
   }
 
   function forbidden(who: string, what: string, workflow?: string): HttpProblem {
-    const wf = workflow === undefined ? "a workflow" : `workflow ${workflow}`;
+    const owner = workflow === undefined ? undefined : ctx.policies().workflows.get(workflow)?.owner;
+    const wf = workflow === undefined ? "a workflow" : `workflow ${workflow} (${owner})`;
     return new HttpProblem(403, "Forbidden", `only ${who} the owner of ${wf} may ${what}`);
   }
 
@@ -102,7 +111,7 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
       async (request) => {
         const p = principalOf(request);
         const q = request.query as { workflow?: string; since?: string; kind?: string };
-        const allowed = await readable(p);
+        const allowed = readable(p);
         if (q.workflow !== undefined) {
           workflowOrFail(ctx, q.workflow);
           if (!allowed.includes(q.workflow))
@@ -134,14 +143,8 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = principalOf(request);
         const { id } = request.params as { id: string };
         const [alert] = await ctx.store.oversight.listAlerts({ ids: [id] });
-        if (!alert || !(await readable(p)).includes(alert.workflow)) throw new NotFound(`no alert ${id}`);
-        if (!(await ownedWorkflows(p)).includes(alert.workflow)) {
-          throw new HttpProblem(
-            403,
-            "Forbidden",
-            `only an admin or the owner of workflow ${alert.workflow} may acknowledge its alerts`,
-          );
-        }
+        if (!alert || !readable(p).includes(alert.workflow)) throw new NotFound(`no alert ${id}`);
+        requireOwner(p, workflowOrFail(ctx, alert.workflow), "act", "acknowledge its alerts");
         if (!(await ctx.store.oversight.acknowledgeAlert({ id, by: p.id, now: ctx.clock() }))) {
           throw new Conflict(`alert ${id} is already acknowledged`);
         }
@@ -164,10 +167,9 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
       async (request) => {
         const p = principalOf(request);
         const workflow = (request.body as { workflow?: string } | null)?.workflow;
-        const owned = await ownedWorkflows(p);
+        const owned = ownedWorkflows(p, "act");
         if (workflow !== undefined) {
-          workflowOrFail(ctx, workflow);
-          if (!owned.includes(workflow)) throw forbidden("an admin or", "run its oversight check", workflow);
+          requireOwner(p, workflowOrFail(ctx, workflow), "act", "run its oversight check");
         } else if (owned.length === 0) {
           throw forbidden("an admin or", "run the oversight check");
         }
@@ -185,7 +187,8 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
       "/v1/oversight/alerts/secret",
       {
         schema: {
-          summary: "The secret that signs oversight-alert webhooks (admins): give it to each workflow owner",
+          summary:
+            "The secret that signs oversight-alert webhooks (unscoped admins): give it to each workflow owner",
           tags: ["oversight"],
           response: {
             200: Type.Object({ secret: Type.String(), header: Type.String() }),
@@ -194,7 +197,16 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
         },
       },
       async (request) => {
-        requireRole(request, "admin");
+        const p = requireRole(request, "admin");
+        // One secret signs every workflow's alerts: an admin scoped to some workflows could forge
+        // alerts for the others with it.
+        if (p.workflows !== null) {
+          throw new HttpProblem(
+            403,
+            "Forbidden",
+            `scope: the alert signing secret signs every workflow's alerts, so only an unscoped admin may read it; this ${principalLabel(p)} is scoped to ${p.workflows.join(", ")}`,
+          );
+        }
         return { secret: await alertSigningSecret(ctx.store), header: SIGNATURE_HEADER };
       },
     );

@@ -5,6 +5,7 @@ import { Type } from "typebox";
 import type { AuditView } from "../../store/index.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { canAccessWorkflow, requireRole, requireWorkflow } from "../identity/auth.js";
+import { requireOwner } from "../identity/ownership.js";
 import { HttpProblem } from "../problem.js";
 import { problemResponses } from "../schemas.js";
 
@@ -111,13 +112,7 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const body = request.body as { workflow: string; since?: string; until?: string };
         const wf = workflowOrFail(ctx, body.workflow);
         requireWorkflow(p, wf.workflow);
-        if (p.role !== "admin" && wf.owner !== p.id && wf.owner !== p.name) {
-          throw new HttpProblem(
-            403,
-            "Forbidden",
-            `only an admin or the owner of workflow ${wf.workflow} (${wf.owner}) may draw audits`,
-          );
-        }
+        requireOwner(p, wf, "act", "draw audits");
         const now = ctx.clock();
         const until = parseTime(body.until, "/until", now + 1);
         const since = parseTime(body.since, "/since", 0);

@@ -4,8 +4,7 @@ import { reviewerName } from "../../metrics/governance.js";
 import type { CatchTrialResult } from "../../store/index.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { principalOf, requireWorkflow } from "../identity/auth.js";
-import { isOwner, usernameOf } from "../identity/ownership.js";
-import { HttpProblem } from "../problem.js";
+import { requireOwner } from "../identity/ownership.js";
 import { badQuery, parseTime } from "../query.js";
 import { problemResponses } from "../schemas.js";
 
@@ -88,14 +87,7 @@ export const catchTrialRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (q.workflow !== undefined) {
           requireWorkflow(p, q.workflow);
           const wf = workflowOrFail(ctx, q.workflow);
-          const username = await usernameOf(ctx.store, p);
-          if (!staff && !isOwner(p, wf, username)) {
-            throw new HttpProblem(
-              403,
-              "Forbidden",
-              `only an admin, an auditor or the owner of workflow ${wf.workflow} (${wf.owner}) may see its catch-trial scores`,
-            );
-          }
+          if (!staff) requireOwner(p, wf, "read", "see its catch-trial scores", "an admin or an auditor");
           workflows = [q.workflow];
         } else if (!staff) {
           throw badQuery("/workflow", "is required unless you are an admin or an auditor");

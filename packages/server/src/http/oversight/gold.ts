@@ -4,8 +4,7 @@ import { Type } from "typebox";
 import type { GoldCase } from "../../store/index.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { type Principal, principalOf, requireWorkflow } from "../identity/auth.js";
-import { isOwner, usernameOf } from "../identity/ownership.js";
-import { HttpProblem } from "../problem.js";
+import { requireOwner } from "../identity/ownership.js";
 import { problemResponses } from "../schemas.js";
 import { GoldImportSchema, type GoldItem, goldCasesFrom, parseGoldLines } from "./gold-items.js";
 
@@ -69,14 +68,7 @@ async function goldWorkflow(
   requireWorkflow(p, name);
   const wf = workflowOrFail(ctx, name);
   if (access === "read" && p.role === "auditor") return wf;
-  const username = await usernameOf(ctx.store, p);
-  if (!isOwner(p, wf, username)) {
-    throw new HttpProblem(
-      403,
-      "Forbidden",
-      `only the owner of workflow ${wf.workflow} (${wf.owner}) or an admin may ${access} its gold set`,
-    );
-  }
+  requireOwner(p, wf, access === "manage" ? "act" : "read", `${access} its gold set`);
   return wf;
 }
 

@@ -5,8 +5,7 @@ import { caseFor } from "../cases/case-access.js";
 import { caseScreen } from "../cases/case-screen.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { principalOf } from "../identity/auth.js";
-import { isOwner, usernameOf } from "../identity/ownership.js";
-import { HttpProblem } from "../problem.js";
+import { requireOwner } from "../identity/ownership.js";
 import { CaseViewSchema, problemResponses } from "../schemas.js";
 import { caseFacts } from "./review-rules.js";
 
@@ -41,14 +40,7 @@ export const assignRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const body = request.body as { to: string; note?: string };
         const c = await caseFor(ctx, p, id);
         const wf = workflowOrFail(ctx, c.workflow);
-        const username = await usernameOf(ctx.store, p);
-        if (!isOwner(p, wf, username)) {
-          throw new HttpProblem(
-            403,
-            "Forbidden",
-            `only the owner of workflow ${wf.workflow} (${wf.owner}) or an admin may reassign its cases`,
-          );
-        }
+        requireOwner(p, wf, "act", "reassign its cases");
         const target = body.to.startsWith("usr_")
           ? await ctx.store.identity.getUser(body.to)
           : body.to.startsWith("key_")

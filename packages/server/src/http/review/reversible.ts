@@ -6,6 +6,7 @@ import { caseDetailFor } from "../cases/case-access.js";
 import { caseView } from "../cases/views.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { type Principal, principalOf } from "../identity/auth.js";
+import { actsAsOwner } from "../identity/ownership.js";
 import { CaseViewSchema, problemResponses } from "../schemas.js";
 import { callbackMessage } from "./callback.js";
 import { slaTimersFor } from "./sla-timers.js";
@@ -29,9 +30,19 @@ function currentDecision(c: CaseDetail): DecisionRecord | undefined {
   return c.decisions.filter((d) => d.revokedAt == null).at(-1);
 }
 
-/** The decider, an admin, or the workflow's owner (matched by principal id or name). */
-function mayUndo(p: Principal, wf: Workflow, d: DecisionRecord | undefined, what: string): void {
-  if (p.role === "admin" || d?.decidedBy === p.id || wf.owner === p.id || wf.owner === p.name) return;
+/**
+ * The decider (the same person, under any of their keys or their user), an admin, or the workflow's
+ * owner (ownership.ts; an auditor owner only reads).
+ */
+async function mayUndo(
+  ctx: AppContext,
+  p: Principal,
+  wf: Workflow,
+  d: DecisionRecord | undefined,
+  what: string,
+): Promise<void> {
+  if (actsAsOwner(p, wf, "act")) return;
+  if (d && (await ctx.store.identity.personsOf([d.decidedBy])).get(d.decidedBy) === p.person) return;
   throw new Forbidden(
     `only the decider, an admin or the owner of workflow ${wf.workflow} (${wf.owner}) may ${what} this decision`,
   );
@@ -71,7 +82,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (c.status !== "decided")
           throw new Conflict(`case ${id} is not decided: there is nothing to revoke`);
         const wf = workflowOrFail(ctx, c.workflow);
-        mayUndo(p, wf, currentDecision(c), "revoke");
+        await mayUndo(ctx, p, wf, currentDecision(c), "revoke");
         const now = ctx.clock();
         // Back in the queue, the case gets a fresh review window.
         const { slaDueAt, timers } = slaTimersFor(id, now, wf.sla.reviewWithinSeconds);
@@ -109,7 +120,7 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (c.status !== "decided")
           throw new Conflict(`case ${id} is not decided: there is nothing to revert`);
         const d = currentDecision(c);
-        mayUndo(p, wf, d, "revert");
+        await mayUndo(ctx, p, wf, d, "revert");
         if (d?.verdict === "reject") {
           throw new Conflict(`case ${id} was rejected: nothing was done, so there is nothing to revert`);
         }

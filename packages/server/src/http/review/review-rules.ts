@@ -64,12 +64,20 @@ export function requireAuthority(p: Principal, wf: Workflow, c: CaseRecord): voi
   if (!check.allowed) throw new Forbidden(`authority limit (review.authority): ${check.message}`);
 }
 
+/**
+ * The person behind each id that four-eyes compares (earlier deciders, the submitter): a key that
+ * belongs to a user is that user (store.identity.personsOf); an id missing from the map is its own.
+ */
+export type Persons = ReadonlyMap<string, string>;
+const personOf = (persons: Persons, id: string) => persons.get(id) ?? id;
+
 /** The approving decisions recorded so far on an undecided case, one per person. */
-function approvalsSoFar(decisions: DecisionRecord[]): DecisionRecord[] {
+function approvalsSoFar(decisions: DecisionRecord[], persons: Persons): DecisionRecord[] {
   const seen = new Set<string>();
   return decisions.filter((d) => {
-    if (!APPROVING.includes(d.verdict) || d.revokedAt != null || seen.has(d.decidedBy)) return false;
-    seen.add(d.decidedBy);
+    const person = personOf(persons, d.decidedBy);
+    if (!APPROVING.includes(d.verdict) || d.revokedAt != null || seen.has(person)) return false;
+    seen.add(person);
     return true;
   });
 }
@@ -77,7 +85,8 @@ function approvalsSoFar(decisions: DecisionRecord[]): DecisionRecord[] {
 /**
  * Four-eyes for one verdict. Returns undefined when the verdict decides the case, or the approval
  * count to record when more approvals are needed. Refuses (403) the submitter approving their own
- * case and anyone approving a case twice, whenever the case needs more than one approval.
+ * case and anyone approving a case twice, whenever the case needs more than one approval. Counts
+ * people, not principals: `persons` maps the submitter's and earlier deciders' ids to their person.
  */
 export function fourEyes(
   p: Principal,
@@ -85,17 +94,18 @@ export function fourEyes(
   c: CaseRecord,
   verdict: Verdict,
   decisions: DecisionRecord[],
+  persons: Persons,
 ): { count: number; needed: number } | undefined {
   if (!APPROVING.includes(verdict)) return undefined;
   const needed = requiredApprovals(wf, caseFacts(c));
   if (needed <= 1) return undefined;
-  const earlier = approvalsSoFar(decisions);
-  if (c.submittedBy === p.id) {
+  const earlier = approvalsSoFar(decisions, persons);
+  if (personOf(persons, c.submittedBy) === p.person) {
     throw new Forbidden(
       `four-eyes (review.approvals: ${needed}): you submitted case ${c.id}, so you may not approve it; another person must`,
     );
   }
-  if (earlier.some((d) => d.decidedBy === p.id)) {
+  if (earlier.some((d) => personOf(persons, d.decidedBy) === p.person)) {
     throw new Forbidden(
       `four-eyes (review.approvals: ${needed}): you already approved case ${c.id}; the next approval must come from another person`,
     );

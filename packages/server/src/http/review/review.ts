@@ -19,6 +19,7 @@ import {
 } from "../schemas.js";
 import { callbackMessage } from "./callback.js";
 import {
+  caseFacts,
   enforceMinReviewTime,
   fourEyes,
   mayDecide,
@@ -112,7 +113,11 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         requireAuthority(p, wf, c);
         const fourEyesPolicy = wf.review.approvals > 1 || wf.review.secondReviewWhen !== undefined;
         const earlier = fourEyesPolicy ? ((await ctx.store.cases.detail(id))?.decisions ?? []) : [];
-        const pendingApprovals = fourEyes(p, wf, c, body.verdict, earlier);
+        // Four-eyes counts people: a user and the keys that belong to them are one.
+        const persons = fourEyesPolicy
+          ? await ctx.store.identity.personsOf([c.submittedBy, ...earlier.map((d) => d.decidedBy)])
+          : new Map<string, string>();
+        const pendingApprovals = fourEyes(p, wf, c, body.verdict, earlier, persons);
         if (!c.lease || c.lease.holder !== p.id) {
           throw new Conflict(
             `claim case ${id} before deciding it (POST /v1/queue/claim); you do not hold its lease`,
@@ -122,7 +127,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           throw new Conflict(`record your own judgment first (POST /v1/cases/${id}/blind-judgment)`);
         }
         enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
-        const output = checkVerdict(wf, c.proposal, body);
+        const output = checkVerdict(wf, caseFacts(c), body, c.route);
         const now = ctx.clock();
         const decision = {
           caseId: id,

@@ -1,4 +1,13 @@
-import { type Pattern, ValidationError, type Verdict, type Workflow } from "@loopgate/core";
+import {
+  type CaseFacts,
+  decisionNeeds,
+  outputProblem,
+  type Route,
+  ValidationError,
+  type Verdict,
+  verdictsFor,
+  type Workflow,
+} from "@loopgate/core";
 
 /**
  * What a reviewer's verdict must carry, per verdict and workflow pattern, and what the automation
@@ -12,48 +21,58 @@ export interface VerdictBody {
   note?: string;
 }
 
-/** Verdicts that belong to one pattern; the others apply to every workflow. */
-const ONLY_FOR: Partial<Record<Verdict, Pattern>> = {
-  label: "active_learning",
-  rank: "preference_ranking",
-};
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * Checks a verdict against the workflow (pattern, reason code, output) and returns the output the
- * automation may run: the proposal for approve, the reviewer's version for edit/override, the label or
- * ranking for label/rank, null for reject.
- * @throws ValidationError naming the field at fault (`/verdict`, `/reasonCode`, `/output...`).
+ * Checks a verdict against the workflow and returns the output the automation may act on: the proposal
+ * for approve, the reviewer's version for edit/override, the label or ranking for label/rank, the
+ * person's own record for done (human_only), null for reject. In order: the verdict is one the action
+ * takes (`verdictsFor`: a human_only action takes only done and reject, so the machine's proposal is never
+ * handed back to run), the output has the verdict's shape, stays inside the action's `editable` fields
+ * and `outputSchema`, and the reason code (and, for `other`, a note) is there when the policy asks.
+ * @throws ValidationError naming the field at fault (`/verdict`, `/output...`, `/reasonCode`, `/note`).
  */
-export function checkVerdict(wf: Workflow, proposal: unknown, body: VerdictBody): unknown {
-  const pattern = ONLY_FOR[body.verdict];
-  if (pattern && wf.pattern !== pattern) {
-    throw new ValidationError(
-      `verdict ${body.verdict} is only for ${pattern} workflows; ${wf.workflow} is ${wf.pattern}`,
-      "/verdict",
-    );
+export function checkVerdict(wf: Workflow, facts: CaseFacts, body: VerdictBody, route?: Route): unknown {
+  const allowed = verdictsFor(wf, facts.action, route);
+  if (!allowed.includes(body.verdict)) {
+    throw new ValidationError(notAllowed(wf, facts.action, body.verdict, route), "/verdict");
   }
-  assertReason(wf.reasons, body);
-  return outputFor(body, proposal);
+  const output = outputFor(body, facts.proposal);
+  const problem = outputProblem(wf, facts.action, facts.proposal, body.verdict, output);
+  if (problem) throw new ValidationError(problem.message, problem.field);
+  const { reasonRequired } = decisionNeeds(wf, facts, body.verdict, output, []);
+  assertReason(wf.reasons, body, reasonRequired);
+  return output;
+}
+
+function notAllowed(wf: Workflow, action: string, verdict: Verdict, route?: Route): string {
+  const allowed = verdictsFor(wf, action, route).join(", ");
+  if (route === "human_only" || wf.actions[action]?.boundary === "human_only") {
+    return `action ${action} is human_only: a person does it, so the machine's proposal is never approved to run; record what you did with verdict done (your output, a note), or reject (allowed: ${allowed})`;
+  }
+  if (verdict === "done") return `verdict done is only for human_only actions; ${action} takes ${allowed}`;
+  const pattern = verdict === "label" ? "active_learning" : "preference_ranking";
+  return `verdict ${verdict} is only for ${pattern} workflows; ${wf.workflow} is ${wf.pattern}`;
 }
 
 /**
  * Anything that corrects the model needs a reason code from the workflow's list. A label is not a
  * correction (it is the data being collected) and neither is a ranking, unless it calls a tie: a tie
- * says the candidates could not be told apart, which is worth a reason.
+ * says the candidates could not be told apart, which is worth a reason. The policy's `requireReason`
+ * (per class too) adds verdicts, approve included. Reason `other` names nothing, so it needs a note.
  */
-function assertReason(reasons: string[], body: VerdictBody): void {
+function assertReason(reasons: string[], body: VerdictBody, policyRequires: boolean): void {
   const { verdict, reasonCode } = body;
-  if (verdict === "approve") return;
   const tie = verdict === "rank" && isObject(body.output) && body.output.tie === true;
-  const required = (verdict !== "label" && verdict !== "rank") || tie;
+  const always = verdict === "edit" || verdict === "reject" || verdict === "override";
+  const required = always || tie || policyRequires;
   if (!reasonCode) {
     if (!required) return;
     const what = tie ? "a tie" : verdict;
+    const why = policyRequires && !always && !tie ? " (review.requireReason)" : "";
     throw new ValidationError(
-      `a reasonCode is required for ${what}; one of: ${reasons.join(", ")}`,
+      `a reasonCode is required for ${what}${why}; one of: ${reasons.join(", ")}`,
       "/reasonCode",
     );
   }
@@ -61,6 +80,12 @@ function assertReason(reasons: string[], body: VerdictBody): void {
     throw new ValidationError(
       `reasonCode "${reasonCode}" is not one of this workflow's reasons: ${reasons.join(", ")}`,
       "/reasonCode",
+    );
+  }
+  if (reasonCode === "other" && !body.note?.trim()) {
+    throw new ValidationError(
+      'reason "other" says nothing by itself: a note saying why is required',
+      "/note",
     );
   }
 }
@@ -77,8 +102,16 @@ function outputFor(body: VerdictBody, proposal: unknown): unknown {
       return proposal;
     case "edit":
     case "override":
-      if (body.output === undefined) {
+      if (body.output === undefined || body.output === null) {
         throw new ValidationError(`${body.verdict} needs the output the automation should use`, "/output");
+      }
+      return body.output;
+    case "done":
+      if (body.output === undefined || body.output === null) {
+        throw new ValidationError(
+          "done records what you did: send your own output (the action as you carried it out)",
+          "/output",
+        );
       }
       return body.output;
     case "reject":

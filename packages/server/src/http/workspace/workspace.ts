@@ -6,7 +6,7 @@ import { caseFor } from "../cases/case-access.js";
 import { caseScreen } from "../cases/case-screen.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { canAccessWorkflow, requireRole } from "../identity/auth.js";
-import { enforceMinReviewTime } from "../review/review-rules.js";
+import { caseFacts, enforceMinReviewTime } from "../review/review-rules.js";
 import { checkVerdict, type VerdictBody } from "../review/verdicts.js";
 import { CaseViewSchema, DecideRequestSchema, problemResponses } from "../schemas.js";
 import { QueueSummarySchema } from "./workspace-schemas.js";
@@ -119,7 +119,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
         // The same rules as a decision, so the blind judgment is comparable with the final one. For
         // approve the judgment stores no output: the reviewer has not seen the proposal it would take.
-        const output = checkVerdict(wf, c.proposal, body);
+        const output = checkVerdict(wf, caseFacts(c), body, c.route);
         await ctx.store.review.recordBlindJudgment({
           caseId: id,
           reviewer: p.id,

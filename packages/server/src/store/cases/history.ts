@@ -5,9 +5,16 @@ import type { HistoryEntry } from "./types.js";
 /** Other cases of `subject` created at or before `before`, newest first, each with its latest decision. */
 export async function subjectHistory(
   db: Db,
-  args: { subject: string; excludeCaseId: string; before: number; workflows?: string[]; limit: number },
+  args: {
+    subject: string;
+    excludeCaseId: string;
+    before: number;
+    workflows?: string[];
+    submittedBy?: string;
+    limit: number;
+  },
 ): Promise<HistoryEntry[]> {
-  const { subject, excludeCaseId, before, workflows, limit } = args;
+  const { subject, excludeCaseId, before, workflows, submittedBy, limit } = args;
   if (workflows?.length === 0) return [];
   let query = db
     .selectFrom("cases")
@@ -23,6 +30,7 @@ export async function subjectHistory(
     .orderBy("id", "desc")
     .limit(limit);
   if (workflows) query = query.where("workflow", "in", workflows);
+  if (submittedBy !== undefined) query = query.where("submitted_by", "=", submittedBy);
   const cases = await query.execute();
   if (cases.length === 0) return [];
   const decisions = await db

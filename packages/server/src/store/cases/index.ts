@@ -24,13 +24,15 @@ export interface CaseStore {
   appendEvents(events: NewEvent[]): Promise<void>;
   /**
    * Up to `limit` other cases of `subject` created at or before `before`, newest first, in `workflows`
-   * (all when undefined), each with its latest decision. Shadow cases are never part of it.
+   * (all when undefined), each with its latest decision. Shadow cases are never part of it. With
+   * `submittedBy`, only that key's cases (what an automation may see).
    */
   subjectHistory(args: {
     subject: string;
     excludeCaseId: string;
     before: number;
     workflows?: string[];
+    submittedBy?: string;
     limit: number;
   }): Promise<HistoryEntry[]>;
 }

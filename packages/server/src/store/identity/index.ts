@@ -1,5 +1,5 @@
 import type { StoreEngine } from "../engine.js";
-import { findKey, hasKeys, insertKey } from "./keys.js";
+import { findKey, hasKeys, insertKey, personsOf } from "./keys.js";
 import {
   deleteExpiredSessions,
   deleteSession,
@@ -20,6 +20,11 @@ export interface IdentityStore {
   getKey(id: string): Promise<ApiKeyRecord | undefined>;
   /** Whether any key exists (the first start creates an admin key when none does). */
   hasKeys(): Promise<boolean>;
+  /**
+   * The person behind each id (user, key, or a system decider such as "policy"): for a key that belongs
+   * to a user, that user's id; for anything else, the id itself. Every id of `ids` is in the map.
+   */
+  personsOf(ids: readonly string[]): Promise<Map<string, string>>;
   /** Stores a new user. Conflict when the username is taken (compared ignoring case). */
   insertUser(user: UserRecord): Promise<void>;
   /** The user with this username, ignoring case (disabled users included: the caller decides). */
@@ -46,6 +51,7 @@ export function identityStore(engine: StoreEngine): IdentityStore {
     findKeyByTokenHash: (tokenHash) => findKey(db, { tokenHash }),
     getKey: (id) => findKey(db, { id }),
     hasKeys: () => hasKeys(db),
+    personsOf: (ids) => personsOf(db, ids),
     insertUser: (user) => insertUser(db, user),
     findUserByUsername: (username) => findUserByUsername(db, username),
     getUser: (id) => getUser(db, id),

@@ -16,6 +16,11 @@ export interface ApiKeyRecord {
   createdAt: number;
   /** Authority roles named by policies' `review.authority` rules (e.g. ap_clerk); absent = none. */
   authorityRoles?: string[];
+  /**
+   * The user (`usr_…`) the key belongs to: the key acts for that person, so review rules that count
+   * people (four-eyes, never the submitter, overlap) count them once. Absent = a key of no one.
+   */
+  userId?: string;
 }
 
 /** Roles a person can have; `automation` is for keys only. */

@@ -10,8 +10,9 @@ import { auditsMigration } from "./007_audits.js";
 import { shadowCasesMigration } from "./008_shadow_cases.js";
 import { alertsMigration } from "./009_alerts.js";
 import { metricsIndexesMigration } from "./010_metrics_indexes.js";
-
 import { queuePriorityMigration } from "./011_queue_priority.js";
+import { keyOwnerMigration } from "./012_key_owner.js";
+
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
  * breaks once the code is bundled or run from dist/ without the .ts sources; a static list cannot.
@@ -32,6 +33,7 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "009_alerts": alertsMigration(engine),
         "010_metrics_indexes": metricsIndexesMigration(engine),
         "011_queue_priority": queuePriorityMigration(),
+        "012_key_owner": keyOwnerMigration(),
       };
     },
   };

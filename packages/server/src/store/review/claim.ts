@@ -4,6 +4,7 @@ import { insertEvents, type NewEvent } from "../cases/events.js";
 import { rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import type { StoreEngine } from "../engine.js";
+import { samePersonIds } from "../identity/keys.js";
 import type { Db } from "../rows.js";
 import type { CasesTable, Database } from "../schema.js";
 import type { Claimed } from "./types.js";
@@ -20,8 +21,8 @@ export interface ClaimArgs {
   now: number;
   /**
    * Only cases this accepts are taken (authority rules, evaluated in code); the others are skipped and
-   * stay waiting for someone else. Cases assigned to another reviewer, and cases `reviewer` already
-   * approved (four-eyes), are always skipped.
+   * stay waiting for someone else. Cases assigned to another reviewer, and cases the person behind
+   * `reviewer` already approved under any of their ids (four-eyes), are always skipped.
    */
   eligible?: (c: CaseRecord) => boolean;
   /**
@@ -41,8 +42,10 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
   const { reviewer, workflows, leaseMs, now, eligible } = args;
   if (workflows?.length === 0) return undefined;
   return engine.db.transaction().execute(async (trx) => {
+    // Four-eyes and overlap independence count people: a user and the keys that belong to them are one.
+    const person = await samePersonIds(trx, reviewer);
     const waiting = () => {
-      let q = reviewable(trx, reviewer).where((eb) =>
+      let q = reviewable(trx, reviewer, person).where((eb) =>
         eb.or([
           eb("status", "=", "queued"),
           eb.and([eb("status", "=", "claimed"), eb("lease_expires_at", "<=", now)]),
@@ -120,11 +123,12 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
 }
 
 /**
- * Cases `reviewer` may take at all: not assigned to someone else, and not already approved by them
- * (four-eyes: the next approval must come from another person). Undecided cases only have decision
- * rows from earlier approvals (or revoked ones), so any live approving row of theirs excludes the case.
+ * Cases `reviewer` may take at all: not assigned to someone else, and not already approved by the same
+ * person under any of their ids, `person` (four-eyes: the next approval must come from another person).
+ * Undecided cases only have decision rows from earlier approvals (or revoked ones), so any live
+ * approving row of theirs excludes the case.
  */
-function reviewable(db: Db, reviewer: string) {
+function reviewable(db: Db, reviewer: string, person: string[]) {
   return db
     .selectFrom("cases")
     .selectAll()
@@ -136,23 +140,24 @@ function reviewable(db: Db, reviewer: string) {
             .selectFrom("decisions")
             .select("decisions.id")
             .whereRef("decisions.case_id", "=", "cases.id")
-            .where("decisions.decided_by", "=", reviewer)
+            .where("decisions.decided_by", "in", person)
             .where("decisions.verdict", "in", APPROVING)
             // A revoked decision (release window, migration 005) no longer counts as theirs.
             .where("decisions.revoked_at", "is", null),
         ),
       ),
     )
-    .where((eb) => eb.not(eb.exists(heldOrDecidedInGroup(eb, reviewer))));
+    .where((eb) => eb.not(eb.exists(heldOrDecidedInGroup(eb, person))));
 }
 
 /**
  * Overlap independence: another case of this one's overlap group (the real case and its copies, named
- * by `coalesce(overlap_of, id)`) that `reviewer` holds or decided. Written as two indexed look-ups (the
- * real case by id, the copies by `overlap_of`) rather than comparing coalesce() on both sides, which no
- * index serves. A case outside any group finds nothing here.
+ * by `coalesce(overlap_of, id)`) that the same person holds or decided under any of their ids,
+ * `person`. Written as two indexed look-ups (the real case by id, the copies by `overlap_of`) rather
+ * than comparing coalesce() on both sides, which no index serves. A case outside any group finds
+ * nothing here.
  */
-function heldOrDecidedInGroup(eb: ExpressionBuilder<Database, "cases">, reviewer: string) {
+function heldOrDecidedInGroup(eb: ExpressionBuilder<Database, "cases">, person: string[]) {
   const realId = eb.fn.coalesce("cases.overlap_of", "cases.id");
   return eb
     .selectFrom("cases as g")
@@ -161,13 +166,13 @@ function heldOrDecidedInGroup(eb: ExpressionBuilder<Database, "cases">, reviewer
     .where((g) => g.or([g("g.overlap_of", "=", realId), g("g.id", "=", eb.ref("cases.overlap_of"))]))
     .where((g) =>
       g.or([
-        g("g.lease_holder", "=", reviewer),
+        g("g.lease_holder", "in", person),
         g.exists(
           g
             .selectFrom("decisions as gd")
             .select("gd.id")
             .whereRef("gd.case_id", "=", "g.id")
-            .where("gd.decided_by", "=", reviewer),
+            .where("gd.decided_by", "in", person),
         ),
       ]),
     );
