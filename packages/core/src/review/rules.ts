@@ -56,9 +56,16 @@ export function requiredApprovals(wf: Workflow, c: CaseFacts): number {
   return second ? Math.max(2, n) : 1;
 }
 
-/** The earliest moment a reviewer who claimed at `claimedAt` may decide (epoch ms). */
-export function minDecisionAt(wf: Workflow, claimedAt: number): number {
-  return claimedAt + wf.review.minReviewSeconds * 1000;
+/**
+ * The earliest moment a reviewer who claimed at `claimedAt` may decide (epoch ms). `minSeconds`: the
+ * case's own minimum when its risk class sets one (core `classSettings`), else the workflow's.
+ */
+export function minDecisionAt(
+  wf: Workflow,
+  claimedAt: number,
+  minSeconds = wf.review.minReviewSeconds,
+): number {
+  return claimedAt + minSeconds * 1000;
 }
 
 export interface TooSoon {
@@ -71,11 +78,15 @@ export interface TooSoon {
 }
 
 /** Undefined when a decision at `now` is allowed; otherwise how long is left, in words for the reviewer. */
-export function tooSoon(wf: Workflow, claimedAt: number, now: number): TooSoon | undefined {
-  const earliest = minDecisionAt(wf, claimedAt);
+export function tooSoon(
+  wf: Workflow,
+  claimedAt: number,
+  now: number,
+  minSeconds = wf.review.minReviewSeconds,
+): TooSoon | undefined {
+  const earliest = minDecisionAt(wf, claimedAt, minSeconds);
   if (now >= earliest) return undefined;
   const heldSeconds = Math.max(0, Math.floor((now - claimedAt) / 1000));
-  const minSeconds = wf.review.minReviewSeconds;
   const waitSeconds = Math.max(1, Math.ceil((earliest - now) / 1000));
   const message = `decided ${heldSeconds} s after claiming; this workflow asks for at least ${minSeconds} s: wait ${waitSeconds} more second${waitSeconds === 1 ? "" : "s"}`;
   return { heldSeconds, minSeconds, waitSeconds, message };

@@ -2,7 +2,7 @@ import { blindExplanation, type Workflow } from "@loopgate/core";
 import type { CaseDetail, CaseRecord, EventRecord, HistoryEntry } from "../../store/index.js";
 import type { AppContext } from "../context.js";
 import type { Principal } from "../identity/auth.js";
-import { accountableFor, minDecisionAtIso } from "../review/review-rules.js";
+import { accountableFor, minDecisionAtIso, settingsOf } from "../review/review-rules.js";
 import { ownsCase } from "./case-access.js";
 import { caseView } from "./views.js";
 
@@ -18,7 +18,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * judges for themselves.
  */
 function isBlind(p: Principal, wf: Workflow | undefined, c: CaseRecord, judged: boolean): boolean {
-  if (!wf?.review.blindFirst) return false;
+  if (!wf || !settingsOf(wf, c).blindFirst) return false;
   if (p.role === "admin" || p.role === "auditor") return false;
   if (c.status === "decided") return false;
   return !judged;

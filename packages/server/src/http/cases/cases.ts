@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CaseSubmission, Conflict, evaluatePolicy } from "@loopgate/core";
+import { type CaseSubmission, Conflict, classSettings, evaluatePolicy } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../../canonical-json.js";
@@ -69,7 +69,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         let decision: NewDecision | undefined;
         let outbox: NewOutboxMessage | undefined;
         // A held auto approval (release.delaySeconds) may be revoked by an admin or the owner until then.
-        const delayMs = wf.release.delaySeconds * 1000;
+        const delayMs = classSettings(wf, explanation.riskClass).releaseDelaySeconds * 1000;
         const releaseAt = auto && delayMs > 0 ? now + delayMs : undefined;
         if (auto) {
           decision = {

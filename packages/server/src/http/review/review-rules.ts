@@ -1,13 +1,15 @@
 import {
   type CaseFacts,
   checkAuthority,
+  classSettings,
+  type DecisionNeeds,
   Forbidden,
   minDecisionAt,
-  requiredApprovals,
+  type ReviewSettings,
   tooSoon,
-  type Verdict,
   type Workflow,
 } from "@loopgate/core";
+import { canonicalJson } from "../../canonical-json.js";
 import type { CaseDetail, CaseRecord, DecisionRecord } from "../../store/index.js";
 import { APPROVING } from "../../store/index.js";
 import type { AppContext } from "../context.js";
@@ -32,18 +34,27 @@ export function caseFacts(c: CaseRecord): CaseFacts {
   };
 }
 
-/**
- * When the lease holder may decide (ISO), for the UI's countdown; null when the case is not held or
- * the workflow has no minimum review time.
- */
-export function minDecisionAtIso(wf: Workflow | undefined, c: CaseRecord): string | null {
-  if (!c.lease || c.status === "decided" || !wf || wf.review.minReviewSeconds <= 0) return null;
-  return new Date(minDecisionAt(wf, c.lease.claimedAt)).toISOString();
+/** The case's friction: its risk class's settings, each over the workflow's (core `classSettings`). */
+export function settingsOf(wf: Workflow, c: Pick<CaseRecord, "riskClass">): ReviewSettings {
+  return classSettings(wf, c.riskClass);
 }
 
-/** 422 (field /verdict, Retry-After) while the holder has held the case less than review.minReviewSeconds. */
-export function enforceMinReviewTime(wf: Workflow, claimedAt: number, now: number): void {
-  const early = tooSoon(wf, claimedAt, now);
+/**
+ * When the lease holder may decide (ISO), for the UI's countdown; null when the case is not held or
+ * its class and workflow have no minimum review time.
+ */
+export function minDecisionAtIso(wf: Workflow | undefined, c: CaseRecord): string | null {
+  const minSeconds = wf ? settingsOf(wf, c).minReviewSeconds : 0;
+  if (!c.lease || c.status === "decided" || !wf || minSeconds <= 0) return null;
+  return new Date(minDecisionAt(wf, c.lease.claimedAt, minSeconds)).toISOString();
+}
+
+/**
+ * 422 (field /verdict, Retry-After) while the holder has held the case less than its minimum review
+ * time: `minSeconds`, the case's class value, or the stricter class an edit moves it into.
+ */
+export function enforceMinReviewTime(wf: Workflow, claimedAt: number, now: number, minSeconds: number): void {
+  const early = tooSoon(wf, claimedAt, now, minSeconds);
   if (!early) return;
   throw new HttpProblem(422, "Too soon", early.message, {
     field: "/verdict",
@@ -58,10 +69,19 @@ export function mayDecide(p: Principal, wf: Workflow | undefined, c: CaseRecord)
   return !wf || checkAuthority(wf, p.authorityRoles, caseFacts(c)).allowed;
 }
 
-/** 403 naming the rules `p` would need when their authority does not cover the case. */
-export function requireAuthority(p: Principal, wf: Workflow, c: CaseRecord): void {
-  const check = checkAuthority(wf, p.authorityRoles, caseFacts(c));
-  if (!check.allowed) throw new Forbidden(`authority limit (review.authority): ${check.message}`);
+/**
+ * 403 naming the rules `p` would need when their authority does not cover the case as submitted, or
+ * (`needs`, from core `decisionNeeds`) the case as the verdict's output would run it.
+ */
+export function requireAuthority(p: Principal, wf: Workflow, c: CaseRecord, needs?: DecisionNeeds): void {
+  const check = needs?.authority ?? checkAuthority(wf, p.authorityRoles, caseFacts(c));
+  if (check.allowed) return;
+  const moved =
+    needs && needs.executedClass !== needs.riskClass
+      ? ` (this output moves the case to class ${needs.executedClass})`
+      : "";
+  const onOutput = needs ? " on the case as this output would run it" : "";
+  throw new Forbidden(`authority limit (review.authority)${onOutput}${moved}: ${check.message}`);
 }
 
 /**
@@ -71,46 +91,61 @@ export function requireAuthority(p: Principal, wf: Workflow, c: CaseRecord): voi
 export type Persons = ReadonlyMap<string, string>;
 const personOf = (persons: Persons, id: string) => persons.get(id) ?? id;
 
-/** The approving decisions recorded so far on an undecided case, one per person. */
-function approvalsSoFar(decisions: DecisionRecord[], persons: Persons): DecisionRecord[] {
+/**
+ * The approvals recorded so far on an undecided case that count with this verdict: one per person, not
+ * revoked, and releasing the same output. People must agree on what will run: an approve after an
+ * earlier edit approves the proposal, not the edit, so the edit's approval does not count for it.
+ */
+function approvalsSoFar(decisions: DecisionRecord[], persons: Persons, output: unknown): DecisionRecord[] {
   const seen = new Set<string>();
+  const same = canonicalJson(output ?? null);
   return decisions.filter((d) => {
     const person = personOf(persons, d.decidedBy);
     if (!APPROVING.includes(d.verdict) || d.revokedAt != null || seen.has(person)) return false;
+    if (canonicalJson(d.output ?? null) !== same) return false;
     seen.add(person);
     return true;
   });
 }
 
 /**
- * Four-eyes for one verdict. Returns undefined when the verdict decides the case, or the approval
- * count to record when more approvals are needed. Refuses (403) the submitter approving their own
- * case and anyone approving a case twice, whenever the case needs more than one approval. Counts
- * people, not principals: `persons` maps the submitter's and earlier deciders' ids to their person.
+ * Four-eyes for one verdict that lets something run (every verdict but a reject). Returns undefined
+ * when this verdict decides the case, or the approval count to record when more people are needed.
+ * Refuses (403) the submitter approving their own case and anyone approving a case twice, whenever
+ * the case needs more than one person. Counts people, not principals: `persons` maps the submitter's
+ * and earlier deciders' ids to their person. `needs.approvals` is judged on the case as it will run
+ * (core `decisionNeeds`), so an edit into a four-eyes condition needs the second person too.
  */
 export function fourEyes(
   p: Principal,
-  wf: Workflow,
   c: CaseRecord,
-  verdict: Verdict,
+  needs: Pick<DecisionNeeds, "approvals" | "executedClass" | "riskClass">,
+  output: unknown,
   decisions: DecisionRecord[],
   persons: Persons,
 ): { count: number; needed: number } | undefined {
-  if (!APPROVING.includes(verdict)) return undefined;
-  const needed = requiredApprovals(wf, caseFacts(c));
+  const needed = needs.approvals;
   if (needed <= 1) return undefined;
-  const earlier = approvalsSoFar(decisions, persons);
+  const rule =
+    needs.executedClass !== needs.riskClass
+      ? `four-eyes (${needed} people: this output moves the case to class ${needs.executedClass})`
+      : `four-eyes (review.approvals: ${needed})`;
   if (personOf(persons, c.submittedBy) === p.person) {
     throw new Forbidden(
-      `four-eyes (review.approvals: ${needed}): you submitted case ${c.id}, so you may not approve it; another person must`,
+      `${rule}: you submitted case ${c.id}, so you may not approve it; another person must`,
     );
   }
-  if (earlier.some((d) => personOf(persons, d.decidedBy) === p.person)) {
+  if (
+    decisions.some(
+      (d) =>
+        APPROVING.includes(d.verdict) && d.revokedAt == null && personOf(persons, d.decidedBy) === p.person,
+    )
+  ) {
     throw new Forbidden(
-      `four-eyes (review.approvals: ${needed}): you already approved case ${c.id}; the next approval must come from another person`,
+      `${rule}: you already approved case ${c.id}; the next approval must come from another person`,
     );
   }
-  const count = earlier.length + 1;
+  const count = approvalsSoFar(decisions, persons, output).length + 1;
   return count < needed ? { count, needed } : undefined;
 }
 

@@ -6,7 +6,7 @@ import { caseFor } from "../cases/case-access.js";
 import { caseScreen } from "../cases/case-screen.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { canAccessWorkflow, requireRole } from "../identity/auth.js";
-import { caseFacts, enforceMinReviewTime } from "../review/review-rules.js";
+import { caseFacts, enforceMinReviewTime, settingsOf } from "../review/review-rules.js";
 import { checkVerdict, type VerdictBody } from "../review/verdicts.js";
 import { CaseViewSchema, DecideRequestSchema, problemResponses } from "../schemas.js";
 import { QueueSummarySchema } from "./workspace-schemas.js";
@@ -107,7 +107,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const body = request.body as VerdictBody;
         const c = await caseFor(ctx, p, id);
         const wf = workflowOrFail(ctx, c.workflow);
-        if (!wf.review.blindFirst) {
+        if (!settingsOf(wf, c).blindFirst) {
           throw new Conflict(
             `workflow ${wf.workflow} does not use blind-first review; decide the case directly`,
           );
@@ -116,7 +116,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         if (!c.lease || c.lease.holder !== p.id) {
           throw new Conflict(`claim case ${id} before recording a judgment; you do not hold its lease`);
         }
-        enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock());
+        enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock(), settingsOf(wf, c).minReviewSeconds);
         // The same rules as a decision, so the blind judgment is comparable with the final one. For
         // approve the judgment stores no output: the reviewer has not seen the proposal it would take.
         const output = checkVerdict(wf, caseFacts(c), body, c.route);

@@ -35,8 +35,15 @@ export interface ClaimArgs {
 /** How many waiting cases a claim reads at a time when it must test each against authority rules. */
 const CLAIM_BATCH = 50;
 
-/** Verdicts that count as an approval towards `review.approvals`. */
-export const APPROVING: readonly DecisionRecord["verdict"][] = ["approve", "edit"];
+/** Verdicts that count towards `review.approvals`: every verdict but a reject, which alone may end a case alone. */
+export const APPROVING: readonly DecisionRecord["verdict"][] = [
+  "approve",
+  "edit",
+  "override",
+  "label",
+  "rank",
+  "done",
+];
 
 export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<Claimed | undefined> {
   const { reviewer, workflows, leaseMs, now, eligible } = args;
