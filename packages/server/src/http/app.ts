@@ -22,7 +22,7 @@ import {
   prometheusRoutes,
 } from "./oversight/index.js";
 import { installErrorHandling } from "./problem.js";
-import { assignRoutes, reversibleRoutes, reviewRoutes } from "./review/index.js";
+import { assignRoutes, previewRoutes, reversibleRoutes, reviewRoutes } from "./review/index.js";
 import { closeUnusedConnectionsOnClose } from "./shutdown.js";
 import { staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
 
@@ -124,6 +124,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(sessionRoutes(ctx, secret));
     await v1.register(casesRoutes(ctx));
     await v1.register(reviewRoutes(ctx));
+    await v1.register(previewRoutes(ctx));
     await v1.register(assignRoutes(ctx));
     await v1.register(reversibleRoutes(ctx));
     await v1.register(adminRoutes(ctx));

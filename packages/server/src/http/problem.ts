@@ -71,6 +71,31 @@ function fieldProblems(errors: AjvError[], context: string): FieldProblem[] {
   return out;
 }
 
+/**
+ * The problem a domain error or an `HttpProblem` stands for; undefined for anything else. The error
+ * handler sends it, and the decision preview shows it without sending it.
+ */
+export function problemOf(error: unknown): Problem | undefined {
+  if (error instanceof ValidationError) {
+    const field = error.field ?? "/";
+    return problem(422, "unprocessable", "The request cannot be processed", error.message, {
+      field,
+      errors: [{ field, message: error.message }],
+    });
+  }
+  if (error instanceof NotFound) return problem(404, "not-found", "Not found", error.message);
+  if (error instanceof Conflict) return problem(409, "conflict", "Conflict", error.message);
+  if (error instanceof Forbidden) return problem(403, "forbidden", "Forbidden", error.message);
+  if (error instanceof PolicyError) {
+    return problem(422, "policy", "Policy error", error.message, { issues: error.issues });
+  }
+  if (error instanceof HttpProblem) {
+    const slug = error.title.toLowerCase().replace(/[^a-z]+/g, "-");
+    return problem(error.status, slug, error.title, error.message, error.extra);
+  }
+  return undefined;
+}
+
 /** The one place where errors become HTTP responses. Nothing leaves as an HTML page or a bare 500. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -93,35 +118,15 @@ export function installErrorHandling(app: FastifyInstance): void {
         ),
       );
     }
-    if (domain instanceof ValidationError) {
-      const field = domain.field ?? "/";
-      return sendProblem(
-        reply,
-        problem(422, "unprocessable", "The request cannot be processed", domain.message, {
-          field,
-          errors: [{ field, message: error.message }],
-        }),
-      );
-    }
-    if (domain instanceof NotFound)
-      return sendProblem(reply, problem(404, "not-found", "Not found", domain.message));
-    if (domain instanceof Conflict)
-      return sendProblem(reply, problem(409, "conflict", "Conflict", domain.message));
-    if (domain instanceof Forbidden)
-      return sendProblem(reply, problem(403, "forbidden", "Forbidden", domain.message));
-    if (domain instanceof PolicyError) {
-      return sendProblem(
-        reply,
-        problem(422, "policy", "Policy error", domain.message, { issues: domain.issues }),
-      );
-    }
-    if (domain instanceof HttpProblem) {
-      if (domain.status === 401) reply.header("www-authenticate", "Bearer");
-      // A refusal that passes with time (minimum review time) says when to try again.
-      const retry = domain.extra.retryAfterSeconds;
-      if (typeof retry === "number") reply.header("retry-after", String(retry));
-      const slug = domain.title.toLowerCase().replace(/[^a-z]+/g, "-");
-      return sendProblem(reply, problem(domain.status, slug, domain.title, domain.message, domain.extra));
+    const known = problemOf(domain);
+    if (known) {
+      if (domain instanceof HttpProblem) {
+        if (domain.status === 401) reply.header("www-authenticate", "Bearer");
+        // A refusal that passes with time (minimum review time) says when to try again.
+        const retry = domain.extra.retryAfterSeconds;
+        if (typeof retry === "number") reply.header("retry-after", String(retry));
+      }
+      return sendProblem(reply, known);
     }
     const status = typeof error.statusCode === "number" ? error.statusCode : 500;
     if (status === 413) {

@@ -202,6 +202,46 @@ describe.each(ENGINES)("boundaries that hold (%s)", (engine) => {
     });
   });
 
+  describe("the workspace is told before the reviewer submits", () => {
+    it("previews what a verdict needs and whether it would be taken, writing nothing", async () => {
+      const id = await submit(invoice(420));
+      await claim("bd.ap", clerk.key);
+      const preview = (body: Record<string, unknown>, token = clerk.key) =>
+        s.call("POST", `/v1/cases/${id}/decisions/preview`, body, token);
+      const raise = {
+        verdict: "edit",
+        output: { amount: 60_000, account: "2000-AP" },
+        reasonCode: "amount_mismatch",
+      };
+      const refused = await preview(raise);
+      expect(refused.status).toBe(200);
+      const body = await refused.json();
+      expect(body).toMatchObject({
+        accepted: false,
+        riskClass: "low",
+        executedClass: "high",
+        approvals: { needed: 2 },
+        minReviewSeconds: 30,
+        releaseDelaySeconds: 600,
+      });
+      expect(body.refusal).toMatchObject({ status: 403 });
+      expect(body.notices.join(" ")).toMatch(/moves the case from class low to class high/);
+      expect(body.notices.join(" ")).toMatch(/2 people must agree/);
+      const fine = await (await preview({ verdict: "approve" })).json();
+      expect(fine).toMatchObject({
+        accepted: true,
+        refusal: null,
+        executedClass: "low",
+        approvals: { decides: true },
+      });
+      // Nothing was written: the case is still held, undecided, by the clerk.
+      expect(await get(id)).toMatchObject({ status: "claimed", decisions: [] });
+      // Only someone who may review the case can ask.
+      expect((await preview({ verdict: "approve" }, automation)).status).toBe(403);
+      expect((await decide(id, { verdict: "approve" }, clerk.key)).status).toBe(201);
+    });
+  });
+
   describe("item 12: friction where the risk is", () => {
     it("makes a class high case blind-first, with its review time, two people and delay; class low has none", async () => {
       const high = await submit(invoice(20_000));

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, decisionNeeds, heldOnRelease, type Workflow } from "@loopgate/core";
+import { Conflict, heldOnRelease, type Workflow } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord } from "../../store/index.js";
@@ -18,16 +18,9 @@ import {
   problemResponses,
 } from "../schemas.js";
 import { callbackMessage } from "./callback.js";
-import {
-  caseFacts,
-  enforceMinReviewTime,
-  fourEyes,
-  mayDecide,
-  minDecisionAtIso,
-  requireAuthority,
-  settingsOf,
-} from "./review-rules.js";
-import { checkVerdict, type VerdictBody } from "./verdicts.js";
+import { checkDecision } from "./decision-checks.js";
+import { mayDecide, minDecisionAtIso } from "./review-rules.js";
+import type { VerdictBody } from "./verdicts.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -109,42 +102,8 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const c = await caseFor(ctx, p, id);
         if (c.status === "decided") throw new Conflict(`case ${id} is already decided`);
         const wf = workflowOrFail(ctx, c.workflow);
-        // Review rules (review-rules.ts) that depend on who you are come first, so a refusal names the
-        // rule rather than the lease: authority limits, then four-eyes (submitter, earlier approver).
-        // Both are judged again below on the output the verdict releases.
-        requireAuthority(p, wf, c);
-        // Earlier approvals only matter where some case of the workflow can need two people.
-        const twoPossible = mayNeedTwo(wf);
-        const earlier = twoPossible ? ((await ctx.store.cases.detail(id))?.decisions ?? []) : [];
-        // Four-eyes counts people: a user and the keys that belong to them are one.
-        const persons = twoPossible
-          ? await ctx.store.identity.personsOf([c.submittedBy, ...earlier.map((d) => d.decidedBy)])
-          : new Map<string, string>();
-        const asProposed = body.verdict === "reject" ? null : (body.output ?? c.proposal);
-        const facts = caseFacts(c);
-        fourEyes(
-          p,
-          c,
-          decisionNeeds(wf, facts, body.verdict, asProposed, p.authorityRoles),
-          asProposed,
-          earlier,
-          persons,
-        );
-        if (!c.lease || c.lease.holder !== p.id) {
-          throw new Conflict(
-            `claim case ${id} before deciding it (POST /v1/queue/claim); you do not hold its lease`,
-          );
-        }
-        if (settingsOf(wf, c).blindFirst && !(await ctx.store.review.findBlindJudgment(id, c.lease.id))) {
-          throw new Conflict(`record your own judgment first (POST /v1/cases/${id}/blind-judgment)`);
-        }
-        const output = checkVerdict(wf, facts, body, c.route);
-        // The case as it will run: an edit may move it into a stricter class or a four-eyes condition,
-        // which then asks for that class's authority, people, review time and release delay.
-        const needs = decisionNeeds(wf, facts, body.verdict, output, p.authorityRoles);
-        requireAuthority(p, wf, c, needs);
-        const pendingApprovals = fourEyes(p, c, needs, output, earlier, persons);
-        enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock(), needs.settings.minReviewSeconds);
+        // Every rule the policy sets, in the order a refusal should name it (decision-checks.ts).
+        const { output, needs, pendingApprovals, lease } = await checkDecision(ctx, p, c, wf, body);
         const now = ctx.clock();
         const decision = {
           caseId: id,
@@ -165,7 +124,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         // release.delaySeconds (or the class's): the decision is held (revocable) until releaseAt.
         const delayMs = needs.settings.releaseDelaySeconds * 1000;
         const releaseAt = delayMs > 0 && heldOnRelease(body.verdict) ? now + delayMs : undefined;
-        const claimedAt = c.lease.claimedAt;
+        const claimedAt = lease.claimedAt;
         const outbox = callbackMessage(
           c,
           () =>
@@ -212,16 +171,6 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
-
-/** Whether any case of the workflow can need more than one person (so earlier approvals must be read). */
-function mayNeedTwo(wf: Workflow): boolean {
-  const classes = Object.values(wf.risk.classes);
-  return (
-    wf.review.approvals > 1 ||
-    wf.review.secondReviewWhen !== undefined ||
-    classes.some((k) => (k.approvals ?? 1) > 1)
-  );
-}
 
 /** An escalated case goes to the role it was escalated to (a principal's authority roles), or an admin. */
 function inEscalationQueue(p: Principal, c: CaseRecord): boolean {
