@@ -1,6 +1,7 @@
 import type {
   CaseView,
   Claimed,
+  DecisionPreview,
   DecisionView,
   GovernanceReport,
   OversightAlert,
@@ -60,7 +61,12 @@ export interface ApiResponse<T> {
   data: T;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && method !== "HEAD" && csrfToken) headers["x-csrf-token"] = csrfToken;
@@ -71,6 +77,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       headers,
       credentials: "include",
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   } catch {
     throw new ApiError(0, { title: "Network error", detail: "The server cannot be reached. Try again." });
@@ -107,6 +114,9 @@ export const api = {
   getCase: (id: string) => request<CaseView>("GET", `/v1/cases/${encodeURIComponent(id)}`),
   decide: (id: string, body: VerdictBody) =>
     request<DecisionView>("POST", `/v1/cases/${encodeURIComponent(id)}/decisions`, body),
+  /** What the verdict would need and whether it would be taken; writes nothing. `signal` cancels a stale one. */
+  previewDecision: (id: string, body: VerdictBody, signal?: AbortSignal) =>
+    request<DecisionPreview>("POST", `/v1/cases/${encodeURIComponent(id)}/decisions/preview`, body, signal),
   blindJudgment: (id: string, body: VerdictBody) =>
     request<CaseView>("POST", `/v1/cases/${encodeURIComponent(id)}/blind-judgment`, body),
   release: (id: string) => request<null>("POST", `/v1/cases/${encodeURIComponent(id)}/release`),

@@ -62,6 +62,27 @@ export function blankDraft(): Draft {
   return { kind: "string", text: "" };
 }
 
+/**
+ * The editor for a human_only action's record of what the person did: the shape of the proposal with
+ * none of its values (an object's fields set to null), so it can never be sent on as the machine's
+ * proposal by pressing submit. Its output carries nothing of the proposal either (`draftOutput(null, d)`).
+ */
+export function doneDraft(proposal: unknown): Draft {
+  const shape = asDraft(proposal);
+  switch (shape.kind) {
+    case "email":
+      return { kind: "email", subject: "", body: "" };
+    case "text":
+      return { kind: "text", text: "" };
+    case "string":
+      return { kind: "string", text: "" };
+    case "json":
+      return isObject(proposal)
+        ? { kind: "json", json: JSON.stringify(Object.fromEntries(Object.keys(proposal).map((k) => [k, null])), null, 2) }
+        : { kind: "string", text: "" };
+  }
+}
+
 export interface LabelCandidate {
   label: string;
   probability: number | null;
@@ -121,9 +142,15 @@ export function asCandidates(proposal: unknown): Candidate[] {
 }
 
 /** What a person can do on a case of this pattern: the screen shows these and nothing else. */
-export type Action = "approve" | "edit" | "reject" | "override" | "label" | "pick" | "rank" | "tie";
+export type Action = "approve" | "edit" | "reject" | "override" | "label" | "pick" | "rank" | "tie" | "done";
 
-export function actionsFor(pattern: Pattern | undefined, blind: boolean): Action[] {
+/**
+ * `humanOnly`: the case's action is a person's to do (route human_only). They record that they did it
+ * (done, with their own record) or decline it; nothing hands the machine's proposal back to run, blind
+ * or not, whatever the pattern.
+ */
+export function actionsFor(pattern: Pattern | undefined, blind: boolean, humanOnly = false): Action[] {
+  if (humanOnly) return ["done", "reject"];
   if (blind) {
     // The proposal is hidden: say whether the action should go ahead, or write one's own version.
     if (pattern === "active_learning") return ["label", "reject"];

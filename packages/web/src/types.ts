@@ -7,7 +7,8 @@ export type Pattern =
   | "active_learning"
   | "decision_support"
   | "preference_ranking";
-export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank";
+/** `done`: on a human_only case, the person did the action themselves and records what they did. */
+export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "done";
 
 export interface User {
   id: string;
@@ -87,6 +88,8 @@ export interface DecisionView {
   claimedAt: string | null;
   decidedAt: string;
   heldSeconds: number | null;
+  /** Four-eyes: this verdict is recorded but more people must agree before the case is decided. */
+  approvals?: { count: number; needed: number };
 }
 
 export interface EventView {
@@ -158,6 +161,25 @@ export interface VerdictBody {
   output?: unknown;
   reasonCode?: string;
   note?: string;
+}
+
+/**
+ * `POST /v1/cases/:id/decisions/preview`: what a verdict would need and whether the server would take it
+ * now, before the reviewer submits it. Nothing is written.
+ */
+export interface DecisionPreview {
+  accepted: boolean;
+  /** The problem+json the decision would get (the first rule that refuses it), or null. */
+  refusal: { title?: string; detail?: string; status?: number; field?: string } | null;
+  riskClass: string;
+  /** The class of the case as this output would run it. */
+  executedClass: string;
+  approvals: { needed: number; decides: boolean };
+  minReviewSeconds: number;
+  releaseDelaySeconds: number;
+  reasonRequired: boolean;
+  /** What this verdict needs, in sentences for the reviewer. */
+  notices: string[];
 }
 
 /** `GET /v1/metrics/governance` (docs/api.md, "Governance metrics"). */

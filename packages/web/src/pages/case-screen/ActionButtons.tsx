@@ -1,7 +1,10 @@
 import type { Action } from "../../proposals";
 import type { DecisionDraft, Mode } from "./decision-draft";
 
-/** The lettered buttons (a, e, o, t, r) for the actions this case allows; number-key picks live in the proposal. */
+/**
+ * The lettered buttons (a, e, o, t, d, r) for the actions this case allows; number-key picks live in the
+ * proposal.
+ */
 export function ActionButtons({
   actions,
   blind,
@@ -9,6 +12,7 @@ export function ActionButtons({
   setMode,
   onEdit,
   onOwn,
+  onDone,
 }: {
   actions: Action[];
   blind: boolean;
@@ -16,6 +20,7 @@ export function ActionButtons({
   setMode: (mode: Mode | null, patch: Partial<DecisionDraft>, focusOn: "submit" | "reason") => void;
   onEdit: () => void;
   onOwn: () => void;
+  onDone: () => void;
 }) {
   return (
     <fieldset className="actions">
@@ -62,6 +67,17 @@ export function ActionButtons({
           aria-keyshortcuts="t"
         >
           <kbd>t</kbd> Tie
+        </button>
+      )}
+      {actions.includes("done") && (
+        <button
+          type="button"
+          className="act approve"
+          aria-pressed={draft.mode === "done"}
+          onClick={onDone}
+          aria-keyshortcuts="d"
+        >
+          <kbd>d</kbd> Done
         </button>
       )}
       {actions.includes("reject") && (

@@ -4,14 +4,16 @@ import {
   asOptions,
   blankDraft,
   type Draft,
+  doneDraft,
   draftOutput,
   draftText,
 } from "../../proposals";
+import type { ApiError } from "../../api";
 import type { CaseView, VerdictBody } from "../../types";
 
 /** The decision a reviewer is putting together on the case screen, and the rules that turn it into a verdict. */
 
-export type Mode = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "tie";
+export type Mode = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "tie" | "done";
 
 export interface DecisionDraft {
   mode: Mode | null;
@@ -46,6 +48,7 @@ const MODE_VERB: Record<Mode, string> = {
   label: "label",
   rank: "rank",
   tie: "record a tie",
+  done: "record what you did",
 };
 
 const ACTION_KEYS: Record<Action, string> = {
@@ -57,6 +60,7 @@ const ACTION_KEYS: Record<Action, string> = {
   pick: "1–9 accept an option",
   rank: "1–9 pick the better",
   tie: "t tie",
+  done: "d done: record what you did",
 };
 
 /** Where the next keystroke belongs after an action; the screen moves focus there once it renders. */
@@ -66,6 +70,15 @@ export type Focus = "submit" | "reason" | "editor" | "label" | "next" | "proposa
 export interface Problem {
   where: "reason" | "editor" | "general";
   text: string;
+}
+
+/** The form control a server refusal names (its JSON pointer), so it is shown beside it; null for none. */
+export function refusedField(err: Pick<ApiError, "field"> | null): "reason" | "note" | "editor" | null {
+  const field = err?.field;
+  if (field === "/reasonCode") return "reason";
+  if (field === "/note") return "note";
+  if (field === "/output" || field?.startsWith("/output/")) return "editor";
+  return null;
 }
 
 /** The verdict to send, or the problem that blocks it, in words that name the problem. */
@@ -79,10 +92,34 @@ export function buildVerdict(
     const keys = actions.map((a) => ACTION_KEYS[a]).join(", ");
     return { problem: { where: "general", text: `Choose an action first (${keys}).` } };
   }
+  const built = draftBody(c, d, d.mode, original);
+  if ("problem" in built || !NEEDS_REASON.has(d.mode) || built.body.reasonCode) return built;
+  const what =
+    d.mode === "override" && d.option !== null
+      ? `accept option ${d.option + 1} instead of the model's first choice`
+      : MODE_VERB[d.mode];
+  return {
+    problem: {
+      where: "reason",
+      text: `A reason is required to ${what}. Choose one under “Reason”: reasons are how the model and the policy learn from you.`,
+    },
+  };
+}
+
+/**
+ * The body the draft would send, before the reason it may still lack: what the decision preview asks
+ * about while the reviewer is still on their way to the reason field.
+ */
+export function draftBody(
+  c: CaseView,
+  d: DecisionDraft,
+  mode: Mode,
+  original: Draft | null,
+): { body: VerdictBody } | { problem: Problem } {
   const note = d.note.trim() || undefined;
   const reasonCode = d.reason || undefined;
   let body: VerdictBody;
-  switch (d.mode) {
+  switch (mode) {
     case "approve":
       body = { verdict: "approve", note, reasonCode };
       break;
@@ -91,14 +128,14 @@ export function buildVerdict(
       break;
     case "edit":
     case "override": {
-      if (d.mode === "override" && d.option !== null) {
+      if (mode === "override" && d.option !== null) {
         body = { verdict: "override", output: asOptions(c.proposal)[d.option]?.raw, note, reasonCode };
         break;
       }
       const edit = d.edit ?? blankDraft();
       const out = draftOutput(c.proposal, edit);
       if ("error" in out) return { problem: { where: "editor", text: out.error } };
-      if (d.mode === "edit" && original && draftText(edit) === draftText(original)) {
+      if (mode === "edit" && original && draftText(edit) === draftText(original)) {
         return {
           problem: {
             where: "editor",
@@ -106,10 +143,28 @@ export function buildVerdict(
           },
         };
       }
-      if (d.mode === "override" && draftText(edit).trim() === "") {
+      if (mode === "override" && draftText(edit).trim() === "") {
         return { problem: { where: "editor", text: "Write your own version before submitting it." } };
       }
-      body = { verdict: d.mode, output: out.output, note, reasonCode };
+      body = { verdict: mode, output: out.output, note, reasonCode };
+      break;
+    }
+    case "done": {
+      // The person's own record: nothing of the proposal, and not the empty template either.
+      const edit = d.edit ?? doneDraft(c.proposal);
+      const out = draftOutput(null, edit);
+      if ("error" in out) return { problem: { where: "editor", text: out.error } };
+      const template = draftOutput(null, doneDraft(c.proposal));
+      const same = "output" in template && JSON.stringify(template.output) === JSON.stringify(out.output);
+      if (draftText(edit).trim() === "" || same) {
+        return {
+          problem: {
+            where: "editor",
+            text: "Record what you did (what was carried out, where, any reference) before submitting it.",
+          },
+        };
+      }
+      body = { verdict: "done", output: out.output, note, reasonCode };
       break;
     }
     case "label": {
@@ -121,25 +176,13 @@ export function buildVerdict(
     case "rank":
     case "tie": {
       const all = asCandidates(c.proposal).map((x) => x.id);
-      if (d.mode === "rank" && d.ranking.length === 0) {
+      if (mode === "rank" && d.ranking.length === 0) {
         return { problem: { where: "general", text: "Pick the better candidate first (1–9)." } };
       }
-      const ranking = d.mode === "tie" ? all : [...d.ranking, ...all.filter((x) => !d.ranking.includes(x))];
-      body = { verdict: "rank", output: { ranking, tie: d.mode === "tie" }, note, reasonCode };
+      const ranking = mode === "tie" ? all : [...d.ranking, ...all.filter((x) => !d.ranking.includes(x))];
+      body = { verdict: "rank", output: { ranking, tie: mode === "tie" }, note, reasonCode };
       break;
     }
-  }
-  if (NEEDS_REASON.has(d.mode) && !reasonCode) {
-    const what =
-      d.mode === "override" && d.option !== null
-        ? `accept option ${d.option + 1} instead of the model's first choice`
-        : MODE_VERB[d.mode];
-    return {
-      problem: {
-        where: "reason",
-        text: `A reason is required to ${what}. Choose one under “Reason”: reasons are how the model and the policy learn from you.`,
-      },
-    };
   }
   return { body };
 }
@@ -167,6 +210,8 @@ export function submitLabel(d: DecisionDraft, blind: boolean, c: CaseView): stri
       return `Submit: candidate ${candidateNumber(c, d.ranking[0] ?? "")} is better`;
     case "tie":
       return "Record a tie";
+    case "done":
+      return "Record as done";
     default:
       return "Submit";
   }

@@ -1,6 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApiError } from "../../api";
-import { type Action, asCandidates, asDraft, asLabels, asOptions, blankDraft } from "../../proposals";
+import {
+  type Action,
+  asCandidates,
+  asDraft,
+  asLabels,
+  asOptions,
+  blankDraft,
+  doneDraft,
+} from "../../proposals";
 import type { CaseView } from "../../types";
 import { type DecisionDraft, EMPTY_DRAFT, type Focus, type Mode, type Problem } from "./decision-draft";
 
@@ -54,6 +62,12 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
   const startOwn = useCallback(() => {
     setMode("override", { edit: draft.edit ?? blankDraft() }, "editor");
   }, [draft.edit, setMode]);
+
+  /** Human_only: the person's record of what they did, in an editor without the machine's values. */
+  const startDone = useCallback(() => {
+    if (!c) return;
+    setMode("done", { edit: draft.edit ?? doneDraft(c.proposal) }, "editor");
+  }, [c, draft.edit, setMode]);
 
   const pickOption = useCallback(
     (i: number) => {
@@ -125,6 +139,7 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
     cancel,
     startEdit,
     startOwn,
+    startDone,
     pickOption,
     pickLabel,
     pickCandidate,
