@@ -69,6 +69,7 @@ export const VERDICT_PAST: Record<string, string> = {
   override: "Overridden",
   label: "Labelled",
   rank: "Ranked",
+  done: "Done by a person",
 };
 
 /** JSON for display: strings as they are, everything else pretty-printed. */

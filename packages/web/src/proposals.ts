@@ -78,7 +78,10 @@ export function doneDraft(proposal: unknown): Draft {
       return { kind: "string", text: "" };
     case "json":
       return isObject(proposal)
-        ? { kind: "json", json: JSON.stringify(Object.fromEntries(Object.keys(proposal).map((k) => [k, null])), null, 2) }
+        ? {
+            kind: "json",
+            json: JSON.stringify(Object.fromEntries(Object.keys(proposal).map((k) => [k, null])), null, 2),
+          }
         : { kind: "string", text: "" };
   }
 }

@@ -170,7 +170,14 @@ export interface VerdictBody {
 export interface DecisionPreview {
   accepted: boolean;
   /** The problem+json the decision would get (the first rule that refuses it), or null. */
-  refusal: { title?: string; detail?: string; status?: number; field?: string } | null;
+  refusal: {
+    title?: string;
+    detail?: string;
+    status?: number;
+    field?: string;
+    /** A decision that came too soon: when it would be taken. */
+    retryAfterSeconds?: number;
+  } | null;
   riskClass: string;
   /** The class of the case as this output would run it. */
   executedClass: string;

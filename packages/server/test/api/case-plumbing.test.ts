@@ -43,6 +43,8 @@ const content = {
   evidence: [{ kind: "po", ref: "PO-1" }],
   metadata: { batch: "b-7" },
   context: { po: { supplier: "Bolt" } },
+  // Shared, so each case's subject history is shown: a shadow must not list its real case there.
+  subject: "supplier:Bolt",
 };
 
 type View = Record<string, unknown> & { id: string; events?: Array<Record<string, unknown>> };
@@ -121,6 +123,12 @@ describe.each(ENGINES)("reviewer views never show a case's automation plumbing (
         shadow.events?.map((e) => e.type),
         path,
       ).toEqual(real.events?.map((e) => e.type));
+      // Each case's events are numbered on their own: the log's global order would show which came last.
+      expect(
+        shadow.events?.map((e) => e.seq),
+        path,
+      ).toEqual(real.events?.map((e) => e.seq));
+      expect(shadow.history, `${path}: history`).toEqual(real.history);
     }
   };
 

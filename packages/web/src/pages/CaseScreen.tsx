@@ -13,10 +13,11 @@ import { CaseEvidence } from "./case-screen/CaseEvidence";
 import { CaseHeader } from "./case-screen/CaseHeader";
 import { caseShortcuts } from "./case-screen/case-shortcuts";
 import { DecisionForm } from "./case-screen/DecisionForm";
-import { DecisionSection } from "./case-screen/DecisionSection";
-import { buildVerdict, EMPTY_DRAFT } from "./case-screen/decision-draft";
+import { DecisionSection, pendingText } from "./case-screen/DecisionSection";
+import { buildVerdict, EMPTY_DRAFT, refusedField } from "./case-screen/decision-draft";
 import { ProposalPanel } from "./case-screen/ProposalPanel";
 import { useDecisionDraft } from "./case-screen/useDecisionDraft";
+import { useDecisionPreview } from "./case-screen/useDecisionPreview";
 
 /**
  * One case, for every pattern: loads it, keeps the lease and clock, binds the keys and submits the
@@ -65,6 +66,8 @@ export function CaseScreen({ id }: { id: string }) {
   const wf = c ? ws.workflows.get(c.workflow) : undefined;
   const pattern = wf?.pattern;
   const blind = c?.blind === true;
+  // The person's to do: the case's own route wins over today's policy, as on the server.
+  const humanOnly = c?.route === "human_only" || (!!c && wf?.actions[c.action]?.boundary === "human_only");
   const leaseExpires = c?.lease ? Date.parse(c.lease.expiresAt) : null;
   const holding =
     !!c &&
@@ -74,8 +77,8 @@ export function CaseScreen({ id }: { id: string }) {
     leaseExpires > now;
   const canAct = ws.canReview && holding && !decided;
   const actions = useMemo<Action[]>(
-    () => (canAct ? actionsFor(pattern, blind) : []),
-    [canAct, pattern, blind],
+    () => (canAct ? actionsFor(pattern, blind, humanOnly) : []),
+    [canAct, pattern, blind, humanOnly],
   );
   const flags = useMemo(() => (c ? flaggedFields(c, wf) : new Map<string, string[]>()), [c, wf]);
   const myBlind = useMemo(
@@ -89,6 +92,7 @@ export function CaseScreen({ id }: { id: string }) {
 
   const state = useDecisionDraft(c, actions, blind);
   const { draft, setDraft, problem, setProblem, serverError, setServerError, setFocus, setMode } = state;
+  const preview = useDecisionPreview(c, draft, original, canAct && !blind, waitSeconds > 0);
 
   async function submit() {
     if (!c || inFlight.current || !canAct || waitSeconds > 0) return;
@@ -116,14 +120,18 @@ export function CaseScreen({ id }: { id: string }) {
       } else {
         const res = await api.decide(c.id, built.body);
         setDecided(res.data);
-        setAnnounce(`${VERDICT_PAST[res.data.verdict] ?? res.data.verdict}. Press n for the next case.`);
+        const pending = res.data.approvals ? ` ${pendingText(res.data.approvals)}` : "";
+        setAnnounce(
+          `${VERDICT_PAST[res.data.verdict] ?? res.data.verdict}.${pending} Press n for the next case.`,
+        );
         setFocus("next");
         void load();
       }
     } catch (err) {
       if (err instanceof ApiError) {
         setServerError(err);
-        if (err.field === "/reasonCode") setFocus("reason");
+        const where = refusedField(err, draft);
+        if (where) setFocus(where);
         if (err.status === 409) void load();
       } else setServerError(new ApiError(0, { detail: errorMessage(err) }));
     } finally {
@@ -160,6 +168,7 @@ export function CaseScreen({ id }: { id: string }) {
     o: actions.includes("override") ? state.startOwn : null,
     t: actions.includes("tie") ? () => setMode("tie", { ranking: [] }, "reason") : null,
     l: actions.includes("label") ? () => setMode("label", {}, "label") : null,
+    d: actions.includes("done") ? state.startDone : null,
   };
   if (actions.some((a) => a === "pick" || a === "rank" || (a === "label" && !blind))) {
     for (let n = 1; n <= 9; n++) bindings[String(n)] = () => state.pickNumber(n);
@@ -230,6 +239,7 @@ export function CaseScreen({ id }: { id: string }) {
             c={c}
             pattern={pattern}
             blind={blind}
+            humanOnly={humanOnly}
             flags={flags}
             myBlind={myBlind}
             draft={draft}
@@ -245,7 +255,8 @@ export function CaseScreen({ id }: { id: string }) {
             blind={blind}
             canAct={canAct}
             decided={decided}
-            serverError={serverError}
+            // A refusal naming a field of the form is shown beside that field instead.
+            serverError={canAct && refusedField(serverError, draft) ? null : serverError}
             nextRef={state.refs.next}
           >
             <DecisionForm
@@ -255,6 +266,7 @@ export function CaseScreen({ id }: { id: string }) {
               blind={blind}
               original={original}
               state={state}
+              preview={preview}
               busy={busy}
               waitSeconds={waitSeconds}
               onSubmit={() => void submit()}

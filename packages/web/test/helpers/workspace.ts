@@ -23,8 +23,16 @@ export interface Workspace {
   automationKey: string;
   /** Submits a case as the automation, with the receiver as its callback; returns the case id. */
   submit(body: Record<string, unknown>): Promise<string>;
-  /** A person who signs in with a password, scoped to the given workflows. */
-  person(role: "reviewer" | "auditor" | "admin", workflows?: string[], name?: string): Promise<Person>;
+  /**
+   * A person who signs in with a password, scoped to the given workflows, with the authority roles the
+   * policies' `review.authority` rules name (e.g. ap_clerk).
+   */
+  person(
+    role: "reviewer" | "auditor" | "admin",
+    workflows?: string[],
+    name?: string,
+    authorityRoles?: string[],
+  ): Promise<Person>;
   /** A fresh browser context (its own cookies) at 1280×800 unless told otherwise. */
   page(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
@@ -61,7 +69,7 @@ export async function startWorkspace(overrides: Partial<ServerConfig> = {}): Pro
       if (created.route === "auto") throw new Error(`test case was auto-routed: ${JSON.stringify(created)}`);
       return created.id as string;
     },
-    async person(role, workflows, name) {
+    async person(role, workflows, name, authorityRoles) {
       counter += 1;
       const username = `${role}${counter}-${Math.random().toString(36).slice(2, 6)}`;
       const password = "correct horse battery staple";
@@ -72,6 +80,7 @@ export async function startWorkspace(overrides: Partial<ServerConfig> = {}): Pro
         role,
         name: display,
         workflows,
+        authorityRoles,
       });
       if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${await res.text()}`);
       const user = await res.json();

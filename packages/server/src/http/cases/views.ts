@@ -52,7 +52,11 @@ export function caseView(c: CaseRecord | CaseDetail, opts: { plumbing?: boolean 
     blind: false as boolean,
   };
   if ("decisions" in c) {
-    const events = plumbing ? c.events : c.events.flatMap((e) => withoutPlumbing(c, e));
+    // Without plumbing, `seq` counts the case's own events (1, 2, …): the log's global sequence would
+    // show that a catch trial or an overlap copy was written just after the real case it repeats.
+    const events = plumbing
+      ? c.events
+      : c.events.flatMap((e) => withoutPlumbing(c, e)).map((e, i) => ({ ...e, seq: i + 1 }));
     return { ...view, decisions: c.decisions.map(decisionView), events: events.map(eventView) };
   }
   return view;

@@ -2,7 +2,7 @@ import type { CaseStatus, Route, Verdict } from "@loopgate/core";
 import type { Db } from "../rows.js";
 import type { HistoryEntry } from "./types.js";
 
-/** Other cases of `subject` created at or before `before`, newest first, each with its latest decision. */
+/** Other cases of `subject` created before `before`, newest first, each with its latest decision. */
 export async function subjectHistory(
   db: Db,
   args: {
@@ -20,7 +20,9 @@ export async function subjectHistory(
     .selectFrom("cases")
     .select(["id", "workflow", "action", "created_at", "status", "route"])
     .where("subject", "=", subject)
-    .where("created_at", "<=", before)
+    // Strictly earlier: shadow cases are written in their real case's transaction, at the same instant,
+    // so a copy listing its real case (or a catch trial a real case) in its history would give it away.
+    .where("created_at", "<", before)
     .where("id", "!=", excludeCaseId)
     // Shadow cases are not part of the subject's history: a catch trial never happened to the subject,
     // and an overlap copy would show one reviewer the other's decision.

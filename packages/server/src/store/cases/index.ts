@@ -23,7 +23,7 @@ export interface CaseStore {
   detail(id: string): Promise<CaseDetail | undefined>;
   appendEvents(events: NewEvent[]): Promise<void>;
   /**
-   * Up to `limit` other cases of `subject` created at or before `before`, newest first, in `workflows`
+   * Up to `limit` other cases of `subject` created before `before`, newest first, in `workflows`
    * (all when undefined), each with its latest decision. Shadow cases are never part of it. With
    * `submittedBy`, only that key's cases (what an automation may see).
    */

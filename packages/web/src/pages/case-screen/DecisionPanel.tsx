@@ -1,5 +1,6 @@
 import type { Action, Draft } from "../../proposals";
 import type { CaseView } from "../../types";
+import { editorShown, refusedField } from "./decision-draft";
 import { LabelPanel } from "./LabelPanel";
 import { OptionsPanel } from "./OptionsPanel";
 import { RankingPanel } from "./RankingPanel";
@@ -24,7 +25,8 @@ export function DecisionPanel({
   original: Draft | null;
   state: DecisionDraftState;
 }) {
-  const { draft, problem, setMode, setProblem, setDraft, refs } = state;
+  const { draft, problem, setMode, setProblem, setDraft, refs, serverError, setServerError } = state;
+  const refused = refusedField(serverError, draft) === "editor" ? (serverError?.detail ?? null) : null;
   return (
     <>
       {actions.includes("label") && (
@@ -41,14 +43,15 @@ export function DecisionPanel({
       )}
       {draft.mode === "override" && draft.option !== null && <OptionsPanel c={c} option={draft.option} />}
 
-      {(draft.mode === "edit" || (draft.mode === "override" && draft.option === null)) && draft.edit && (
+      {editorShown(draft) && draft.edit && (
         <ReviewPanel
           edit={draft.edit}
           mode={draft.mode}
           original={original}
-          problem={problem?.where === "editor" ? problem.text : null}
+          problem={problem?.where === "editor" ? problem.text : refused}
           onChange={(d) => {
             setProblem(null);
+            if (refused) setServerError(null);
             setDraft((x) => ({ ...x, edit: d }));
           }}
           editorRef={refs.editor}

@@ -45,6 +45,7 @@ export function DecisionSection({
             {decided.reasonCode && ` · ${words(decided.reasonCode)}`} — recorded at {time(decided.decidedAt)}
             {decided.heldSeconds !== null && ` after ${duration(decided.heldSeconds * 1000)}`}.
           </p>
+          {decided.approvals && <p>{pendingText(decided.approvals)}</p>}
           <div className="row">
             <button
               ref={nextRef}
@@ -90,4 +91,9 @@ export function DecisionSection({
       )}
     </section>
   );
+}
+
+/** Four-eyes: a verdict recorded while more people must still agree on the same output. */
+export function pendingText(a: { count: number; needed: number }): string {
+  return `${a.count} of ${a.needed} people have agreed on this output: the case goes back to the queue for another person.`;
 }

@@ -14,12 +14,14 @@ import type { DecisionDraft } from "./decision-draft";
 
 /**
  * The model's side of the case: its proposal in the pattern's own shape, its confidence and rationale;
- * or, blind-first, a box saying it stays hidden until the reviewer's own judgment is recorded.
+ * or, blind-first, a box saying it stays hidden until the reviewer's own judgment is recorded. On a
+ * human_only case it is shown as what it is: a preparation for the person who does the action.
  */
 export function ProposalPanel({
   c,
   pattern,
   blind,
+  humanOnly,
   flags,
   myBlind,
   draft,
@@ -32,6 +34,8 @@ export function ProposalPanel({
   c: CaseView;
   pattern: Pattern | undefined;
   blind: boolean;
+  /** The action is a person's to do (route human_only): nothing here runs by approving it. */
+  humanOnly: boolean;
   flags: Flags;
   /** The reviewer's own blind judgment on this case, shown beside the revealed recommendation. */
   myBlind: (VerdictBody & Record<string, unknown>) | undefined;
@@ -60,8 +64,14 @@ export function ProposalPanel({
   return (
     <section aria-labelledby="proposal-title" className="panel proposal">
       <h2 id="proposal-title" ref={headingRef} tabIndex={-1}>
-        {patternHeading(pattern)}
+        {humanOnly ? "Prepared by the model" : patternHeading(pattern)}
       </h2>
+      {humanOnly && (
+        <p className="muted">
+          The model prepared this for the person who does the action; it is never run from here. Use it as a
+          guide, do the action yourself, then record what you did.
+        </p>
+      )}
       {myBlind && (
         <p className="callout">
           Your own judgment, recorded before the reveal:{" "}

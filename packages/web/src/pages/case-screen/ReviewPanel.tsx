@@ -5,8 +5,11 @@ import { type Draft, draftText } from "../../proposals";
 
 /**
  * Review and approve, exception routing: the reviewer's edit of the proposal with its diff, or their own
- * version (written blind, so there is nothing to diff against).
+ * version (written blind, so there is nothing to diff against); on a human_only case, the person's record
+ * of what they did (not diffed either: it is not a change to the machine's preparation).
  */
+const LABELS = { edit: "Your edit", override: "Your own version", done: "What you did" } as const;
+
 export function ReviewPanel({
   edit,
   mode,
@@ -16,7 +19,7 @@ export function ReviewPanel({
   editorRef,
 }: {
   edit: Draft;
-  mode: "edit" | "override";
+  mode: "edit" | "override" | "done";
   /** The proposal as a draft; null when blind. */
   original: Draft | null;
   problem: string | null;
@@ -26,13 +29,7 @@ export function ReviewPanel({
   const diffBefore = mode === "edit" && original ? draftText(original) : null;
   return (
     <>
-      <Editor
-        ref={editorRef}
-        draft={edit}
-        onChange={onChange}
-        label={mode === "edit" ? "Your edit" : "Your own version"}
-        problem={problem}
-      />
+      <Editor ref={editorRef} draft={edit} onChange={onChange} label={LABELS[mode]} problem={problem} />
       {diffBefore !== null && (
         <DiffView
           before={diffBefore}

@@ -1,3 +1,4 @@
+import type { ApiError } from "../../api";
 import {
   type Action,
   asCandidates,
@@ -8,7 +9,6 @@ import {
   draftOutput,
   draftText,
 } from "../../proposals";
-import type { ApiError } from "../../api";
 import type { CaseView, VerdictBody } from "../../types";
 
 /** The decision a reviewer is putting together on the case screen, and the rules that turn it into a verdict. */
@@ -64,7 +64,7 @@ const ACTION_KEYS: Record<Action, string> = {
 };
 
 /** Where the next keystroke belongs after an action; the screen moves focus there once it renders. */
-export type Focus = "submit" | "reason" | "editor" | "label" | "next" | "proposal" | null;
+export type Focus = "submit" | "reason" | "note" | "editor" | "label" | "next" | "proposal" | null;
 
 /** What blocks a decision, and the control it is shown beside. */
 export interface Problem {
@@ -72,12 +72,23 @@ export interface Problem {
   text: string;
 }
 
-/** The form control a server refusal names (its JSON pointer), so it is shown beside it; null for none. */
-export function refusedField(err: Pick<ApiError, "field"> | null): "reason" | "note" | "editor" | null {
+/** Whether the draft is written in the editor: an edit, one's own version, or a record of what one did. */
+export function editorShown(d: DecisionDraft): d is DecisionDraft & { mode: "edit" | "override" | "done" } {
+  return d.mode === "edit" || d.mode === "done" || (d.mode === "override" && d.option === null);
+}
+
+/**
+ * The form control a server refusal names (its JSON pointer), so it is shown beside that control; null
+ * when the form has no such control on screen (the refusal is then shown above the form).
+ */
+export function refusedField(
+  err: Pick<ApiError, "field"> | null,
+  d: DecisionDraft,
+): "reason" | "note" | "editor" | null {
   const field = err?.field;
   if (field === "/reasonCode") return "reason";
   if (field === "/note") return "note";
-  if (field === "/output" || field?.startsWith("/output/")) return "editor";
+  if ((field === "/output" || field?.startsWith("/output/")) && editorShown(d)) return "editor";
   return null;
 }
 

@@ -25,6 +25,7 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
 
   const submitRef = useRef<HTMLButtonElement>(null);
   const reasonRef = useRef<HTMLSelectElement>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
   const editorRef = useRef<HTMLTextAreaElement>(null);
   const labelRef = useRef<HTMLInputElement>(null);
   const nextRef = useRef<HTMLButtonElement>(null);
@@ -36,6 +37,7 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
     const target = {
       submit: submitRef,
       reason: reasonRef,
+      note: noteRef,
       editor: editorRef,
       label: labelRef,
       next: nextRef,
@@ -130,6 +132,7 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
     refs: {
       submit: submitRef,
       reason: reasonRef,
+      note: noteRef,
       editor: editorRef,
       label: labelRef,
       next: nextRef,
