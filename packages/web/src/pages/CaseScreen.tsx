@@ -243,7 +243,8 @@ export function CaseScreen({ id }: { id: string }) {
             flags={flags}
             myBlind={myBlind}
             draft={draft}
-            canAct={canAct}
+            // On a human_only case nothing in the preparation is picked to run.
+            canAct={canAct && !humanOnly}
             onPickLabel={state.pickLabel}
             onPickOption={state.pickOption}
             onPickCandidate={state.pickCandidate}

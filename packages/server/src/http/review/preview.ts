@@ -56,7 +56,8 @@ export const previewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const c = await caseFor(ctx, p, id);
         const wf = workflowOrFail(ctx, c.workflow);
         let refusal: Record<string, unknown> | null = null;
-        let decides = true;
+        // Unknown while refused: whether it would be the last person's depends on the checks it failed.
+        let decides: boolean | undefined;
         let needs: DecisionNeeds;
         try {
           const checked = await checkDecision(ctx, p, c, wf, body);
@@ -73,7 +74,7 @@ export const previewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           refusal,
           riskClass: needs.riskClass,
           executedClass: needs.executedClass,
-          approvals: { needed: needs.approvals, decides },
+          approvals: { needed: needs.approvals, decides: decides ?? needs.approvals <= 1 },
           minReviewSeconds: needs.settings.minReviewSeconds,
           releaseDelaySeconds: needs.settings.releaseDelaySeconds,
           reasonRequired: needs.reasonRequired,
@@ -103,7 +104,7 @@ function roughNeeds(wf: Workflow, p: Principal, c: CaseRecord, body: VerdictBody
   }
 }
 
-function notices(needs: DecisionNeeds, decides: boolean): string[] {
+function notices(needs: DecisionNeeds, decides: boolean | undefined): string[] {
   const out: string[] = [];
   const people = needs.approvals;
   if (needs.executedClass !== needs.riskClass) {
@@ -112,11 +113,13 @@ function notices(needs: DecisionNeeds, decides: boolean): string[] {
     );
   }
   if (people > 1) {
-    out.push(
-      decides
-        ? `${people} people must agree on this output; yours completes it.`
-        : `${people} people must agree on this output; yours is recorded and the case goes to another person.`,
-    );
+    const who =
+      decides === undefined
+        ? ""
+        : decides
+          ? "; yours completes it"
+          : "; yours is recorded and the case goes to another person";
+    out.push(`${people} people must agree on this output${who}.`);
   }
   if (!needs.authority.allowed) out.push(`Authority: ${needs.authority.message}.`);
   if (needs.settings.minReviewSeconds > 0) {
