@@ -186,3 +186,9 @@ export function namedEntries<T>(
 /** Names that appear in CEL strings, reason lines and URLs: no spaces, no dots. */
 export const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export const NAME_RULE = "must start with a letter and contain only letters, digits, _ and -";
+
+/** An optional block: absent or null is empty; otherwise a mapping of known keys. */
+export function optionalBlock(value: unknown, path: Path, c: Checker, keys: string[], what: string): Fields {
+  if (value === undefined || value === null) return {};
+  return mapping(value, path, c, keys, what) ?? {};
+}

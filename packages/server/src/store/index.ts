@@ -4,6 +4,7 @@ import { openSqlite } from "./sqlite.js";
 import type { Store } from "./store.js";
 
 export type { EventRecord, EventType, NewEvent } from "./cases/events.js";
+export { caseFacts } from "./cases/facts.js";
 // The public face of the store: `openStore` and the records the rest of the server reads and writes.
 // Everything outside store/ imports from here; the folders' query files stay private to the store.
 export type { CaseStore } from "./cases/index.js";

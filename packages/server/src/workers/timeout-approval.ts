@@ -1,5 +1,5 @@
-import { type CaseFacts, evaluatePolicy, timeoutMayApprove, type Workflow } from "@loopgate/core";
-import type { CaseRecord } from "../store/index.js";
+import { evaluatePolicy, timeoutMayApprove, type Workflow } from "@loopgate/core";
+import { type CaseRecord, caseFacts } from "../store/index.js";
 
 /**
  * Whether `sla.onTimeout: approve` may approve a case when its deadline passes. Validation already
@@ -10,20 +10,6 @@ import type { CaseRecord } from "../store/index.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** The facts rules read about a stored case; http/review/review-rules.ts builds the same (workers may not import http). */
-function caseFacts(c: CaseRecord): CaseFacts {
-  return {
-    action: c.action,
-    input: c.input,
-    proposal: c.proposal,
-    confidence: c.confidence,
-    context: c.context,
-    metadata: c.metadata,
-    subject: c.subject,
-    riskClass: c.riskClass,
-  };
-}
 
 /**
  * Why the clock may not approve case `c` under `wf` now, in words for the `escalated` event and the

@@ -1,13 +1,13 @@
 import { checkAuthority, NotFound, ValidationError } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
+import { caseFacts } from "../../store/index.js";
 import { caseFor } from "../cases/case-access.js";
 import { caseScreen } from "../cases/case-screen.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { principalOf } from "../identity/auth.js";
 import { requireOwner } from "../identity/ownership.js";
 import { CaseViewSchema, problemResponses } from "../schemas.js";
-import { caseFacts } from "./review-rules.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 

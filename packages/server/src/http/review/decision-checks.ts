@@ -1,8 +1,9 @@
 import { Conflict, type DecisionNeeds, decisionNeeds, type Workflow } from "@loopgate/core";
 import type { CaseRecord } from "../../store/index.js";
+import { caseFacts } from "../../store/index.js";
 import type { AppContext } from "../context.js";
 import type { Principal } from "../identity/auth.js";
-import { caseFacts, enforceMinReviewTime, fourEyes, requireAuthority, settingsOf } from "./review-rules.js";
+import { enforceMinReviewTime, fourEyes, requireAuthority, settingsOf } from "./review-rules.js";
 import { checkVerdict, type VerdictBody } from "./verdicts.js";
 
 /** What a verdict that passed every check releases, and what it still needs. */

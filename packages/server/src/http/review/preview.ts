@@ -2,13 +2,13 @@ import { classSettings, type DecisionNeeds, decisionNeeds, type Workflow } from 
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord } from "../../store/index.js";
+import { caseFacts } from "../../store/index.js";
 import { caseFor } from "../cases/case-access.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { type Principal, requireRole } from "../identity/auth.js";
 import { problemOf } from "../problem.js";
 import { DecideRequestSchema, problemResponses } from "../schemas.js";
 import { checkDecision } from "./decision-checks.js";
-import { caseFacts } from "./review-rules.js";
 import type { VerdictBody } from "./verdicts.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -1,5 +1,4 @@
 import {
-  type CaseFacts,
   checkAuthority,
   classSettings,
   type DecisionNeeds,
@@ -11,7 +10,8 @@ import {
 } from "@loopgate/core";
 import { canonicalJson } from "../../canonical-json.js";
 import type { CaseDetail, CaseRecord, DecisionRecord } from "../../store/index.js";
-import { APPROVING } from "../../store/index.js";
+import { APPROVING, caseFacts } from "../../store/index.js";
+
 import type { AppContext } from "../context.js";
 import type { Principal } from "../identity/auth.js";
 import { HttpProblem } from "../problem.js";
@@ -20,19 +20,6 @@ import { HttpProblem } from "../problem.js";
  * The policy's review rules as the server enforces them (friction where risk is high): minimum review
  * time, authority limits and four-eyes. Route handlers call these before anything is written.
  */
-
-export function caseFacts(c: CaseRecord): CaseFacts {
-  return {
-    action: c.action,
-    input: c.input,
-    proposal: c.proposal,
-    confidence: c.confidence,
-    context: c.context,
-    metadata: c.metadata,
-    subject: c.subject,
-    riskClass: c.riskClass,
-  };
-}
 
 /** The case's friction: its risk class's settings, each over the workflow's (core `classSettings`). */
 export function settingsOf(wf: Workflow, c: Pick<CaseRecord, "riskClass">): ReviewSettings {
