@@ -91,19 +91,10 @@ export interface Decision<Output = unknown> {
  * decision as `Decision`; with `humanOwned: true` a person does the action and `output` is their record
  * (`done`) or null, never the proposal: do not act on it.
  */
-export interface DecidedWebhook<Output = unknown> {
+export interface DecidedWebhook<Output = unknown> extends Omit<Decision<Output>, "status"> {
   type: "case.decided";
-  caseId: string;
   workflow: string;
   action: string;
-  route: Route;
-  humanOwned: boolean;
-  verdict: Verdict;
-  output: Output;
-  reasonCode: string | null;
-  note: string | null;
-  decidedBy: string;
-  decidedAt: string;
   /** Only the submitting automation's own values: the idempotency key it sent, the case's subject and metadata. */
   idempotencyKey: string | null;
   subject: string | null;

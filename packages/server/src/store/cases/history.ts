@@ -2,18 +2,17 @@ import type { CaseStatus, Route, Verdict } from "@loopgate/core";
 import type { Db } from "../rows.js";
 import type { HistoryEntry } from "./types.js";
 
+export interface HistoryQuery {
+  subject: string;
+  excludeCaseId: string;
+  before: number;
+  workflows?: string[];
+  submittedBy?: string;
+  limit: number;
+}
+
 /** Other cases of `subject` created before `before`, newest first, each with its latest decision. */
-export async function subjectHistory(
-  db: Db,
-  args: {
-    subject: string;
-    excludeCaseId: string;
-    before: number;
-    workflows?: string[];
-    submittedBy?: string;
-    limit: number;
-  },
-): Promise<HistoryEntry[]> {
+export async function subjectHistory(db: Db, args: HistoryQuery): Promise<HistoryEntry[]> {
   const { subject, excludeCaseId, before, workflows, submittedBy, limit } = args;
   if (workflows?.length === 0) return [];
   let query = db

@@ -1,7 +1,7 @@
 import type { StoreEngine } from "../engine.js";
 import { GroupCommit } from "../group-commit.js";
 import { insertEvents, type NewEvent, rowToEvent } from "./events.js";
-import { subjectHistory } from "./history.js";
+import { type HistoryQuery, subjectHistory } from "./history.js";
 import { type InsertCaseExtra, insertCase } from "./insert.js";
 import { rowToCase, rowToDecision } from "./rows.js";
 import type { CaseDetail, CaseRecord, HistoryEntry, NewCase } from "./types.js";
@@ -27,14 +27,7 @@ export interface CaseStore {
    * (all when undefined), each with its latest decision. Shadow cases are never part of it. With
    * `submittedBy`, only that key's cases (what an automation may see).
    */
-  subjectHistory(args: {
-    subject: string;
-    excludeCaseId: string;
-    before: number;
-    workflows?: string[];
-    submittedBy?: string;
-    limit: number;
-  }): Promise<HistoryEntry[]>;
+  subjectHistory(args: HistoryQuery): Promise<HistoryEntry[]>;
 }
 
 type Inserted = { case: CaseRecord; created: boolean };

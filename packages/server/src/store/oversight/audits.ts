@@ -245,17 +245,16 @@ export async function listAudits(
   });
 }
 
-export async function recordAuditVerdict(
-  db: Db,
-  v: {
-    id: string;
-    caseId: string;
-    result: "correct" | "incorrect";
-    note: string | null;
-    auditor: string;
-    at: number;
-  },
-): Promise<boolean> {
+export interface AuditVerdict {
+  id: string;
+  caseId: string;
+  result: "correct" | "incorrect";
+  note: string | null;
+  auditor: string;
+  at: number;
+}
+
+export async function recordAuditVerdict(db: Db, v: AuditVerdict): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const res = await trx
       .updateTable("audits")

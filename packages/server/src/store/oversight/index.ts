@@ -12,6 +12,7 @@ import {
 } from "./alerts.js";
 import {
   type AuditCandidate,
+  type AuditVerdict,
   type AuditView,
   auditCandidates,
   insertAuditDraw,
@@ -47,14 +48,7 @@ export interface OversightStore {
   /** Audits (newest first) with their case summary; `workflows` undefined = all. */
   listAudits(args: { workflows?: string[]; status?: "open" | "done"; ids?: string[] }): Promise<AuditView[]>;
   /** Records the verdict of an open audit and its `audit_verdict` event; false when not open. */
-  recordAuditVerdict(args: {
-    id: string;
-    caseId: string;
-    result: "correct" | "incorrect";
-    note: string | null;
-    auditor: string;
-    at: number;
-  }): Promise<boolean>;
+  recordAuditVerdict(args: AuditVerdict): Promise<boolean>;
 
   // --- alerts (alerts.ts)
   /**
