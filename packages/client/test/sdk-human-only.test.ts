@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver } from "../../server/test/helpers/receiver.js";
-import { payment, startTestServer, type TestServer } from "../../server/test/helpers/server.js";
+import { decideNext, payment, startTestServer, type TestServer } from "../../server/test/helpers/server.js";
 import {
   type DecidedWebhook,
   type Decision,
@@ -31,18 +31,7 @@ describe("@loopgate/client on human_only actions", () => {
     await s.storage.cleanup();
   });
 
-  /** Plays the person: takes the next case and records what they did. */
-  async function person(decision: Record<string, unknown>) {
-    for (let i = 0; i < 100; i++) {
-      const res = await s.call("POST", "/v1/queue/claim", {});
-      if (res.status === 200) {
-        const { case: c } = await res.json();
-        return s.call("POST", `/v1/cases/${c.id}/decisions`, decision);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error("nothing to do");
-  }
+  const person = (decision: Record<string, unknown>) => decideNext(s, decision);
 
   it("gate() throws HumanOwned with the person's record and never runs the function", async () => {
     let ran = false;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { payment, startTestServer, type TestServer } from "../../server/test/helpers/server.js";
+import { decideNext, payment, startTestServer, type TestServer } from "../../server/test/helpers/server.js";
 import { DecisionTimeout, Loopgate, LoopgateApiError, Overridden, Rejected } from "../src/index.js";
 
 /** The SDK against a real server over real SQLite: what an automation builder sees. */
@@ -15,18 +15,7 @@ describe("@loopgate/client", () => {
     await s.storage.cleanup();
   });
 
-  /** Plays the reviewer: takes the next case and decides it. */
-  async function review(decision: Record<string, unknown>) {
-    for (let i = 0; i < 100; i++) {
-      const res = await s.call("POST", "/v1/queue/claim", {});
-      if (res.status === 200) {
-        const { case: c } = await res.json();
-        return s.call("POST", `/v1/cases/${c.id}/decisions`, decision);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error("nothing to review");
-  }
+  const review = (decision: Record<string, unknown>) => decideNext(s, decision);
 
   it("submit() returns the route; waitForDecision() resolves at once for an auto-routed case", async () => {
     const submitted = await loopgate.submit(payment());

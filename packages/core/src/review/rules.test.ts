@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseWorkflow } from "../policy/index.js";
-import { type CaseFacts, checkAuthority, describeRule, requiredApprovals, tooSoon } from "./rules.js";
+import { decisionNeeds } from "./needs.js";
+import { type CaseFacts, checkAuthority, describeRule, tooSoon } from "./rules.js";
+
+/** How many people an approve of the proposal needs (core `decisionNeeds`). */
+const requiredApprovals = (wf: Parameters<typeof decisionNeeds>[0], f: CaseFacts) =>
+  decisionNeeds(wf, f, "approve", f.proposal, []).approvals;
 
 const POLICY = (review: string) => `workflow: ap.pay
 owner: ap-lead@example.com
@@ -26,7 +31,7 @@ const facts = (amount: number): CaseFacts => ({
   riskClass: "standard",
 });
 
-describe("requiredApprovals", () => {
+describe("the people an approval needs", () => {
   it("is review.approvals for every case without secondReviewWhen", () => {
     const wf = parseWorkflow(POLICY("  approvals: 3"), "p.yaml");
     expect(requiredApprovals(wf, facts(1))).toBe(3);

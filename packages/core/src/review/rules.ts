@@ -42,21 +42,6 @@ function holds(wf: Workflow, expression: string, c: CaseFacts): boolean {
 }
 
 /**
- * How many distinct people must approve this case. Without `secondReviewWhen`, `review.approvals` for
- * every case. With it, the case needs at least two approvals where the expression is true (so
- * `approvals: 1` plus `secondReviewWhen` still means four-eyes for those cases) and one elsewhere. An
- * expression that cannot be evaluated demands the second review: when in doubt, more eyes.
- */
-export function requiredApprovals(wf: Workflow, c: CaseFacts): number {
-  const n = Math.max(1, wf.review.approvals);
-  const when = wf.review.secondReviewWhen;
-  if (when === undefined) return n;
-  const outcome = run(wf, when, "rule", ruleActivation(c));
-  const second = !outcome.ok || outcome.value === true;
-  return second ? Math.max(2, n) : 1;
-}
-
-/**
  * The earliest moment a reviewer who claimed at `claimedAt` may decide (epoch ms). `minSeconds`: the
  * case's own minimum when its risk class sets one (core `classSettings`), else the workflow's.
  */

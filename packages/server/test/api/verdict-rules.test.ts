@@ -133,6 +133,7 @@ describe.each(ENGINES)("what a verdict must carry (%s)", (engine) => {
       expect(detail).toContain("human_only");
     }
     await refused(id, { verdict: "done" }, "/output");
+    await refused(id, { verdict: "done", output: { amount: 420, payee: "Acme" } }, "/output/reference");
     const done = await decide(id, {
       verdict: "done",
       output: { amount: 420, payee: "Acme", reference: "WIRE-1" },

@@ -144,3 +144,19 @@ export function payment(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/**
+ * Plays the reviewer of a case an SDK call is submitting: waits for the next case to queue, claims it
+ * as the admin and records `decision` on it.
+ */
+export async function decideNext(s: TestServer, decision: Record<string, unknown>): Promise<JsonResponse> {
+  for (let i = 0; i < 100; i++) {
+    const res = await s.call("POST", "/v1/queue/claim", {});
+    if (res.status === 200) {
+      const { case: c } = await res.json();
+      return s.call("POST", `/v1/cases/${c.id}/decisions`, decision);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("nothing was queued to decide");
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { endsAlone, VERDICTS } from "@loopgate/core";
 import type { ExpressionBuilder, Selectable } from "kysely";
 import { insertEvents, type NewEvent } from "../cases/events.js";
 import { rowToCase } from "../cases/rows.js";
@@ -35,15 +36,8 @@ export interface ClaimArgs {
 /** How many waiting cases a claim reads at a time when it must test each against authority rules. */
 const CLAIM_BATCH = 50;
 
-/** Verdicts that count towards `review.approvals`: every verdict but a reject, which alone may end a case alone. */
-export const APPROVING: readonly DecisionRecord["verdict"][] = [
-  "approve",
-  "edit",
-  "override",
-  "label",
-  "rank",
-  "done",
-];
+/** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
+export const APPROVING: readonly DecisionRecord["verdict"][] = VERDICTS.filter((v) => !endsAlone(v));
 
 export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<Claimed | undefined> {
   const { reviewer, workflows, leaseMs, now, eligible } = args;

@@ -22,75 +22,46 @@ export function ActionButtons({
   onOwn: () => void;
   onDone: () => void;
 }) {
+  // Each entry: the action it offers, its key, its label, whether it is the draft's mode, and its click.
+  const buttons: Array<[Action, string, string, string, boolean, () => void]> = [
+    [
+      "approve",
+      "a",
+      blind ? "Go ahead" : "Approve",
+      "act approve",
+      draft.mode === "approve" && draft.option === null,
+      () => setMode("approve", { option: null }, "submit"),
+    ],
+    ["edit", "e", "Edit", "act", draft.mode === "edit", onEdit],
+    ["override", "o", "Write your own", "act", draft.mode === "override" && draft.option === null, onOwn],
+    ["tie", "t", "Tie", "act", draft.mode === "tie", () => setMode("tie", { ranking: [] }, "reason")],
+    ["done", "d", "Done", "act approve", draft.mode === "done", onDone],
+    [
+      "reject",
+      "r",
+      "Reject",
+      "act reject",
+      draft.mode === "reject",
+      () => setMode("reject", { option: null }, "reason"),
+    ],
+  ];
   return (
     <fieldset className="actions">
       <legend className="sr-only">Actions</legend>
-      {actions.includes("approve") && (
-        <button
-          type="button"
-          className="act approve"
-          aria-pressed={draft.mode === "approve" && draft.option === null}
-          onClick={() => setMode("approve", { option: null }, "submit")}
-          aria-keyshortcuts="a"
-        >
-          <kbd>a</kbd> {blind ? "Go ahead" : "Approve"}
-        </button>
-      )}
-      {actions.includes("edit") && (
-        <button
-          type="button"
-          className="act"
-          aria-pressed={draft.mode === "edit"}
-          onClick={onEdit}
-          aria-keyshortcuts="e"
-        >
-          <kbd>e</kbd> Edit
-        </button>
-      )}
-      {actions.includes("override") && (
-        <button
-          type="button"
-          className="act"
-          aria-pressed={draft.mode === "override" && draft.option === null}
-          onClick={onOwn}
-          aria-keyshortcuts="o"
-        >
-          <kbd>o</kbd> Write your own
-        </button>
-      )}
-      {actions.includes("tie") && (
-        <button
-          type="button"
-          className="act"
-          aria-pressed={draft.mode === "tie"}
-          onClick={() => setMode("tie", { ranking: [] }, "reason")}
-          aria-keyshortcuts="t"
-        >
-          <kbd>t</kbd> Tie
-        </button>
-      )}
-      {actions.includes("done") && (
-        <button
-          type="button"
-          className="act approve"
-          aria-pressed={draft.mode === "done"}
-          onClick={onDone}
-          aria-keyshortcuts="d"
-        >
-          <kbd>d</kbd> Done
-        </button>
-      )}
-      {actions.includes("reject") && (
-        <button
-          type="button"
-          className="act reject"
-          aria-pressed={draft.mode === "reject"}
-          onClick={() => setMode("reject", { option: null }, "reason")}
-          aria-keyshortcuts="r"
-        >
-          <kbd>r</kbd> Reject
-        </button>
-      )}
+      {buttons
+        .filter(([action]) => actions.includes(action))
+        .map(([action, key, label, className, pressed, onClick]) => (
+          <button
+            key={action}
+            type="button"
+            className={className}
+            aria-pressed={pressed}
+            onClick={onClick}
+            aria-keyshortcuts={key}
+          >
+            <kbd>{key}</kbd> {label}
+          </button>
+        ))}
     </fieldset>
   );
 }
