@@ -8,7 +8,8 @@
 // override by one of 20 reviewers) plus, every BENCH_DUP_EVERY cases, a repeat of the previous one that
 // the export must drop. BENCH_ROWS sets the number of distinct corrections (default 1,000,000). Without
 // --expose-gc only the heap as found is shown (garbage included), not the live heap after a collection.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+// BENCH_JSON=FILE also writes the figures there (`npm run bench` runs this script for its export row).
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -147,6 +148,19 @@ async function main() {
       );
     }
     if (rows !== ROWS) throw new Error(`expected ${ROWS} rows, exported ${rows}`);
+    if (process.env.BENCH_JSON) {
+      const live = samples.map((s) => s.live).filter((b) => b !== undefined);
+      const figures = {
+        rows,
+        duplicatesDropped,
+        seconds,
+        rowsPerSecond: rows / seconds,
+        startRssMb: start.rss / MB,
+        peakRssMb: peakRss / MB,
+        liveHeapGrowthMb: live.length > 0 ? (Math.max(...live) - start.heapUsed) / MB : null,
+      };
+      writeFileSync(process.env.BENCH_JSON, JSON.stringify(figures));
+    }
   } finally {
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
     else console.error(`kept ${dir}`);

@@ -1,20 +1,31 @@
+import type { CaseEvent, ChangeFeed } from "./change-feed/change-feed.js";
+
+export type { CaseEvent } from "./change-feed/change-feed.js";
+
 /**
- * Case changes as the workspace hears about them (`GET /v1/stream`): routes publish after their
- * transaction commits, so a listener that reacts by reading the case sees the change.
+ * Case changes as the workspace hears about them (`GET /v1/stream`): routes and workers publish after
+ * their transaction commits, so a listener that reacts by reading the case sees the change.
  *
- * In-process only, like the long-poll notifier: with several processes sharing PostgreSQL, a stream
- * hears about the changes made through its own process.
+ * Published into the change feed, so a stream hears the changes made through every process: at once
+ * for its own, and over PostgreSQL NOTIFY for the others' when several share a database
+ * (change-feed/postgres.ts). Other processes' changes committed while that feed was reconnecting are
+ * not replayed: an open stream misses them until the workspace next re-reads its queue (on its next
+ * event, or when its stream reconnects).
  */
-export type CaseEventType = "submitted" | "claimed" | "decided" | "released";
-
-export interface CaseEvent {
-  type: CaseEventType;
-  caseId: string;
-  workflow: string;
-}
-
 export class CaseEvents {
   readonly #listeners = new Set<(event: CaseEvent) => void>();
+
+  constructor(private readonly feed: ChangeFeed) {
+    feed.subscribe((change) => {
+      if (change.type === "wake") return;
+      for (const listener of this.#listeners) {
+        // A broken listener (a stream whose socket just died) must not stop the others, nor the route.
+        try {
+          listener(change);
+        } catch {}
+      }
+    });
+  }
 
   /** Calls `listener` for every event from now on; the returned function stops it. */
   subscribe(listener: (event: CaseEvent) => void): () => void {
@@ -25,12 +36,7 @@ export class CaseEvents {
   }
 
   publish(event: CaseEvent): void {
-    for (const listener of this.#listeners) {
-      // A broken listener (a stream whose socket just died) must not stop the others, nor the route.
-      try {
-        listener(event);
-      } catch {}
-    }
+    this.feed.publish(event);
   }
 
   get listenerCount(): number {

@@ -2,6 +2,8 @@ import type { PolicySet } from "@loopgate/core";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { CaseEvents } from "./case-events.js";
+import { type ChangeFeed, InProcessFeed } from "./change-feed/change-feed.js";
+import { PostgresChangeFeed } from "./change-feed/postgres.js";
 import { buildApp } from "./http/app.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
@@ -33,6 +35,11 @@ export interface ServerConfig {
   /** Injectable randomness for mixing catch trials and overlap copies into the queue (default Math.random). */
   random?: () => number;
   webhook?: { pollMs?: number; baseBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+  /**
+   * How often a waiting long-poll re-reads the store while the change feed is live (default 5 s): only a
+   * safety net, since every commit wakes its waiters in every process.
+   */
+  longPollRecheckMs?: number;
   /** The durable timer worker (release delays, SLA reminders and timeouts). */
   timers?: { pollMs?: number };
   /** How often the oversight check runs (rubber stamps, approvals high while errors rise); 0 = off. */
@@ -73,6 +80,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const policies = loadPolicyDir(cfg.policyDir);
   const shadowPolicies = cfg.shadowPolicyDir === undefined ? undefined : loadPolicyDir(cfg.shadowPolicyDir);
   const store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, schema: cfg.schema });
+  let feed: ChangeFeed | undefined;
   try {
     await store.migrate();
     const { printedToken } = await ensureAdminKey(store, cfg.bootstrapToken, clock());
@@ -90,8 +98,18 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       logger,
       ...cfg.webhook,
     });
-    const caseEvents = new CaseEvents();
-    const notifier = new DecisionNotifier();
+    // SQLite: this process owns the file, so its own changes are all there are. PostgreSQL: other
+    // processes may share the schema, and their changes arrive by NOTIFY.
+    feed =
+      store.engine === "postgres" && cfg.databaseUrl
+        ? await PostgresChangeFeed.start({
+            url: cfg.databaseUrl.trim(),
+            schema: cfg.schema ?? "public",
+            logger: logger.child({ component: "change-feed" }),
+          })
+        : new InProcessFeed();
+    const caseEvents = new CaseEvents(feed);
+    const notifier = new DecisionNotifier(feed, { liveMs: cfg.longPollRecheckMs ?? 5000, downMs: 1000 });
     const timers = new TimerWorker({
       store,
       policies: () => policies,
@@ -158,10 +176,12 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         await timers.stop();
         await oversight.stop();
         await worker.stop();
+        await feed?.close();
         await store.close();
       },
     };
   } catch (err) {
+    await feed?.close();
     await store.close();
     throw err;
   }

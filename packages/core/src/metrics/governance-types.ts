@@ -1,3 +1,5 @@
+import type { QuantileSketch } from "./sketch.js";
+
 /**
  * The rows, tallies and figures of the governance metrics (definitions in governance.ts and docs/api.md),
  * and the verdict and decider sets every metric agrees on.
@@ -50,8 +52,9 @@ export interface GovernanceRows {
 }
 
 /**
- * What the figures are computed from: the rows of a window counted by group key. The store counts them
- * with GROUP BY in SQL; `tallyRows` counts rows the same way. `key` is the group (a reviewer, a risk
+ * What the figures are computed from: the rows of a window counted by group key. The store keeps them
+ * in rollups per day and counts the partial days at a window's edges in SQL; `tallyRows` counts rows
+ * the same way. `key` is the group (a reviewer, a risk
  * class, a UTC day YYYY-MM-DD) or any one value when the window is not grouped.
  */
 export interface GovernanceTallies {
@@ -62,11 +65,11 @@ export interface GovernanceTallies {
   /** Human decisions (`isHumanDecision`) by key, verdict and reason code. */
   verdicts: readonly VerdictCount[];
   /**
-   * Resolution times in seconds by key, in any order: the one figure read row by row, for exact
-   * percentiles. Cases decided in the window, submit to decision; a reviewer's own decisions for a
-   * reviewer group.
+   * Resolution times in milliseconds by key, as sketches (sketch.ts: percentiles within
+   * `SKETCH_RELATIVE_ERROR`, mergeable across days): cases decided in the window, submit to decision;
+   * a reviewer's own decisions for a reviewer group.
    */
-  resolutionSeconds: ReadonlyMap<string, readonly number[]>;
+  resolutionMs: ReadonlyMap<string, QuantileSketch>;
   /** Approved cases with an outcome, by key, who approved and the outcome that counts. */
   reported: readonly ReportedCount[];
 }
@@ -105,6 +108,7 @@ export interface ExceptionPattern {
   share: number;
 }
 
+/** Nearest-rank percentiles in seconds; from a sketch, each within `SKETCH_RELATIVE_ERROR` of the exact one. */
 export interface Percentiles {
   p50: number | null;
   p90: number | null;

@@ -8,6 +8,7 @@ import {
   nearestRank,
   percentilesOf,
   postReviewErrors,
+  QuantileSketch,
   type ResolvedCaseRow,
   talliedFigures,
   talliedGroups,
@@ -231,8 +232,11 @@ describe("postReviewErrors", () => {
   });
 });
 
-describe("tallies: the counts the store makes with GROUP BY", () => {
-  it("tallies rows by route, trigger, verdict and reason, keeping one resolution time per case", () => {
+const ms = (...seconds: number[]) => QuantileSketch.of(seconds.map((s) => s * 1000));
+const sketched = (m: ReadonlyMap<string, QuantileSketch>) => new Map([...m].map(([k, s]) => [k, s.toJSON()]));
+
+describe("tallies: the counts the store keeps in its rollups", () => {
+  it("tallies rows by route, trigger, verdict and reason, and a sketch of the resolution times", () => {
     const t = tallyRows(rows);
     const sortBy = <T>(xs: readonly T[]) =>
       [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
@@ -257,11 +261,11 @@ describe("tallies: the counts the store makes with GROUP BY", () => {
         { key: "", verdict: "approve", reasonCode: null, count: 1 },
       ]),
     );
-    expect([...t.resolutionSeconds]).toEqual([["", [0, 30, 120]]]);
-    expect(tallyRows(rows, "reviewer").resolutionSeconds).toEqual(
+    expect(sketched(t.resolutionMs)).toEqual(new Map([["", ms(0, 30, 120).toJSON()]]));
+    expect(sketched(tallyRows(rows, "reviewer").resolutionMs)).toEqual(
       new Map([
-        ["alice", [30]],
-        ["bob", [120, 10]],
+        ["alice", ms(30).toJSON()],
+        ["bob", ms(120, 10).toJSON()],
       ]),
     );
   });
@@ -282,9 +286,9 @@ describe("tallies: the counts the store makes with GROUP BY", () => {
         { key: "2026-11-03", verdict: "reject", reasonCode: "duplicate", count: 1 },
       ],
       // 1 2 3 4 | 10: p50 = rank 3 of 5 = 3 across both keys; the second day alone has 10 only.
-      resolutionSeconds: new Map([
-        ["2026-11-02", [4, 1, 3, 2]],
-        ["2026-11-03", [10]],
+      resolutionMs: new Map([
+        ["2026-11-02", ms(4, 1, 3, 2)],
+        ["2026-11-03", ms(10)],
       ]),
       reported: [
         { key: "2026-11-02", approval: "auto", outcome: "incorrect", count: 1 },
@@ -322,7 +326,7 @@ describe("tallies: the counts the store makes with GROUP BY", () => {
       routes: [],
       triggers: [],
       verdicts: [{ key: "carol", verdict: "edit", reasonCode: "wrong_amount", count: 2 }],
-      resolutionSeconds: new Map([["carol", [60, 30]]]),
+      resolutionMs: new Map([["carol", ms(60, 30)]]),
       // Dan decided nothing in the window, but a case he approved was reported on: he has a group.
       reported: [{ key: "dan", approval: "human", outcome: "incorrect", count: 1 }],
     };

@@ -1,20 +1,23 @@
 /**
  * Governance metrics (issue 5, item 1): how often the loop escalates, how often people correct the
  * machine, how long a case waits for its decision, and which exceptions recur. Pure functions over the
- * window's tallies (`GovernanceTallies`: counts by group, and one resolution time per decided case): the
- * store counts them with GROUP BY in SQL, `tallyRows` counts plain rows the same way, and the server
- * turns the figures into JSON.
+ * window's tallies (`GovernanceTallies`: counts by group, and a sketch of the resolution times): the
+ * store keeps them in rollups per day, `tallyRows` counts plain rows the same way, and the server turns
+ * the figures into JSON.
  *
  * Definitions (also in docs/api.md):
  * - escalationRate = cases routed `review` or `human_only` / cases submitted in the window.
  * - overrideRate = (edit + reject + override) / human decisions in the window. Human means decided by a
  *   person: not `policy` (auto route) nor `sla` (timeout default); revoked decisions do not count.
- * - resolutionSeconds = nearest-rank percentiles of decidedAt − createdAt over cases decided in the window.
+ * - resolutionSeconds = nearest-rank percentiles of decidedAt − createdAt over cases decided in the window,
+ *   from a sketch (sketch.ts): each within `SKETCH_RELATIVE_ERROR` (1 %) of the exact percentile.
  * - exceptionPatterns = top reason codes among human decisions (share of human decisions) and top fired
  *   triggers among submitted cases (share of submitted cases).
  */
 
 import {
+  APPROVING_VERDICTS,
+  type Approval,
   type DecisionRow,
   ESCALATED_ROUTES,
   type ExceptionPattern,
@@ -32,6 +35,7 @@ import {
   type TriggerCount,
   type VerdictCount,
 } from "./governance-types.js";
+import { QuantileSketch } from "./sketch.js";
 
 const DAY_MS = 86_400_000;
 
@@ -50,6 +54,16 @@ export function nearestRank(sortedAscending: ArrayLike<number>, p: number): numb
 export function percentilesOf(values: readonly number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: nearestRank(sorted, 50), p90: nearestRank(sorted, 90), p99: nearestRank(sorted, 99) };
+}
+
+/**
+ * Who approved a case, from its final decision: the policy (`auto`, an auto-route approve), a person
+ * (`human`: approve, edit, override, label, rank), or nobody (a reject, an SLA default, no decision).
+ */
+export function approvalOf(d: { decidedBy: string; verdict: string } | undefined): Approval | null {
+  if (!d || d.decidedBy === "sla") return null;
+  if (d.decidedBy === "policy") return d.verdict === "approve" ? "auto" : null;
+  return APPROVING_VERDICTS.includes(d.verdict) ? "human" : null;
 }
 
 export function isHumanDecision(d: Pick<DecisionRow, "decidedBy" | "revokedAt">): boolean {
@@ -127,7 +141,7 @@ function figuresOf(t: GovernanceTallies, reviewer: boolean): GovernanceFigures {
     decisions: human,
     escalationRate: reviewer ? null : ratio(escalated, submitted),
     overrideRate: ratio(overridden, human),
-    resolutionSeconds: percentilesOfAll(t.resolutionSeconds.values()),
+    resolutionSeconds: percentilesOfAll(t.resolutionMs.values()),
     exceptionPatterns: [
       ...top(reasons, "reasonCode", human, TOP_PATTERNS),
       ...top(triggers, "trigger", submitted, TOP_PATTERNS),
@@ -140,17 +154,15 @@ function figuresOf(t: GovernanceTallies, reviewer: boolean): GovernanceFigures {
   };
 }
 
-/** Nearest-rank percentiles of several lists taken as one, sorted as numbers in a typed array. */
-function percentilesOfAll(lists: Iterable<readonly number[]>): Percentiles {
-  const all = [...lists];
-  const sorted = new Float64Array(all.reduce((n, l) => n + l.length, 0));
-  let at = 0;
-  for (const list of all) {
-    sorted.set(list, at);
-    at += list.length;
-  }
-  sorted.sort();
-  return { p50: nearestRank(sorted, 50), p90: nearestRank(sorted, 90), p99: nearestRank(sorted, 99) };
+/** Percentiles in seconds of several sketches of milliseconds taken as one. */
+function percentilesOfAll(sketches: Iterable<QuantileSketch>): Percentiles {
+  const all = new QuantileSketch();
+  for (const s of sketches) all.merge(s);
+  const seconds = (p: number) => {
+    const ms = all.percentile(p);
+    return ms === null ? null : ms / 1000;
+  };
+  return { p50: seconds(50), p90: seconds(90), p99: seconds(99) };
 }
 
 /** The figures of the whole window from its tallies, whatever their keys. */
@@ -179,8 +191,8 @@ export function talliedGroups(
   for (const c of t.triggers) part(c.key).triggers.push(c);
   for (const v of t.verdicts) part(v.key).verdicts.push(v);
   for (const r of t.reported) part(r.key).reported.push(r);
-  for (const [key, seconds] of t.resolutionSeconds) {
-    if (seconds.length > 0) part(key).resolutionSeconds.set(key, seconds);
+  for (const [key, sketch] of t.resolutionMs) {
+    if (sketch.count > 0) part(key).resolutionMs.set(key, sketch);
   }
   return [...parts.keys()].sort().map((key) => ({
     key,
@@ -210,7 +222,7 @@ interface Tallies {
   routes: RouteCount[];
   triggers: TriggerCount[];
   verdicts: VerdictCount[];
-  resolutionSeconds: Map<string, readonly number[]>;
+  resolutionMs: Map<string, QuantileSketch>;
   reported: ReportedCount[];
 }
 
@@ -218,7 +230,7 @@ const emptyTallies = (): Tallies => ({
   routes: [],
   triggers: [],
   verdicts: [],
-  resolutionSeconds: new Map(),
+  resolutionMs: new Map(),
   reported: [],
 });
 
@@ -247,17 +259,17 @@ export function tallyRows(rows: GovernanceRows, groupBy?: GroupBy): GovernanceTa
   const triggers = new Counter<TriggerCount>();
   const verdicts = new Counter<VerdictCount>();
   const reported = new Counter<ReportedCount>();
-  const resolutionSeconds = new Map<string, number[]>();
-  const resolved = (key: string, seconds: number) => {
-    const list = resolutionSeconds.get(key);
-    if (list) list.push(seconds);
-    else resolutionSeconds.set(key, [seconds]);
+  const resolutionMs = new Map<string, QuantileSketch>();
+  const resolved = (key: string, ms: number) => {
+    const sketch = resolutionMs.get(key);
+    if (sketch) sketch.add(ms);
+    else resolutionMs.set(key, new QuantileSketch().add(ms));
   };
   const human = rows.decisions.filter(isHumanDecision);
   if (groupBy === "reviewer") {
     for (const d of human) {
       verdicts.add({ key: d.decidedBy, verdict: d.verdict, reasonCode: d.reasonCode });
-      resolved(d.decidedBy, (d.decidedAt - d.caseCreatedAt) / 1000);
+      resolved(d.decidedBy, d.decidedAt - d.caseCreatedAt);
     }
     for (const c of rows.resolved) {
       if (c.approval === "human" && c.approvedBy && c.outcome) {
@@ -277,7 +289,7 @@ export function tallyRows(rows: GovernanceRows, groupBy?: GroupBy): GovernanceTa
     }
     for (const c of rows.resolved) {
       const key = keyOf(c.riskClass, c.decidedAt);
-      resolved(key, (c.decidedAt - c.createdAt) / 1000);
+      resolved(key, c.decidedAt - c.createdAt);
       if (c.approval && c.outcome) reported.add({ key, approval: c.approval, outcome: c.outcome });
     }
   }
@@ -285,7 +297,7 @@ export function tallyRows(rows: GovernanceRows, groupBy?: GroupBy): GovernanceTa
     routes: routes.rows,
     triggers: triggers.rows,
     verdicts: verdicts.rows,
-    resolutionSeconds,
+    resolutionMs,
     reported: reported.rows,
   };
 }

@@ -1,2 +1,3 @@
 export * from "./governance.js";
 export * from "./governance-types.js";
+export * from "./sketch.js";

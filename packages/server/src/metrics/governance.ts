@@ -56,18 +56,10 @@ export interface GovernanceReport extends Figures {
 export async function governanceReport(store: Store, q: GovernanceQuery): Promise<GovernanceReport> {
   const { workflows, since, until, groupBy } = q;
   // The whole window's figures are those of every group together, except by reviewer: a reviewer group
-  // holds only people's decisions, so the window is tallied once more without groups.
-  const [tallies, byReviewer, ratings] = await Promise.all([
-    store.metrics.governanceTallies({
-      workflows,
-      since,
-      until,
-      groupBy: groupBy === "reviewer" ? undefined : groupBy,
-    }),
-    groupBy === "reviewer"
-      ? store.metrics.governanceTallies({ workflows, since, until, groupBy })
-      : undefined,
-    store.oversight.overlapRatings({ workflows, since, until }),
+  // holds only people's decisions, so the store tallies the window once more without groups.
+  const [{ tallies, byReviewer }, ratings] = await Promise.all([
+    store.metrics.reportTallies({ workflows, since, until, groupBy }),
+    store.metrics.overlapRatings({ workflows, since, until }),
   ]);
   const body: GovernanceReport = {
     workflow: q.workflow,

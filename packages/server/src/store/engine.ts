@@ -1,4 +1,5 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
+import type { Tx } from "./rows.js";
 import type { Database } from "./schema.js";
 
 export type EngineName = "sqlite" | "postgres";
@@ -20,8 +21,10 @@ export interface StoreEngine {
   /** The schema Kysely's own migration tables live in, when the engine has schemas. */
   readonly migrationTableSchema?: string;
   /**
-   * Commit concurrent case submissions together (see group-commit.ts). Worth it where the engine has a
-   * single writer and pays one fsync per transaction (SQLite); PostgreSQL commits in parallel anyway.
+   * Commit concurrent case submissions together (see group-commit.ts): a batch is one transaction with
+   * one statement per table (cases/insert.ts), so N submits pay one commit and a handful of statements
+   * instead of N of each. SQLite has a single writer and an fsync per commit; PostgreSQL commits in
+   * parallel, but every statement and commit is a round trip and a commit waits for its WAL flush.
    */
   readonly groupCommit?: boolean;
   /**
@@ -29,6 +32,20 @@ export interface StoreEngine {
    * open transactions can both return the same row, and a row another taker holds is passed over.
    */
   readonly lockForClaim: Lock;
+  /**
+   * How many waiting cases a claim reads from the head of a workflow's queue at a time. Where claims run
+   * in parallel (PostgreSQL), concurrent claimers meet at the head: a page must outnumber them, or they
+   * would all page on past one another's cases. Where claims run one at a time (SQLite), the first
+   * case the reviewer may take is always free, and a few suffice.
+   */
+  readonly claimPage: number;
+  /**
+   * Run first in a claim's transaction, where the engine's planner needs telling: the claim's statements
+   * must read the head of the queue by index however stale the table's statistics are (a planner that
+   * believes the table empty would rather sort a million waiting cases). Engines whose plans follow the
+   * indexes alone leave it out.
+   */
+  readonly pinClaimPlans?: (trx: Tx) => Promise<void>;
   /**
    * Locks one row until commit, waiting for any other holder (never skipping it, unlike the claim lock:
    * a timer or a revoke must act on the case, not pass it by).

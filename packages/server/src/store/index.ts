@@ -27,7 +27,8 @@ export type { CalibrationRow, DecisionSupportRow, LearningWindow } from "./learn
 export type { ExportCursor, ExportDecision, ExportFilter } from "./learning/exports.js";
 export type { LearningStore } from "./learning/index.js";
 export type { ShadowPair, SimulationWindow } from "./learning/simulation.js";
-export type { CountedEvent, GovernanceWindow } from "./metrics/governance.js";
+export type { CountedEvent } from "./metrics/counted-events.js";
+export type { GovernanceWindow, ScannedTallies } from "./metrics/governance-scan.js";
 export type { MetricsStore } from "./metrics/index.js";
 export type { OutboxStore } from "./outbox/index.js";
 export type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./outbox/types.js";

@@ -20,6 +20,22 @@ export interface Database {
   audits: AuditsTable;
   gold_cases: GoldCasesTable;
   oversight_alerts: OversightAlertsTable;
+  metric_rollups: MetricRollupsTable;
+}
+
+/** A governance rollup document: what one workflow counted on one UTC day (migration 014, metrics/rollup-docs.ts). */
+export interface MetricRollupsTable {
+  /** `submitted`, `decided` or `reviewer` */
+  kind: string;
+  /** UTC day number: epoch ms / 86 400 000, rounded down. */
+  day: number;
+  workflow: string;
+  /** The risk class (`submitted`, `decided`) or the person (`reviewer`). */
+  part: string;
+  /** JSON document (metrics/rollup-docs.ts). */
+  doc: string;
+  /** Bumped on every write, so a concurrent writer of the row can tell it changed (rollup-writes.ts). */
+  version: number;
 }
 
 /** What the oversight run found, open until the owner acknowledges it (migration 009, oversight/alerts.ts). */

@@ -107,7 +107,7 @@ export interface SseEvent {
  * A client of `GET /v1/stream` on the real server, reading with fetch. `next` waits (bounded) for the
  * next `event: case` that matches, skipping comments and other events.
  */
-export async function openStream(s: TestServer, token: string) {
+export async function openStream(s: Pick<TestServer, "url">, token: string) {
   const abort = new AbortController();
   const res = await fetch(`${s.url}/v1/stream`, {
     headers: { authorization: `Bearer ${token}` },

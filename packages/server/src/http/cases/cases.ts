@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { type CaseSubmission, Conflict, classSettings, evaluatePolicy } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../../canonical-json.js";
+import { timeOrderedId } from "../../ids.js";
 import type { CaseRecord, NewCase, NewDecision, NewOutboxMessage } from "../../store/index.js";
 import { decidedWebhookBody } from "../../webhooks/bodies.js";
 import { type AppContext, workflowOrFail } from "../context.js";
@@ -44,7 +44,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const wf = workflowOrFail(ctx, body.workflow);
         const explanation = evaluatePolicy(body, wf);
         const now = ctx.clock();
-        const id = `case_${randomUUID()}`;
+        const id = timeOrderedId("case", now);
         const auto = explanation.route === "auto";
         const record: NewCase = {
           id,
@@ -73,7 +73,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const releaseAt = auto && delayMs > 0 ? now + delayMs : undefined;
         if (auto) {
           decision = {
-            id: `dec_${randomUUID()}`,
+            id: timeOrderedId("dec", now),
             decidedBy: "policy",
             verdict: "approve",
             output: body.proposal,
@@ -92,7 +92,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           });
           if (record.callbackUrl) {
             outbox = {
-              id: `whk_${randomUUID()}`,
+              id: timeOrderedId("whk", now),
               caseId: id,
               keyId: p.id,
               url: record.callbackUrl,
@@ -105,7 +105,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         // A case that waits for a person gets a durable SLA deadline, with a reminder before it.
         const { slaDueAt, timers } = slaTimersFor(id, now, auto ? undefined : wf.sla.reviewWithinSeconds);
         if (releaseAt !== undefined) {
-          timers.unshift({ id: `tmr_${randomUUID()}`, caseId: id, kind: "release", dueAt: releaseAt });
+          timers.unshift({ id: timeOrderedId("tmr", now), caseId: id, kind: "release", dueAt: releaseAt });
         }
         // Catch trials and overlap copies ride in the same transaction: a 2xx means all are stored.
         const shadows = auto ? [] : await shadowsFor(ctx, wf, record);

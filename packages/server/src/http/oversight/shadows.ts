@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { type CaseSubmission, evaluatePolicy, type Workflow } from "@loopgate/core";
 import { canonicalJson, sha256Hex } from "../../canonical-json.js";
+import { timeOrderedId } from "../../ids.js";
 import type { GoldCase, NewCase, ShadowInsert } from "../../store/index.js";
 import { type CaseContent, submittedEvents } from "../cases/new-case.js";
 import type { AppContext } from "../context.js";
@@ -28,7 +28,7 @@ export async function shadowsFor(ctx: AppContext, wf: Workflow, real: NewCase): 
     shadows.push(
       queued(ctx, wf, {
         ...real,
-        id: `case_${randomUUID()}`,
+        id: timeOrderedId("case", real.createdAt),
         idempotencyKey: null,
         callbackUrl: null,
         overlapOf: real.id,
@@ -49,7 +49,7 @@ function catchTrialOf(gold: GoldCase, wf: Workflow, real: NewCase): NewCase | un
   }
   if (explanation.route === "auto") return undefined;
   return {
-    id: `case_${randomUUID()}`,
+    id: timeOrderedId("case", real.createdAt),
     workflow: wf.workflow,
     action: gold.action,
     status: "queued",

@@ -8,7 +8,7 @@ import { caseFor } from "../cases/case-access.js";
 import { viewFor } from "../cases/case-screen.js";
 import { decisionView } from "../cases/views.js";
 import { type AppContext, workflowOrFail } from "../context.js";
-import { type Principal, requireRole, requireWorkflow } from "../identity/auth.js";
+import { requireRole, requireWorkflow } from "../identity/auth.js";
 import { utcMidnight } from "../learning/queue-priority.js";
 import {
   ClaimRequestSchema,
@@ -48,10 +48,6 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const limited = [...policies.values()].some(
           (w) => w.review.authority.length > 0 && (!workflows || workflows.includes(w.workflow)),
         );
-        // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
-        const escalating = [...policies.values()].some(
-          (w) => w.sla.onTimeout === "escalate" && w.sla.reviewWithinSeconds !== undefined,
-        );
         // Active learning: most uncertain first; a workflow whose labelling budget for today is spent
         // hands out nothing more until tomorrow (its cases wait; the SLA applies).
         const learning = [...policies.values()].filter(
@@ -60,16 +56,15 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const spent = await spentBudgets(ctx, learning);
         const claimed = await ctx.store.review.claimNext({
           reviewer: p.id,
-          workflows: spent.length
-            ? (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w))
-            : workflows,
+          // Always named: each workflow is one range of the queue's index (store/review/claim-queries.ts),
+          // and a case of a workflow no policy loads could not be decided anyway.
+          workflows: (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w) && policies.has(w)),
           ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
           leaseMs: ctx.leaseMs,
           now: ctx.clock(),
-          ...((limited || escalating) && {
-            eligible: (c) =>
-              inEscalationQueue(p, c) && (!limited || mayDecide(p, policies.get(c.workflow), c)),
-          }),
+          // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
+          escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
+          ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),
         });
         if (!claimed) return reply.code(204).send();
         const { case: c } = claimed;
@@ -171,11 +166,6 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
     );
   };
 };
-
-/** An escalated case goes to the role it was escalated to (a principal's authority roles), or an admin. */
-function inEscalationQueue(p: Principal, c: CaseRecord): boolean {
-  return c.escalatedTo === null || p.role === "admin" || p.authorityRoles.includes(c.escalatedTo);
-}
 
 /** The active-learning workflows among `learning` whose daily labelling budget is used up today (UTC). */
 async function spentBudgets(ctx: AppContext, learning: Workflow[]): Promise<string[]> {

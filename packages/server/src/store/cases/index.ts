@@ -2,7 +2,7 @@ import type { StoreEngine } from "../engine.js";
 import { GroupCommit } from "../group-commit.js";
 import { insertEvents, type NewEvent, rowToEvent } from "./events.js";
 import { type HistoryQuery, subjectHistory } from "./history.js";
-import { type InsertCaseExtra, insertCase } from "./insert.js";
+import { type CaseWrite, caseWriter, type InsertCaseExtra, type Inserted } from "./insert.js";
 import { rowToCase, rowToDecision } from "./rows.js";
 import type { CaseDetail, CaseRecord, HistoryEntry, NewCase } from "./types.js";
 
@@ -30,21 +30,16 @@ export interface CaseStore {
   subjectHistory(args: HistoryQuery): Promise<HistoryEntry[]>;
 }
 
-type Inserted = { case: CaseRecord; created: boolean };
-
 export function caseStore(engine: StoreEngine): CaseStore {
   const { db } = engine;
-  const insertAlone = (c: NewCase, extra: InsertCaseExtra) =>
-    db.transaction().execute((trx) => insertCase(trx, c, extra));
+  const insertCases = caseWriter(db);
+  const insertAlone = (write: CaseWrite) =>
+    db.transaction().execute(async (trx) => (await insertCases(trx, [write]))[0] as Inserted);
+  // A batch is one transaction with one statement per table, whatever its size (insert.ts).
   const grouped = engine.groupCommit
-    ? new GroupCommit<{ c: NewCase; extra: InsertCaseExtra }, Inserted>(
-        (items) =>
-          db.transaction().execute(async (trx) => {
-            const results = [];
-            for (const { c, extra } of items) results.push(await insertCase(trx, c, extra));
-            return results;
-          }),
-        ({ c, extra }) => insertAlone(c, extra),
+    ? new GroupCommit<CaseWrite, Inserted>(
+        (writes) => db.transaction().execute((trx) => insertCases(trx, writes)),
+        insertAlone,
       )
     : undefined;
 
@@ -54,7 +49,7 @@ export function caseStore(engine: StoreEngine): CaseStore {
   };
 
   return {
-    insert: (c, extra) => (grouped ? grouped.submit({ c, extra }) : insertAlone(c, extra)),
+    insert: (c, extra) => (grouped ? grouped.submit({ c, extra }) : insertAlone({ c, extra })),
     get,
     async detail(id) {
       const found = await get(id);

@@ -1,342 +1,101 @@
-import {
-  type GovernanceTallies,
-  type GroupBy,
-  type OutcomeResult,
-  type ReportedCount,
-  type RouteCount,
-  SYSTEM_DECIDERS,
-  type TriggerCount,
-  utcDay,
-  type VerdictCount,
-} from "@loopgate/core";
-import { type RawBuilder, sql } from "kysely";
-import { auditVerdicts } from "../oversight/audits.js";
-import { approvalOf } from "../oversight/outcomes.js";
+import { type GovernanceTallies, type GroupBy, QuantileSketch } from "@loopgate/core";
+import { type OverlapRating, overlapItems, ratingsOfItems } from "../oversight/shadows.js";
 import type { Db } from "../rows.js";
+import { type GovernanceWindow, type ScannedTallies, scanTallies } from "./governance-scan.js";
+import { DAY_MS } from "./rollup-docs.js";
+import { rollupOverlapItems, rollupTallies } from "./rollup-reads.js";
 
 /**
- * The tallies behind the governance metrics (`GET /v1/metrics/governance`); the figures are computed
- * from them by `@loopgate/core` (metrics/governance.ts).
+ * The tallies behind the governance metrics (`GET /v1/metrics/governance`, `loopgate report`); the
+ * figures are computed from them by `@loopgate/core` (metrics/governance.ts).
  *
- * Scaling: counts are GROUP BYs over the covering, partial indexes of migration 010, so a window costs
- * an index range scan, not a read of its cases. What is read row by row is what must be: one resolution
- * time per decided case (exact nearest-rank percentiles), the explanation of the cases that fired a
- * trigger (JSON, parsed here so both engines share one query), and the decisions of the cases with an
- * outcome or an audit verdict.
- *
- * Shadow cases (catch trials and overlap copies, migration 008) count nowhere: every query keeps
- * `REAL_CASE`, the predicate the indexes of migration 010 are partial on.
- */
-
-export interface GovernanceWindow {
-  /** Only these workflows (all when undefined; none when empty). */
-  workflows?: string[];
-  /** [since, until), epoch ms. */
-  since: number;
-  until: number;
-}
-
-const DAY_MS = 86_400_000;
-
-/**
- * Not a catch trial nor an overlap copy. One coalesce rather than `gold_id is null and overlap_of is
- * null`: without statistics, SQLite reads `overlap_of is null` as a selective look-up in migration
- * 008's index on that column, which holds every real case, and walks the whole table through it. The
- * same expression is the predicate of the partial indexes of migration 010, so they serve the query.
- */
-const REAL_CASE = sql<boolean>`coalesce(${sql.ref("c.gold_id")}, ${sql.ref("c.overlap_of")}) is null`;
-
-/**
- * The UTC day number of an epoch-ms column: bigint / integer is integer division on both engines. The
- * constant is written into the SQL, not bound: PostgreSQL matches a grouped select expression to its
- * GROUP BY by text, and two parameters are two different expressions.
- */
-const dayOf = (column: string): RawBuilder<number> => sql<number>`${sql.ref(column)} / 86400000`;
-
-/** What an ungrouped query selects as its key: a constant, never in a GROUP BY (PostgreSQL refuses one). */
-const NO_KEY = sql<string>`''`;
-
-/**
- * A fired trigger leaves `"triggers":[...]` non-empty in the stored explanation (JSON.stringify, no
- * spaces). Only those rows are read; the partial index `cases_metrics_triggered` holds just them.
- */
-const FIRED_TRIGGERS = sql<boolean>`c.explanation not like '%"triggers":[]%'`;
-
-function triggersOf(explanation: string): string[] {
-  try {
-    const parsed = JSON.parse(explanation) as { triggers?: unknown };
-    return Array.isArray(parsed.triggers) ? parsed.triggers.filter((t) => typeof t === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-/**
- * The tallies of [since, until), keyed by `groupBy` (every key "" without one): submitted cases by
- * submit time, resolved cases by decision time, human decisions by decision time. By reviewer: the
- * decisions and approvals of each person, without routes nor triggers.
+ * The whole UTC days inside [since, until) come from the rollups (rollup-reads.ts: a few rows per
+ * workflow and day, however many cases a day holds), and the partial days at the edges, if any, are
+ * counted from the base tables (governance-scan.ts), so a 90-day report reads hundreds of rows and at
+ * most two days' cases. A window inside one day is counted from the tables alone. Resolution times are
+ * sketches either way (core sketch.ts): percentiles within 1 % of the exact ones.
  */
 export async function governanceTallies(
   db: Db,
   w: GovernanceWindow & { groupBy?: GroupBy },
 ): Promise<GovernanceTallies> {
-  const { workflows, groupBy } = w;
-  if (workflows?.length === 0) {
-    return { routes: [], triggers: [], verdicts: [], resolutionSeconds: new Map(), reported: [] };
-  }
-  const keyOf = (k: unknown): string => (groupBy === "day" ? utcDay(Number(k) * DAY_MS) : String(k));
-  if (groupBy === "reviewer") {
-    const [decisions, reported] = await Promise.all([reviewerDecisions(db, w), reportedCounts(db, w, keyOf)]);
-    return { routes: [], triggers: [], ...decisions, reported };
-  }
-  const [routes, triggers, verdicts, resolutionSeconds, reported] = await Promise.all([
-    routeCounts(db, w, keyOf),
-    triggerCounts(db, w, keyOf),
-    verdictCounts(db, w, keyOf),
-    resolutionTimes(db, w, keyOf),
-    reportedCounts(db, w, keyOf),
-  ]);
-  return { routes, triggers, verdicts, resolutionSeconds, reported };
+  const [tallies] = await talliesOf(db, w, [w.groupBy]);
+  return tallies as GovernanceTallies;
 }
 
 /**
- * By reviewer, the resolution times are one per human decision, so those rows are read anyway: the
- * verdicts are counted from the same read rather than joined to the cases a second time.
+ * The tallies of a report: grouped by `groupBy` and, by reviewer, also of the whole window (a reviewer
+ * group holds only people's decisions), from one read of the rollups.
  */
-async function reviewerDecisions(
+export async function reportTallies(
   db: Db,
-  w: TallyQuery,
-): Promise<Pick<GovernanceTallies, "verdicts" | "resolutionSeconds">> {
-  const rows = await humanDecisions(db, w)
-    .select([
-      "d.decided_by",
-      "d.verdict",
-      "d.reason_code",
-      sql<number>`${sql.ref("d.decided_at")} - ${sql.ref("c.created_at")}`.as("ms"),
-    ])
-    .execute();
-  const verdicts = new Map<string, VerdictCount>();
-  const resolutionSeconds = new Map<string, number[]>();
-  for (const r of rows) {
-    // A separator no id or code holds, and a marker for no reason code: cheaper than JSON per row.
-    const id = `${r.decided_by}\u0000${r.verdict}\u0000${r.reason_code ?? "\u0001"}`;
-    const seen = verdicts.get(id);
-    if (seen) seen.count += 1;
-    else verdicts.set(id, { key: r.decided_by, verdict: r.verdict, reasonCode: r.reason_code, count: 1 });
-    const list = resolutionSeconds.get(r.decided_by);
-    if (list) list.push(Number(r.ms) / 1000);
-    else resolutionSeconds.set(r.decided_by, [Number(r.ms) / 1000]);
+  w: GovernanceWindow & { groupBy?: GroupBy },
+): Promise<{ tallies: GovernanceTallies; byReviewer?: GovernanceTallies }> {
+  if (w.groupBy !== "reviewer") return { tallies: await governanceTallies(db, w) };
+  const [tallies, byReviewer] = await talliesOf(db, w, [undefined, "reviewer"]);
+  return { tallies: tallies as GovernanceTallies, byReviewer: byReviewer as GovernanceTallies };
+}
+
+async function talliesOf(
+  db: Db,
+  w: GovernanceWindow,
+  groupings: (GroupBy | undefined)[],
+): Promise<GovernanceTallies[]> {
+  const fromDay = Math.ceil(w.since / DAY_MS);
+  const toDay = Math.floor(w.until / DAY_MS);
+  if (fromDay >= toDay) {
+    return Promise.all(groupings.map(async (groupBy) => sketched(await scanTallies(db, { ...w, groupBy }))));
   }
-  return { verdicts: [...verdicts.values()], resolutionSeconds };
-}
-
-type KeyOf = (k: unknown) => string;
-type TallyQuery = GovernanceWindow & { groupBy?: GroupBy };
-
-/** The key of a case by its risk class or a day column, for the groupings other than reviewer. */
-function caseKey(groupBy: GroupBy | undefined, dayColumn: string): RawBuilder<string | number> {
-  if (groupBy === "riskClass") return sql<string>`${sql.ref("c.risk_class")}`;
-  if (groupBy === "day") return dayOf(dayColumn);
-  return NO_KEY;
-}
-
-async function routeCounts(db: Db, w: TallyQuery, keyOf: KeyOf): Promise<RouteCount[]> {
-  const key = caseKey(w.groupBy, "c.created_at");
-  let q = db
-    .selectFrom("cases as c")
-    .select([key.as("k"), "c.route", (eb) => eb.fn.countAll<number>().as("n")])
-    .where("c.created_at", ">=", w.since)
-    .where("c.created_at", "<", w.until)
-    .where(REAL_CASE)
-    .groupBy("c.route")
-    .$if(w.groupBy !== undefined, (qb) => qb.groupBy(key));
-  if (w.workflows) q = q.where("c.workflow", "in", w.workflows);
-  const rows = await q.execute();
-  return rows.map((r) => ({ key: keyOf(r.k), route: r.route, count: Number(r.n) }));
-}
-
-async function triggerCounts(db: Db, w: TallyQuery, keyOf: KeyOf): Promise<TriggerCount[]> {
-  let q = db
-    .selectFrom("cases as c")
-    .select([caseKey(w.groupBy, "c.created_at").as("k"), "c.explanation"])
-    .where("c.created_at", ">=", w.since)
-    .where("c.created_at", "<", w.until)
-    .where(REAL_CASE)
-    .where(FIRED_TRIGGERS);
-  if (w.workflows) q = q.where("c.workflow", "in", w.workflows);
-  const counts = new Map<string, TriggerCount>();
-  for (const r of await q.execute()) {
-    const key = keyOf(r.k);
-    for (const trigger of triggersOf(r.explanation)) {
-      const id = JSON.stringify([key, trigger]);
-      const seen = counts.get(id);
-      if (seen) seen.count += 1;
-      else counts.set(id, { key, trigger, count: 1 });
+  const edges = (groupBy: GroupBy | undefined) =>
+    Promise.all([
+      scanTallies(db, { ...w, groupBy, until: fromDay * DAY_MS }),
+      scanTallies(db, { ...w, groupBy, since: toDay * DAY_MS }),
+    ]);
+  const [wholeDays, ...edgesOf] = await Promise.all([
+    rollupTallies(db, { workflows: w.workflows, fromDay, toDay }, groupings),
+    ...groupings.map(edges),
+  ]);
+  return wholeDays.map((whole, i) => {
+    for (const edge of edgesOf[i] ?? []) {
+      whole.routes.push(...edge.routes);
+      whole.triggers.push(...edge.triggers);
+      whole.verdicts.push(...edge.verdicts);
+      whole.reported.push(...edge.reported);
+      for (const [key, ms] of edge.resolutionMs) {
+        const sketch = whole.resolutionMs.get(key) ?? new QuantileSketch();
+        for (const v of ms) sketch.add(v);
+        whole.resolutionMs.set(key, sketch);
+      }
     }
-  }
-  return [...counts.values()];
-}
-
-/** Human decisions of the window (not the policy nor an SLA default; not revoked), on real cases. */
-function humanDecisions(db: Db, w: TallyQuery) {
-  let q = db
-    .selectFrom("decisions as d")
-    .innerJoin("cases as c", "c.id", "d.case_id")
-    .where("d.decided_at", ">=", w.since)
-    .where("d.decided_at", "<", w.until)
-    .where("d.decided_by", "not in", SYSTEM_DECIDERS)
-    .where("d.revoked_at", "is", null)
-    .where(REAL_CASE);
-  if (w.workflows) q = q.where("c.workflow", "in", w.workflows);
-  return q;
-}
-
-async function verdictCounts(db: Db, w: TallyQuery, keyOf: KeyOf): Promise<VerdictCount[]> {
-  const key = caseKey(w.groupBy, "d.decided_at");
-  const rows = await humanDecisions(db, w)
-    .select([key.as("k"), "d.verdict", "d.reason_code", (eb) => eb.fn.countAll<number>().as("n")])
-    .groupBy(["d.verdict", "d.reason_code"])
-    .$if(w.groupBy !== undefined, (qb) => qb.groupBy(key))
-    .execute();
-  return rows.map((r) => ({
-    key: keyOf(r.k),
-    verdict: r.verdict,
-    reasonCode: r.reason_code,
-    count: Number(r.n),
-  }));
-}
-
-/** Resolution times in seconds by key: submit to decision of each case decided in the window. */
-async function resolutionTimes(db: Db, w: TallyQuery, keyOf: KeyOf): Promise<Map<string, number[]>> {
-  let q = db
-    .selectFrom("cases as c")
-    .select([
-      caseKey(w.groupBy, "c.decided_at").as("k"),
-      sql<number>`${sql.ref("c.decided_at")} - ${sql.ref("c.created_at")}`.as("ms"),
-    ])
-    .where("c.decided_at", ">=", w.since)
-    .where("c.decided_at", "<", w.until)
-    .where(REAL_CASE);
-  if (w.workflows) q = q.where("c.workflow", "in", w.workflows);
-  const rows = await q.execute();
-  const out = new Map<string, number[]>();
-  let lastK: unknown;
-  let list: number[] = [];
-  for (const r of rows) {
-    // Runs of one key are the rule (ungrouped: one run), so the key is converted once per run.
-    if (r.k !== lastK || out.size === 0) {
-      lastK = r.k;
-      const key = keyOf(r.k);
-      list = out.get(key) ?? [];
-      out.set(key, list);
-    }
-    list.push(Number(r.ms) / 1000);
-  }
-  return out;
+    return whole;
+  });
 }
 
 /**
- * The approved cases decided in the window that have an outcome or an audit verdict, counted by key,
- * who approved them and the outcome that counts. Who approved: the case's final decision (the latest
- * not revoked, ties by id). The outcome: the latest reported one (greatest `reported_at`, ties by id),
- * unless an audit verdict is at least as recent. Only cases with an outcome or a verdict are read.
+ * The ratings behind the report's reviewer consistency: every rating known by `until` of the overlap
+ * groups rated in the window, the groups found in the rollups for whole days and in the tables for the
+ * partial days at the edges (the same as store.oversight.overlapRatings, without reading every decision
+ * of the window to find the few on overlap groups).
  */
-async function reportedCounts(db: Db, w: TallyQuery, keyOf: KeyOf): Promise<ReportedCount[]> {
-  const key = caseKey(w.groupBy === "reviewer" ? undefined : w.groupBy, "c.decided_at");
-  // Each decision in force of a case with an outcome or a verdict, once per outcome of the case: the
-  // outcome or audit look-ups drive the query, so a window's other cases are never visited.
-  let q = db
-    .selectFrom("decisions as d")
-    .innerJoin("cases as c", "c.id", "d.case_id")
-    .leftJoin("outcomes as o", "o.case_id", "c.id")
-    .select([
-      key.as("k"),
-      "d.case_id",
-      "d.id",
-      "d.decided_by",
-      "d.verdict",
-      "d.decided_at",
-      "o.id as o_id",
-      "o.result",
-      "o.reported_at",
-    ])
-    .where("c.decided_at", ">=", w.since)
-    .where("c.decided_at", "<", w.until)
-    .where(REAL_CASE)
-    .where("d.revoked_at", "is", null)
-    .where((eb) =>
-      eb.or([
-        eb("c.id", "in", eb.selectFrom("outcomes").select("case_id")),
-        eb("c.id", "in", eb.selectFrom("audits").select("case_id").where("status", "=", "done")),
-      ]),
-    );
-  if (w.workflows) q = q.where("c.workflow", "in", w.workflows);
-  const [rows, verdicts] = await Promise.all([q.execute(), auditVerdicts(db, w)]);
-  type Row = (typeof rows)[number];
-  const final = new Map<string, Row>();
-  const latest = new Map<string, { id: string; result: string; at: number }>();
-  for (const r of rows) {
-    const prev = final.get(r.case_id);
-    const at = Number(r.decided_at);
-    if (!prev || at > Number(prev.decided_at) || (at === Number(prev.decided_at) && r.id > prev.id)) {
-      final.set(r.case_id, r);
-    }
-    if (r.o_id === null || r.result === null || r.reported_at === null) continue;
-    const o = latest.get(r.case_id);
-    const oAt = Number(r.reported_at);
-    if (!o || oAt > o.at || (oAt === o.at && r.o_id > o.id)) {
-      latest.set(r.case_id, { id: r.o_id, result: r.result, at: oAt });
-    }
-  }
-  const counts = new Map<string, ReportedCount>();
-  for (const [caseId, d] of final) {
-    const approval = approvalOf({ decidedBy: d.decided_by, verdict: d.verdict });
-    if (!approval || (w.groupBy === "reviewer" && approval !== "human")) continue;
-    const o = latest.get(caseId);
-    const audit = verdicts.get(caseId);
-    const outcome =
-      audit && (!o || audit.at >= o.at) ? audit.result : (o?.result as OutcomeResult | undefined);
-    if (!outcome) continue;
-    const k = w.groupBy === "reviewer" ? d.decided_by : keyOf(d.k);
-    const id = JSON.stringify([k, approval, outcome]);
-    const seen = counts.get(id);
-    if (seen) seen.count += 1;
-    else counts.set(id, { key: k, approval, outcome, count: 1 });
-  }
-  return [...counts.values()];
+export async function overlapRatings(db: Db, w: GovernanceWindow): Promise<OverlapRating[]> {
+  const fromDay = Math.ceil(w.since / DAY_MS);
+  const toDay = Math.floor(w.until / DAY_MS);
+  const parts =
+    fromDay >= toDay
+      ? [overlapItems(db, w)]
+      : [
+          rollupOverlapItems(db, { workflows: w.workflows, fromDay, toDay }),
+          overlapItems(db, { ...w, until: fromDay * DAY_MS }),
+          overlapItems(db, { ...w, since: toDay * DAY_MS }),
+        ];
+  const items = new Set((await Promise.all(parts)).flat());
+  return ratingsOfItems(db, [...items], w.until);
 }
 
-/** A `routed` or `decided` event with its case's workflow, for the Prometheus counters. */
-export interface CountedEvent {
-  seq: number;
-  type: "routed" | "decided";
-  at: number;
-  workflow: string;
-  /** The event's data: `route` for routed, `verdict` (and `heldMs` for a person's) for decided. */
-  data: Record<string, unknown>;
-}
-
-/**
- * Up to `limit` `routed` and `decided` events after `afterSeq`, oldest first, of real cases (shadow
- * cases are left out, as from the governance figures): the Prometheus counters read the append-only log
- * from where they stopped, so a scrape costs the events since the last one.
- */
-export async function countedEventsAfter(db: Db, afterSeq: number, limit: number): Promise<CountedEvent[]> {
-  const rows = await db
-    .selectFrom("events as e")
-    .innerJoin("cases as c", "c.id", "e.case_id")
-    .select(["e.seq", "e.type", "e.at", "e.data", "c.workflow"])
-    .where("e.seq", ">", afterSeq)
-    .where("e.type", "in", ["routed", "decided"])
-    .where(REAL_CASE)
-    .orderBy("e.seq")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    type: r.type as CountedEvent["type"],
-    at: Number(r.at),
-    workflow: r.workflow,
-    data: JSON.parse(r.data) as Record<string, unknown>,
-  }));
+/** Scanned tallies with their resolution times as sketches, as the rollups give them. */
+function sketched(t: ScannedTallies): GovernanceTallies {
+  return {
+    ...t,
+    resolutionMs: new Map([...t.resolutionMs].map(([key, ms]) => [key, QuantileSketch.of(ms)])),
+  };
 }

@@ -12,6 +12,8 @@ import { alertsMigration } from "./009_alerts.js";
 import { metricsIndexesMigration } from "./010_metrics_indexes.js";
 import { queuePriorityMigration } from "./011_queue_priority.js";
 import { keyOwnerMigration } from "./012_key_owner.js";
+import { claimIndexesMigration } from "./013_claim_indexes.js";
+import { metricRollupsMigration } from "./014_metric_rollups.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -34,6 +36,8 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "010_metrics_indexes": metricsIndexesMigration(engine),
         "011_queue_priority": queuePriorityMigration(),
         "012_key_owner": keyOwnerMigration(),
+        "013_claim_indexes": claimIndexesMigration(),
+        "014_metric_rollups": metricRollupsMigration(),
       };
     },
   };

@@ -4,7 +4,7 @@ import type { OutboxTable } from "../schema.js";
 import type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./types.js";
 
 /** A new message is due at once: the worker's first attempt should follow the commit immediately. */
-function outboxToRow(m: NewOutboxMessage | CaselessOutboxMessage): Insertable<OutboxTable> {
+export function outboxToRow(m: NewOutboxMessage | CaselessOutboxMessage): Insertable<OutboxTable> {
   return {
     id: m.id,
     case_id: m.caseId,

@@ -1,7 +1,7 @@
-import type { ApprovalRoute } from "@loopgate/core";
+import { type ApprovalRoute, approvalOf } from "@loopgate/core";
 import { eventToRow } from "../cases/events.js";
+import { trackRollups } from "../metrics/rollup-writes.js";
 import type { Db } from "../rows.js";
-import { approvalOf } from "./outcomes.js";
 
 /**
  * Audit sampling (issue 5, item 3): the approved cases a draw is made from, the stored draws and audits,
@@ -256,6 +256,8 @@ export interface AuditVerdict {
 
 export async function recordAuditVerdict(db: Db, v: AuditVerdict): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    // An audit verdict is the outcome that counts when it is the latest (post-review error counts).
+    const rollups = await trackRollups(trx, v.caseId, { lock: true });
     const res = await trx
       .updateTable("audits")
       .set({ status: "done", verdict: v.result, note: v.note, auditor: v.auditor, decided_at: v.at })
@@ -275,6 +277,7 @@ export async function recordAuditVerdict(db: Db, v: AuditVerdict): Promise<boole
         }),
       )
       .execute();
+    await rollups.commit();
     return true;
   });
 }

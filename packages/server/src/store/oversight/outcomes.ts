@@ -1,5 +1,6 @@
-import { APPROVING_VERDICTS, type Approval, type OutcomeResult } from "@loopgate/core";
+import { type Approval, approvalOf, type OutcomeResult } from "@loopgate/core";
 import { eventToRow } from "../cases/events.js";
+import { trackRollups } from "../metrics/rollup-writes.js";
 import type { Db } from "../rows.js";
 
 /**
@@ -25,6 +26,8 @@ export type OutcomeRecord = Omit<NewOutcome, "now">;
 /** Stores the outcome and its `outcome_reported` event in one transaction. */
 export async function insertOutcome(db: Db, o: NewOutcome): Promise<OutcomeRecord> {
   await db.transaction().execute(async (trx) => {
+    // The case's latest outcome may change what its post-review error counts hold.
+    const rollups = await trackRollups(trx, o.caseId, { lock: true });
     await trx
       .insertInto("outcomes")
       .values({
@@ -48,19 +51,10 @@ export async function insertOutcome(db: Db, o: NewOutcome): Promise<OutcomeRecor
         }),
       )
       .execute();
+    await rollups.commit();
   });
   const { now: _now, ...record } = o;
   return record;
-}
-
-const POLICY = "policy";
-const SLA = "sla";
-
-/** Who approved a case, from its final decision: the policy (`auto`), a person (`human`), or nobody. */
-export function approvalOf(d: { decidedBy: string; verdict: string } | undefined): Approval | null {
-  if (!d || d.decidedBy === SLA) return null;
-  if (d.decidedBy === POLICY) return d.verdict === "approve" ? "auto" : null;
-  return APPROVING_VERDICTS.includes(d.verdict) ? "human" : null;
 }
 
 export interface CaseOutcomeFacts {

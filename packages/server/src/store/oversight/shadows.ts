@@ -81,7 +81,16 @@ export async function catchTrialResults(db: Db, w: OversightWindow): Promise<Cat
 }
 
 export async function overlapRatings(db: Db, w: OversightWindow): Promise<OverlapRating[]> {
-  if (w.workflows?.length === 0) return [];
+  return ratingsOfItems(db, await overlapItems(db, w), w.until);
+}
+
+/**
+ * The overlap groups (named by their real case) with a human decision in force in the window on any of
+ * their cases. The governance report takes whole days from the rollups instead (store/metrics) and
+ * this for the partial days at the edges.
+ */
+export async function overlapItems(db: Db, w: OversightWindow): Promise<string[]> {
+  if (w.workflows?.length === 0 || w.since >= w.until) return [];
   // Groups (named by their real case) with a human decision in the window on any of their cases. A
   // real case belongs to a group only when some copy names it; both sides are index look-ups.
   let touched = db
@@ -100,7 +109,11 @@ export async function overlapRatings(db: Db, w: OversightWindow): Promise<Overla
       ]),
     );
   if (w.workflows) touched = touched.where("c.workflow", "in", w.workflows);
-  const items = (await touched.execute()).map((r) => r.item as string);
+  return (await touched.execute()).map((r) => r.item as string);
+}
+
+/** Every rating of these overlap groups known by `until`. */
+export async function ratingsOfItems(db: Db, items: string[], until: number): Promise<OverlapRating[]> {
   if (items.length === 0) return [];
   // Every rating of those groups known by `until`, a case's first live human decision being its rating
   // (a four-eyes case's later approvals are a second person checking, not an independent judgment).
@@ -109,7 +122,7 @@ export async function overlapRatings(db: Db, w: OversightWindow): Promise<Overla
     .innerJoin("cases as c", "c.id", "d.case_id")
     .select(["d.case_id", "c.overlap_of", "c.risk_class", "d.decided_by", "d.verdict", "d.decided_at"])
     .where((eb) => eb.or([eb("c.id", "in", items), eb("c.overlap_of", "in", items)]))
-    .where("d.decided_at", "<", w.until)
+    .where("d.decided_at", "<", until)
     .where("d.revoked_at", "is", null)
     .where("d.decided_by", "not in", SYSTEM_DECIDERS)
     .orderBy("d.decided_at")

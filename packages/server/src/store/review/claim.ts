@@ -1,13 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { endsAlone, VERDICTS } from "@loopgate/core";
-import type { ExpressionBuilder, Selectable } from "kysely";
+import type { Selectable } from "kysely";
 import { insertEvents, type NewEvent } from "../cases/events.js";
 import { rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import type { StoreEngine } from "../engine.js";
 import { samePersonIds } from "../identity/keys.js";
 import type { Db } from "../rows.js";
-import type { CasesTable, Database } from "../schema.js";
+import type { CasesTable } from "../schema.js";
+import {
+  type CaseRow,
+  type Claimer,
+  decisionsOn,
+  expiredLeases,
+  type HeadRow,
+  overlapMembers,
+  type QueueOrder,
+  type QueuePosition,
+  queueHead,
+  stillWaiting,
+  waitingWorkflows,
+} from "./claim-queries.js";
 import type { Claimed } from "./types.js";
 
 /**
@@ -27,67 +40,53 @@ export interface ClaimArgs {
    */
   eligible?: (c: CaseRecord) => boolean;
   /**
+   * The roles whose escalated cases (SLA escalation) this reviewer may take; `any` for an admin. Cases
+   * escalated to other roles are skipped. None when undefined.
+   */
+  escalationRoles?: readonly string[] | "any";
+  /**
    * Active-learning workflows: when the oldest waiting case belongs to one of these, the claim takes
    * that workflow's waiting case of highest `priority` (the model's uncertainty) instead.
    */
   prioritized?: string[];
 }
 
-/** How many waiting cases a claim reads at a time when it must test each against authority rules. */
-const CLAIM_BATCH = 50;
-
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
 export const APPROVING: readonly DecisionRecord["verdict"][] = VERDICTS.filter((v) => !endsAlone(v));
+const approving = new Set<string>(APPROVING);
 
+/**
+ * The claim reads the head of the queue's indexes (claim-queries.ts), checks those few candidates
+ * (assignment, four-eyes, overlap independence, authority) with look-ups by key, and locks the first
+ * that passes. Nothing in it grows with the number of waiting cases, only with how many at the head
+ * this reviewer must pass over.
+ */
 export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<Claimed | undefined> {
-  const { reviewer, workflows, leaseMs, now, eligible } = args;
+  const { reviewer, workflows, leaseMs, now } = args;
   if (workflows?.length === 0) return undefined;
   return engine.db.transaction().execute(async (trx) => {
+    await engine.pinClaimPlans?.(trx);
+    await requeueExpired(trx, engine.lockForClaim, now);
     // Four-eyes and overlap independence count people: a user and the keys that belong to them are one.
     const person = await samePersonIds(trx, reviewer);
-    const waiting = () => {
-      let q = reviewable(trx, reviewer, person).where((eb) =>
-        eb.or([
-          eb("status", "=", "queued"),
-          eb.and([eb("status", "=", "claimed"), eb("lease_expires_at", "<=", now)]),
-        ]),
-      );
-      if (workflows) q = q.where("workflow", "in", workflows);
-      return q;
-    };
-    // Without `eligible` the first waiting case in order is the one. With it (authority rules,
-    // evaluated in code), candidates are read unlocked in batches and each one that passes is then
-    // locked alone, re-checking that it still waits: so the cases skipped stay free for concurrent claimers.
-    const first = async (
-      narrow: (q: ReturnType<typeof waiting>) => ReturnType<typeof waiting>,
-      byPriority: boolean,
-    ): Promise<Selectable<CasesTable> | undefined> => {
-      const ordered = () => {
-        const q = narrow(waiting());
-        return (byPriority ? q.orderBy("priority", "desc") : q).orderBy("created_at").orderBy("id");
-      };
-      if (!eligible) return engine.lockForClaim(ordered().limit(1)).executeTakeFirst();
-      let after: Selectable<CasesTable> | undefined;
-      for (;;) {
-        let page = ordered().limit(CLAIM_BATCH);
-        if (after) page = page.where(laterThan(after, byPriority));
-        const rows = await page.execute();
-        for (const candidate of rows) {
-          if (!eligible(rowToCase(candidate))) continue;
-          const row = await engine.lockForClaim(waiting().where("id", "=", candidate.id)).executeTakeFirst();
-          if (row) return row;
-        }
-        after = rows.at(-1);
-        if (rows.length < CLAIM_BATCH || !after) return undefined;
+    const claimer = { reviewer, escalationRoles: args.escalationRoles ?? [] };
+    const queue = { trx, ...claimer, person, now, eligible: args.eligible, page: engine.claimPage };
+    const take = async (order: QueueOrder, scope: string[] | undefined) => {
+      for await (const candidates of claimable({ ...queue, order, scope })) {
+        const ids = candidates.map((c) => c.id);
+        const row = await engine.lockForClaim(stillWaiting(trx, { ...claimer, ids })).executeTakeFirst();
+        if (row) return row;
       }
+      return undefined;
     };
     // Oldest first across workflows, so every workflow gets its turn; when the turn falls to an
     // active-learning workflow, its most uncertain waiting case goes instead of its oldest.
-    let row = await first((q) => q, false);
-    const turn = row?.workflow;
-    if (turn !== undefined && args.prioritized?.includes(turn)) {
-      row = (await first((q) => q.where("workflow", "=", turn), true)) ?? row;
+    let row: CaseRow | undefined;
+    if (args.prioritized?.length) {
+      const turn = (await claimable({ ...queue, order: "oldest", scope: workflows }).next()).value?.[0];
+      if (turn && args.prioritized.includes(turn.workflow)) row = await take("priority", [turn.workflow]);
     }
+    row ??= await take("oldest", workflows);
     if (!row) return undefined;
 
     // The row is ours until commit (lockForClaim), so the update needs no re-check of its state.
@@ -101,98 +100,135 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     } satisfies Partial<Selectable<CasesTable>>;
     await trx.updateTable("cases").set(taken).where("id", "=", row.id).execute();
 
-    const events: NewEvent[] = [];
-    if (row.status === "claimed") {
-      events.push({
-        type: "lease_expired",
+    const events: NewEvent[] = [
+      {
+        type: "claimed",
         caseId: row.id,
-        actor: "system",
-        data: { leaseId: row.lease_id, holder: row.lease_holder, expiredAt: row.lease_expires_at },
+        actor: reviewer,
+        data: { leaseId: lease.id, expiresAt: lease.expiresAt },
         at: now,
-      });
-    }
-    events.push({
-      type: "claimed",
-      caseId: row.id,
-      actor: reviewer,
-      data: { leaseId: lease.id, expiresAt: lease.expiresAt },
-      at: now,
-    });
+      },
+    ];
     await insertEvents(trx, events);
     return { case: rowToCase({ ...row, ...taken }), lease };
   });
 }
 
-/**
- * Cases `reviewer` may take at all: not assigned to someone else, and not already approved by the same
- * person under any of their ids, `person` (four-eyes: the next approval must come from another person).
- * Undecided cases only have decision rows from earlier approvals (or revoked ones), so any live
- * approving row of theirs excludes the case.
- */
-function reviewable(db: Db, reviewer: string, person: string[]) {
-  return db
-    .selectFrom("cases")
-    .selectAll()
-    .where((eb) => eb.or([eb("assigned_to", "is", null), eb("assigned_to", "=", reviewer)]))
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("decisions")
-            .select("decisions.id")
-            .whereRef("decisions.case_id", "=", "cases.id")
-            .where("decisions.decided_by", "in", person)
-            .where("decisions.verdict", "in", APPROVING)
-            // A revoked decision (release window, migration 005) no longer counts as theirs.
-            .where("decisions.revoked_at", "is", null),
-        ),
-      ),
-    )
-    .where((eb) => eb.not(eb.exists(heldOrDecidedInGroup(eb, person))));
+interface QueueScan extends Claimer {
+  trx: Db;
+  /** How many cases to read from each workflow's range at a time (engine.claimPage). */
+  page: number;
+  /** Every id of the reviewer's person (samePersonIds). */
+  person: string[];
+  now: number;
+  eligible: ClaimArgs["eligible"];
+  order: QueueOrder;
+  /** The workflows to read (all when undefined). */
+  scope: string[] | undefined;
 }
 
 /**
- * Overlap independence: another case of this one's overlap group (the real case and its copies, named
- * by `coalesce(overlap_of, id)`) that the same person holds or decided under any of their ids,
- * `person`. Written as two indexed look-ups (the real case by id, the copies by `overlap_of`) rather
- * than comparing coalesce() on both sides, which no index serves. A case outside any group finds
- * nothing here.
+ * The waiting cases the reviewer may take, a page at a time in queue order. Each page is
+ * read from each workflow's range of the queue's index and merged;
+ * ids compare in the same order in JavaScript as in the databases (ASCII ids; PostgreSQL's C collation).
  */
-function heldOrDecidedInGroup(eb: ExpressionBuilder<Database, "cases">, person: string[]) {
-  const realId = eb.fn.coalesce("cases.overlap_of", "cases.id");
-  return eb
-    .selectFrom("cases as g")
-    .select("g.id")
-    .whereRef("g.id", "!=", "cases.id")
-    .where((g) => g.or([g("g.overlap_of", "=", realId), g("g.id", "=", eb.ref("cases.overlap_of"))]))
-    .where((g) =>
-      g.or([
-        g("g.lease_holder", "in", person),
-        g.exists(
-          g
-            .selectFrom("decisions as gd")
-            .select("gd.id")
-            .whereRef("gd.case_id", "=", "g.id")
-            .where("gd.decided_by", "in", person),
-        ),
-      ]),
+async function* claimable(q: QueueScan): AsyncGenerator<HeadRow[], void> {
+  const workflows = q.scope ?? (await waitingWorkflows().execute(q.trx)).rows.map((r) => r.workflow);
+  if (workflows.length === 0) return;
+  let after: QueuePosition | undefined;
+  for (;;) {
+    const read = (await queueHead(q.trx, { ...q, workflows, after, limit: q.page }).execute()).sort(
+      inQueueOrder(q.order),
     );
+    // A workflow whose range filled its limit may hold more beyond it, so the page ends where the
+    // first full range ends: everything before that point has been read from every range.
+    const counts = new Map<string, number>();
+    let bound: HeadRow | undefined;
+    for (const row of read) {
+      const n = (counts.get(row.workflow) ?? 0) + 1;
+      counts.set(row.workflow, n);
+      if (n === q.page) {
+        bound = row;
+        break;
+      }
+    }
+    const page = bound ? read.slice(0, read.indexOf(bound) + 1) : read;
+    if (page.length === 0) return;
+    const candidates = await passing(q, page);
+    if (candidates.length > 0) yield candidates;
+    if (!bound) return;
+    after = bound;
+  }
 }
 
 /**
- * Keyset position after a row in the queue's order: `(created_at, id)`, or with `byPriority`
- * `(priority desc, created_at, id)` (active-learning queues).
+ * Leases that ran out go back to the queue, in their old place (`lease_expired` events), so the
+ * queue's head is only ever read from the queued indexes. Locked as a claim locks: another claimer
+ * putting back the same ones is passed over, not waited for.
  */
-function laterThan(after: { priority: number; created_at: number; id: string }, byPriority = false) {
-  return (eb: ExpressionBuilder<Database, "cases">) => {
-    const sameTime = eb.or([
-      eb("created_at", ">", after.created_at),
-      eb.and([eb("created_at", "=", after.created_at), eb("id", ">", after.id)]),
-    ]);
-    if (!byPriority) return sameTime;
-    return eb.or([
-      eb("priority", "<", after.priority),
-      eb.and([eb("priority", "=", after.priority), sameTime]),
-    ]);
-  };
+async function requeueExpired(trx: Db, lock: StoreEngine["lockForClaim"], now: number): Promise<void> {
+  const expired = await lock(expiredLeases(trx, now, 32)).execute();
+  if (expired.length === 0) return;
+  await trx
+    .updateTable("cases")
+    .set({ status: "queued", lease_id: null, lease_holder: null, claimed_at: null, lease_expires_at: null })
+    .where(
+      "id",
+      "in",
+      expired.map((r) => r.id),
+    )
+    .execute();
+  await insertEvents(
+    trx,
+    expired.map((r) => ({
+      type: "lease_expired",
+      caseId: r.id,
+      actor: "system",
+      data: { leaseId: r.lease_id, holder: r.lease_holder, expiredAt: r.lease_expires_at },
+      at: now,
+    })),
+  );
+}
+
+/**
+ * The candidates of one page the reviewer may take, checked by key: authority (in code), four-eyes (the
+ * person already approved it: the next approval must come from another person; a revoked decision no
+ * longer counts), and overlap independence (the person holds or decided another case of its group).
+ */
+async function passing(q: QueueScan, page: HeadRow[]): Promise<HeadRow[]> {
+  let candidates = page;
+  if (q.eligible) {
+    // Authority rules judge the case's input: these need the whole rows.
+    const ids = page.map((c) => c.id);
+    const rows = await q.trx.selectFrom("cases").selectAll().where("id", "in", ids).execute();
+    const allowed = new Set(rows.filter((c) => q.eligible?.(rowToCase(c))).map((c) => c.id));
+    candidates = page.filter((c) => allowed.has(c.id));
+  }
+  if (candidates.length === 0) return [];
+  const groupOf = (c: { id: string; overlap_of: string | null }) => c.overlap_of ?? c.id;
+  // Every candidate is among its group's members (a real case by id, a copy by overlap_of).
+  const members = await overlapMembers(q.trx, [...new Set(candidates.map(groupOf))]).execute();
+  const decided = (
+    await decisionsOn(
+      q.trx,
+      members.map((m) => m.id),
+    ).execute()
+  ).filter((d) => q.person.includes(d.decided_by));
+  const approved = new Set(
+    decided.filter((d) => d.revoked_at === null && approving.has(d.verdict)).map((d) => d.case_id),
+  );
+  const decidedOrHeld = new Set(decided.map((d) => d.case_id));
+  const touched = members.filter(
+    (m) => decidedOrHeld.has(m.id) || (m.lease_holder !== null && q.person.includes(m.lease_holder)),
+  );
+  return candidates.filter(
+    (c) => !approved.has(c.id) && !touched.some((m) => m.id !== c.id && groupOf(m) === groupOf(c)),
+  );
+}
+
+function inQueueOrder(order: QueueOrder) {
+  return (a: HeadRow, b: HeadRow) =>
+    (order === "priority" ? b.priority - a.priority : 0) ||
+    a.created_at - b.created_at ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -3,6 +3,7 @@ import { Conflict, NotFound } from "@loopgate/core";
 import { insertEvents } from "../cases/events.js";
 import { decisionToRow, rowToCase, selectCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
+import { rollupDecision } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
 import type { Tx } from "../rows.js";
@@ -46,7 +47,9 @@ export async function recordDecision(
     const timer = { id: `tmr_${randomUUID()}`, caseId, kind: "release" as const, dueAt: args.releaseAt };
     await insertTimers(trx, [timer], now);
   }
-  return { case: rowToCase(await selectCase(trx, caseId)), decision };
+  const decided = rowToCase(await selectCase(trx, caseId));
+  await rollupDecision(trx, decided, decision);
+  return { case: decided, decision };
 }
 
 /**
@@ -73,7 +76,9 @@ async function recordApproval(
     },
     { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
   ]);
-  return { case: rowToCase(await selectCase(trx, caseId)), decision };
+  const queued = rowToCase(await selectCase(trx, caseId));
+  await rollupDecision(trx, queued, decision);
+  return { case: queued, decision };
 }
 
 /** Gives a held case back to the queue (a `released` event). */

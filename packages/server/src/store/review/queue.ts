@@ -4,12 +4,13 @@ import type { QueueCount, ReviewerDay } from "./types.js";
 
 /**
  * The queue summary and a reviewer's day, for the workspace. Every aggregate is a GROUP BY in the
- * database over an index (migrations 001 and 003), never rows pulled into the process to be counted.
+ * database over an index (migrations 003 and 013), never rows pulled into the process to be counted.
  */
 
 /**
- * One pass over the undecided cases (the `cases_queue` index's queued/claimed prefixes), counting per
- * workflow and risk class. A case whose lease has expired counts as waiting: the next claim takes it.
+ * The undecided cases counted per workflow and risk class, in two passes: the queued ones (read through
+ * `cases_queued_oldest`, migration 013) and the held ones (`cases_claimed`). A case whose lease has
+ * expired counts as waiting: the next claim puts it back in the queue.
  */
 export async function queueCounts(
   db: Db,
@@ -17,31 +18,57 @@ export async function queueCounts(
 ): Promise<QueueCount[]> {
   const { workflows, now } = args;
   if (workflows?.length === 0) return [];
-  const waiting = sql`(status = 'queued' or lease_expires_at <= ${now})`;
-  let query = db
+  const expired = sql`lease_expires_at <= ${now}`;
+  let queued = db
+    .selectFrom("cases")
+    .select(["workflow", "risk_class"])
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as("waiting"),
+      eb.fn.min<number | string>("created_at").as("oldest"),
+      sql<number | string>`0`.as("in_review"),
+    ])
+    .where("status", "=", sql.lit("queued"))
+    .groupBy(["workflow", "risk_class"]);
+  let held = db
     .selectFrom("cases")
     .select(["workflow", "risk_class"])
     .select([
-      sql<number | string>`sum(case when ${waiting} then 1 else 0 end)`.as("waiting"),
-      sql<number | string | null>`min(case when ${waiting} then created_at end)`.as("oldest"),
-      sql<
-        number | string
-      >`sum(case when status = 'claimed' and lease_expires_at > ${now} then 1 else 0 end)`.as("in_review"),
+      sql<number | string>`sum(case when ${expired} then 1 else 0 end)`.as("waiting"),
+      sql<number | string | null>`min(case when ${expired} then created_at end)`.as("oldest"),
+      sql<number | string>`sum(case when ${expired} then 0 else 1 end)`.as("in_review"),
     ])
-    .where("status", "in", ["queued", "claimed"])
-    .groupBy(["workflow", "risk_class"])
-    .orderBy("workflow")
-    .orderBy("risk_class");
-  if (workflows) query = query.where("workflow", "in", workflows);
-  const rows = await query.execute();
-  return rows.map((r) => ({
-    workflow: r.workflow,
-    riskClass: r.risk_class,
-    waiting: Number(r.waiting),
-    oldestWaitingAt: r.oldest === null ? null : Number(r.oldest),
-    inReview: Number(r.in_review),
-  }));
+    .where("status", "=", sql.lit("claimed"))
+    .groupBy(["workflow", "risk_class"]);
+  if (workflows) {
+    queued = queued.where("workflow", "in", workflows);
+    held = held.where("workflow", "in", workflows);
+  }
+  const counts = new Map<string, QueueCount>();
+  for (const r of [...(await queued.execute()), ...(await held.execute())]) {
+    const key = JSON.stringify([r.workflow, r.risk_class]);
+    const c = counts.get(key) ?? {
+      workflow: r.workflow,
+      riskClass: r.risk_class,
+      waiting: 0,
+      oldestWaitingAt: null,
+      inReview: 0,
+    };
+    c.waiting += Number(r.waiting);
+    c.inReview += Number(r.in_review);
+    if (r.oldest !== null) {
+      const oldest = Number(r.oldest);
+      c.oldestWaitingAt = c.oldestWaitingAt === null ? oldest : Math.min(c.oldestWaitingAt, oldest);
+    }
+    counts.set(key, c);
+  }
+  return [...counts.values()]
+    .filter((c) => c.waiting > 0 || c.inReview > 0)
+    .sort((a, b) =>
+      a.workflow === b.workflow ? cmp(a.riskClass, b.riskClass) : cmp(a.workflow, b.workflow),
+    );
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A reviewer's decisions in [from, to) and the cases they hold at `now`. */
 export async function reviewerDay(
@@ -65,7 +92,7 @@ export async function reviewerDay(
     db
       .selectFrom("cases")
       .select("id")
-      .where("status", "=", "claimed")
+      .where("status", "=", sql.lit("claimed"))
       .where("lease_holder", "=", reviewer)
       .where("lease_expires_at", ">", now)
       .orderBy("claimed_at")

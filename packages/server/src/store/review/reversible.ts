@@ -3,6 +3,7 @@ import { insertEvents } from "../cases/events.js";
 import { rowToCase, selectCase } from "../cases/rows.js";
 import type { CaseRecord } from "../cases/types.js";
 import type { Lock } from "../engine.js";
+import { trackRollups } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
 import type { Db } from "../rows.js";
@@ -53,6 +54,7 @@ export async function revokeDecision(db: Db, lock: Lock, args: RevokeArgs): Prom
       .orderBy("decided_at", "desc")
       .orderBy("id", "desc")
       .executeTakeFirst();
+    const rollups = await trackRollups(trx, caseId);
     if (decision) {
       await trx.updateTable("decisions").set({ revoked_at: now }).where("id", "=", decision.id).execute();
     }
@@ -90,6 +92,7 @@ export async function revokeDecision(db: Db, lock: Lock, args: RevokeArgs): Prom
       },
     ]);
     await insertTimers(trx, args.timers ?? [], now);
+    await rollups.commit();
     return rowToCase(await selectCase(trx, caseId));
   });
 }

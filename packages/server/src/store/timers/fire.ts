@@ -3,6 +3,7 @@ import { insertEvents } from "../cases/events.js";
 import { decisionToRow, rowToCase, selectCase } from "../cases/rows.js";
 import type { CaseRecord } from "../cases/types.js";
 import type { Lock } from "../engine.js";
+import { trackRollups } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { Db } from "../rows.js";
 import type { CasesTable } from "../schema.js";
@@ -60,6 +61,9 @@ export async function fireTimer(
     if (done.numUpdatedRows === 0n || !row) return { fired: false };
     const e = effect(rowToCase(row), rowToTimer(t));
     if (!e) return { fired: false };
+    // Only a timer that decides (an SLA timeout) changes what the governance rollups count.
+    const rollups =
+      e.decision || e.case?.decidedAt !== undefined ? await trackRollups(trx, row.id) : undefined;
     if (e.case) {
       await trx.updateTable("cases").set(caseColumns(e.case)).where("id", "=", row.id).execute();
     }
@@ -67,6 +71,7 @@ export async function fireTimer(
     await insertEvents(trx, e.events);
     if (e.outbox) await insertOutbox(trx, e.outbox);
     await insertTimers(trx, e.timers ?? [], now);
+    await rollups?.commit();
     return { fired: true, case: rowToCase(await selectCase(trx, row.id)) };
   });
 }
