@@ -34,7 +34,7 @@ export interface MetricRollupsTable {
   part: string;
   /** JSON document (metrics/rollup-docs.ts). */
   doc: string;
-  /** Bumped on every write, so a concurrent writer of the row can tell it changed (rollup-writes.ts). */
+  /** Bumped by every write: the statement that locks the row for it (metrics/rollup-rows.ts). */
   version: number;
 }
 

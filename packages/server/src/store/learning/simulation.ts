@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers/promises";
 import {
   type CaseEvidence,
   type CaseSubmission,
@@ -45,6 +46,9 @@ async function* casePages(db: Db, w: SimulationWindow, onlyShadowRouted: boolean
   const limit = w.batchSize ?? DEFAULT_BATCH;
   let after: { at: number; id: string } | undefined;
   for (;;) {
+    // Between pages the event loop gets a turn: on SQLite a page is read synchronously, and a history
+    // of a hundred thousand cases would otherwise hold every request of the process for its whole read.
+    if (after) await setImmediate();
     let q = db
       .selectFrom("cases as c")
       .selectAll("c")

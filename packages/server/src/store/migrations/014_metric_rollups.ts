@@ -9,7 +9,7 @@ import type { Database } from "../schema.js";
  * of the window's cases and decisions.
  *
  * The key is also the order a report reads: one kind over a range of days, optionally some workflows.
- * `version` lets a writer on PostgreSQL tell that another changed the row between its read and its write.
+ * `version` counts the writes of a row (the statement that locks it for a write bumps it).
  * `audits_case`: the decision that decides a case looks up its audit verdict (an audited case may be
  * decided again after a revoke), which without it would read every done audit.
  *
