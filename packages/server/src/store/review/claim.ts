@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { endsAlone, VERDICTS } from "@loopgate/core";
 import type { Selectable } from "kysely";
-import { insertEvents, type NewEvent } from "../cases/events.js";
+import { insertEvents } from "../cases/events.js";
 import { rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import type { StoreEngine } from "../engine.js";
@@ -100,7 +100,7 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     } satisfies Partial<Selectable<CasesTable>>;
     await trx.updateTable("cases").set(taken).where("id", "=", row.id).execute();
 
-    const events: NewEvent[] = [
+    await insertEvents(trx, [
       {
         type: "claimed",
         caseId: row.id,
@@ -108,8 +108,7 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
         data: { leaseId: lease.id, expiresAt: lease.expiresAt },
         at: now,
       },
-    ];
-    await insertEvents(trx, events);
+    ]);
     return { case: rowToCase({ ...row, ...taken }), lease };
   });
 }
@@ -161,13 +160,16 @@ async function* claimable(q: QueueScan): AsyncGenerator<HeadRow[], void> {
   }
 }
 
+/** Expired leases one claim puts back at most; the next claim takes the rest. */
+const REQUEUE_AT_ONCE = 32;
+
 /**
  * Leases that ran out go back to the queue, in their old place (`lease_expired` events), so the
  * queue's head is only ever read from the queued indexes. Locked as a claim locks: another claimer
  * putting back the same ones is passed over, not waited for.
  */
 async function requeueExpired(trx: Db, lock: StoreEngine["lockForClaim"], now: number): Promise<void> {
-  const expired = await lock(expiredLeases(trx, now, 32)).execute();
+  const expired = await lock(expiredLeases(trx, now, REQUEUE_AT_ONCE)).execute();
   if (expired.length === 0) return;
   await trx
     .updateTable("cases")
