@@ -1,7 +1,9 @@
 import { Conflict } from "@loopgate/core";
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/index.js";
-import { ENGINES, useTestDatabase } from "./engines.js";
+import { openPostgres } from "../../src/store/postgres.js";
+import { openSqlite } from "../../src/store/sqlite.js";
+import { ENGINES, PG_URL, useTestDatabase } from "./engines.js";
 import { newCase, submitted, T0, uniqueWorkflow } from "./fixtures.js";
 
 const LEASE = 60_000;
@@ -151,5 +153,34 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
     // Sanity check that the claimers really ran side by side rather than one draining the queue.
     expect(takenBy.filter((taken) => taken.length > 0).length).toBeGreaterThan(1);
     for (const store of claimers) await store.close();
+  });
+
+  it("keeps a case escalated to a role for that role's holders and admins, whatever the caller asks", async () => {
+    const wf = uniqueWorkflow();
+    const [escalated, another] = await queue(wf, [T0, T0 + 1]);
+    // Escalation is the timer worker's doing; here it is written directly, as it stays on the case even
+    // when the policy that escalated it has changed since.
+    const { dataDir, databaseUrl, schema } = t.db.location;
+    const engine = databaseUrl ? await openPostgres(PG_URL, schema) : await openSqlite(dataDir);
+    await engine.db
+      .updateTable("cases")
+      .set({ escalated_to: "lead" })
+      .where("id", "in", [escalated as string, another as string])
+      .execute();
+    await engine.db.destroy();
+    const claim = (reviewer: string, escalationRoles?: readonly string[] | "any") =>
+      t.store.review.claimNext({
+        reviewer,
+        workflows: [wf],
+        leaseMs: LEASE,
+        now: T0 + 10,
+        ...(escalationRoles && { escalationRoles }),
+      });
+    // A reviewer who names no role, or another role, is passed over: the case waits.
+    expect(await claim("r1")).toBeUndefined();
+    expect(await claim("r2", ["auditor", "finance"])).toBeUndefined();
+    // A holder of the role takes one; an admin the other.
+    expect((await claim("r3", ["lead"]))?.case.id).toBe(escalated);
+    expect((await claim("admin", "any"))?.case.id).toBe(another);
   });
 });
