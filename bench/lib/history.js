@@ -145,6 +145,15 @@ const CASE_COLUMNS = [
   "gold_id",
 ];
 
+/** Adds one history item (a case and what came with it) to the counts a fill reports. */
+function tally(counts, item) {
+  counts.cases += 1;
+  counts.events += item.events.length;
+  if (item.decision) counts.decisions += 1;
+  if (item.outcome) counts.outcomes += 1;
+  if (item.kase.gold_id) counts.catchTrials += 1;
+}
+
 /**
  * Bulk insert of `events` events into the SQLite file `file`, on a connection of its own with fsync off
  * (a fixture, not measured); `log` gets a progress line every 50,000 cases. Returns what was written.
@@ -178,11 +187,7 @@ export function fillSqlite(file, events, log) {
   const started = performance.now();
   for (const item of history(events)) {
     batch.push(item);
-    counts.cases += 1;
-    counts.events += item.events.length;
-    if (item.decision) counts.decisions += 1;
-    if (item.outcome) counts.outcomes += 1;
-    if (item.kase.gold_id) counts.catchTrials += 1;
+    tally(counts, item);
     if (batch.length === 10_000) {
       flush(batch);
       batch = [];
@@ -254,11 +259,7 @@ export async function fillPostgres(client, schema, events, log) {
   let batch = [];
   for (const item of history(events)) {
     batch.push(item);
-    counts.cases += 1;
-    counts.events += item.events.length;
-    if (item.decision) counts.decisions += 1;
-    if (item.outcome) counts.outcomes += 1;
-    if (item.kase.gold_id) counts.catchTrials += 1;
+    tally(counts, item);
     if (batch.length === 5_000) {
       await flush(batch);
       batch = [];

@@ -185,21 +185,10 @@ describe("several server processes on one PostgreSQL schema", () => {
     const takenBy = new Map<string, string[]>();
     const claimsVia = new Set<string>();
     // 24 claims in flight at once, eight per process, until the queue is empty.
-    await Promise.all(
-      reviewers.map(async (r, n) => {
-        for (let round = 0; ; round++) {
-          const via = servers[(n + round) % 3] as ServerProcess;
-          const res = await via.call("POST", "/v1/queue/claim", {}, r.key);
-          if (res.status === 204) return;
-          expect(res.status).toBe(200);
-          const { case: taken } = await res.json();
-          claimsVia.add(via.name);
-          takenBy.set(taken.id, [...(takenBy.get(taken.id) ?? []), r.id]);
-          const d = await via.call("POST", `/v1/cases/${taken.id}/decisions`, { verdict: "approve" }, r.key);
-          expect(d.status).toBe(201);
-        }
-      }),
-    );
+    await workQueue(servers, reviewers, (taken, reviewer, via) => {
+      claimsVia.add(via.name);
+      takenBy.set(taken, [...(takenBy.get(taken) ?? []), reviewer.id]);
+    });
     expect([...takenBy.values()].filter((holders) => holders.length > 1)).toEqual([]);
     expect(new Set(takenBy.keys())).toEqual(ids);
     expect(claimsVia).toEqual(new Set(["A", "B", "C"]));
@@ -216,23 +205,7 @@ describe("several server processes on one PostgreSQL schema", () => {
         ),
       );
       const reviewers = await Promise.all(Array.from({ length: 6 }, () => newKey("reviewer")));
-      await Promise.all(
-        reviewers.map(async (r, n) => {
-          for (let round = 0; ; round++) {
-            const via = servers[(n + round) % 3] as ServerProcess;
-            const res = await via.call("POST", "/v1/queue/claim", {}, r.key);
-            if (res.status === 204) return;
-            const { case: taken } = await res.json();
-            const d = await via.call(
-              "POST",
-              `/v1/cases/${taken.id}/decisions`,
-              { verdict: "approve" },
-              r.key,
-            );
-            expect(d.status).toBe(201);
-          }
-        }),
-      );
+      await workQueue(servers, reviewers);
       await receiver.until((d) => d.length >= CASES);
       // Three outbox workers poll every 50 ms: a second delivery of any row would come within this.
       await sleep(1000);
@@ -246,6 +219,31 @@ describe("several server processes on one PostgreSQL schema", () => {
     }
   });
 });
+
+/**
+ * Each reviewer claims through the processes in turn and approves what it took, all at once, until the
+ * queue is empty; `onTaken` hears of every case taken, by whom and through which process.
+ */
+async function workQueue(
+  servers: ServerProcess[],
+  reviewers: Array<{ id: string; key: string }>,
+  onTaken: (caseId: string, reviewer: { id: string; key: string }, via: ServerProcess) => void = () => {},
+): Promise<void> {
+  await Promise.all(
+    reviewers.map(async (r, n) => {
+      for (let round = 0; ; round++) {
+        const via = servers[(n + round) % servers.length] as ServerProcess;
+        const res = await via.call("POST", "/v1/queue/claim", {}, r.key);
+        if (res.status === 204) return;
+        expect(res.status).toBe(200);
+        const { case: taken } = await res.json();
+        onTaken(taken.id, r, via);
+        const d = await via.call("POST", `/v1/cases/${taken.id}/decisions`, { verdict: "approve" }, r.key);
+        expect(d.status).toBe(201);
+      }
+    }),
+  );
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
