@@ -12,7 +12,8 @@
 // Knobs (environment): BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS,
 // BENCH_REVIEWERS, BENCH_DEPTH, BENCH_SHALLOW_DEPTH, BENCH_EVENTS, BENCH_REPS, BENCH_WAKEUP_SAMPLES,
 // BENCH_EXPORT_ROWS, BENCH_ENGINES=sqlite,postgres, BENCH_PG (default the test database),
-// BENCH_SERVER_LOG=1 (the servers' logs on stderr). bench/lib/config.js has the defaults.
+// BENCH_SERVER_LOG=1 (the servers' logs on stderr), BENCH_SERVER_NODE_ARGS (flags for their node,
+// e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). bench/lib/config.js has the defaults.
 //
 // Exit code 1 when a suite failed, a call that should succeed failed (a reviewer's claim or decision),
 // or a figure was wrong (the governance report against the cases table); a missed target is not a

@@ -42,7 +42,10 @@ function track(child, what) {
  * resolves once it prints its listening line. Its log goes to stderr only when BENCH_SERVER_LOG=1.
  */
 export function startLoopgate({ dataDir, databaseUrl, policyDir }) {
-  const args = [`${ROOT}/packages/server/dist/cli/bin.js`, "serve", "--port", "0", "--policy-dir", policyDir];
+  // BENCH_SERVER_NODE_ARGS: flags for the servers' node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const bin = `${ROOT}/packages/server/dist/cli/bin.js`;
+  const args = [...nodeArgs, bin, "serve", "--port", "0", "--policy-dir", policyDir];
   if (databaseUrl) args.push("--database-url", databaseUrl);
   else args.push("--data-dir", dataDir);
   const child = spawn(process.execPath, args, {
