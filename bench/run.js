@@ -30,6 +30,7 @@ import { exportRow } from "./suites/export.js";
 import { governanceRows } from "./suites/governance.js";
 import { submitRow } from "./suites/submit.js";
 import { wakeupRows } from "./suites/wakeups.js";
+import { webhookIsolationRow } from "./suites/webhook-isolation.js";
 
 const BASELINE_FILE = fileURLToPath(new URL("baseline.json", import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL("results/", import.meta.url));
@@ -61,6 +62,8 @@ for (const engine of config.engines) {
   plan.push(["governance", `governance.${engine}`, () => governanceRows(engine, log)]);
 }
 if (config.engines.includes("sqlite")) plan.push(["export", "export.sqlite", () => exportRow(log)]);
+if (config.engines.includes("sqlite"))
+  plan.push(["webhooks", "webhooks.isolation.sqlite", () => webhookIsolationRow(log)]);
 
 const m = await machine();
 log(machineLine(m));

@@ -36,7 +36,7 @@ function list(name, raw, allowed) {
 const quick = values.quick === true || on("BENCH_QUICK");
 const depth = count("BENCH_DEPTH", quick ? 100_000 : 1_000_000);
 
-const SUITES = ["submit", "claim", "wakeup", "governance", "export"];
+const SUITES = ["submit", "claim", "wakeup", "governance", "export", "webhooks"];
 
 export const config = {
   quick,

@@ -18,4 +18,4 @@ export type {
   Submitted,
   Verdict,
 } from "./types.js";
-export { verifyWebhook } from "./webhook.js";
+export { verifyWebhook, type WebhookHeaders } from "./webhook.js";

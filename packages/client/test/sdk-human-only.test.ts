@@ -76,8 +76,8 @@ describe("@loopgate/client on human_only actions", () => {
       await receiver.until((d) => d.length === 1);
       const [delivery] = receiver.deliveries;
       const body = delivery?.body ?? "";
-      const header = delivery?.headers["loopgate-signature"] as string;
-      expect(await verifyWebhook({ secret: automation.signingSecret, header, body })).toBe(true);
+      const headers = delivery?.headers ?? {};
+      expect(await verifyWebhook({ secret: automation.signingSecret, headers, body })).toBe(true);
       const event = JSON.parse(body) as DecidedWebhook<typeof DONE>;
       expect(event).toMatchObject({ type: "case.decided", caseId: id, humanOwned: true, verdict: "done" });
       expect(event.output).toEqual(DONE);

@@ -5,14 +5,18 @@ import { CaseEvents } from "./case-events.js";
 import { type ChangeFeed, InProcessFeed } from "./change-feed/change-feed.js";
 import { PostgresChangeFeed } from "./change-feed/postgres.js";
 import { buildApp } from "./http/app.js";
+import type { AbuseLimits } from "./http/limits/options.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
-import { ALERT_SIGNING_KEY, alertSigningSecret } from "./oversight/run.js";
 import { ownersWithoutAccount, ownerWarning } from "./owners.js";
 import { loadPolicyDir } from "./policy-files.js";
 import { openStore, type Store } from "./store/index.js";
+import { DestinationPolicy } from "./webhooks/destinations.js";
+import { signingSecrets } from "./webhooks/signing-secrets.js";
+import { AuditCheckpointWorker } from "./workers/audit-checkpoint.js";
 import { OutboxWorker } from "./workers/outbox.js";
 import { OversightWorker } from "./workers/oversight.js";
+import { RetentionWorker } from "./workers/retention.js";
 import { TimerWorker } from "./workers/timers.js";
 
 export interface ServerConfig {
@@ -34,7 +38,23 @@ export interface ServerConfig {
   clock?: () => number;
   /** Injectable randomness for mixing catch trials and overlap copies into the queue (default Math.random). */
   random?: () => number;
-  webhook?: { pollMs?: number; baseBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+  webhook?: {
+    pollMs?: number;
+    baseBackoffMs?: number;
+    maxAttempts?: number;
+    timeoutMs?: number;
+    /** Deliveries in flight to one destination at a time (default 2). */
+    perDestination?: number;
+    /** Deliveries in flight at a time in all (default 32). */
+    concurrency?: number;
+  };
+  /**
+   * LOOPGATE_CALLBACK_ALLOW / `--callback-allow`: addresses or CIDR ranges (optionally `:port`) that
+   * webhooks may reach although they are loopback, private, link-local... (webhooks/destinations.ts).
+   */
+  callbackAllow?: string;
+  /** LOOPGATE_LEGACY_WEBHOOK_SIGNATURE=1: also send the old `Loopgate-Signature` header (one release). */
+  legacyWebhookSignature?: boolean;
   /**
    * How often a waiting long-poll re-reads the store while the change feed is live (default 5 s): only a
    * safety net, since every commit wakes its waiters in every process.
@@ -44,10 +64,16 @@ export interface ServerConfig {
   timers?: { pollMs?: number };
   /** How often the oversight check runs (rubber stamps, approvals high while errors rise); 0 = off. */
   oversightIntervalMs?: number;
+  /** How often a signed checkpoint of the audit chains' heads is written (default 10 min); 0 = off. */
+  auditCheckpointIntervalMs?: number;
+  /** How often finished cases past their workflow's `retention.days` are purged (default 1 h); 0 = off. */
+  retentionIntervalMs?: number;
   /** The built web workspace to serve at `/` (default: packages/web/dist). */
   webDir?: string;
   /** LOOPGATE_SECRET: key for CSRF tokens; unset, a random one is kept in the database. */
   secret?: string;
+  /** Sign-in lockout, per-key rate limit, request timeout, metrics token (http/limits/options.ts). */
+  limits?: Partial<AbuseLimits>;
 }
 
 export const DEFAULTS = {
@@ -78,22 +104,28 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const logger = cfg.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info" });
   const clock = cfg.clock ?? Date.now;
   const policies = loadPolicyDir(cfg.policyDir);
+  const destinations = DestinationPolicy.fromText(cfg.callbackAllow);
+  refuseAlertUrls(policies, destinations);
   const shadowPolicies = cfg.shadowPolicyDir === undefined ? undefined : loadPolicyDir(cfg.shadowPolicyDir);
   const store = await openStore({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, schema: cfg.schema });
   let feed: ChangeFeed | undefined;
   try {
     await store.migrate();
-    const { printedToken } = await ensureAdminKey(store, cfg.bootstrapToken, clock());
+    const { printedToken, revokedBootstrap } = await ensureAdminKey(store, cfg.bootstrapToken, clock());
+    if (revokedBootstrap) {
+      logger.warn(
+        "LOOPGATE_BOOTSTRAP_TOKEN names a revoked key: it does not work; set a new value or unset it",
+      );
+    }
     // Not fatal: an admin may create the owner's account later; until then nobody acts as owner.
     for (const wf of await ownersWithoutAccount(store, policies.workflows.values())) {
       logger.warn({ workflow: wf.workflow, owner: wf.owner }, ownerWarning(wf));
     }
     const worker = new OutboxWorker({
       store,
-      getSigningSecret: async (keyId) =>
-        keyId === ALERT_SIGNING_KEY
-          ? alertSigningSecret(store)
-          : (await store.identity.getKey(keyId))?.signingSecret,
+      signingSecrets: (owner, now) => signingSecrets(store, owner, now),
+      destinations,
+      legacySignature: cfg.legacyWebhookSignature ?? false,
       clock,
       logger,
       ...cfg.webhook,
@@ -136,6 +168,18 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       intervalMs: cfg.oversightIntervalMs ?? 15 * 60_000,
       onAlerts: () => worker.kick(),
     });
+    const auditCheckpoints = new AuditCheckpointWorker({
+      store,
+      intervalMs: cfg.auditCheckpointIntervalMs ?? 10 * 60_000,
+      logger,
+    });
+    const retention = new RetentionWorker({
+      store,
+      policies: () => policies,
+      clock,
+      intervalMs: cfg.retentionIntervalMs ?? 60 * 60_000,
+      logger,
+    });
     const app = await buildApp(
       {
         store,
@@ -148,12 +192,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         maxWaitSeconds: cfg.maxWaitSeconds,
         random: cfg.random ?? Math.random,
         shadowPolicies: () => shadowPolicies,
+        destinations,
       },
       {
         bodyLimit: cfg.bodyLimitBytes,
         logger: logger.child({ component: "http" }),
         webDir: cfg.webDir,
         secret: cfg.secret,
+        limits: cfg.limits,
       },
     );
     await app.listen({ port: cfg.port, host: cfg.host });
@@ -163,6 +209,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     worker.start();
     timers.start();
     oversight.start();
+    auditCheckpoints.start();
+    retention.start();
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       app,
@@ -175,6 +223,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         await app.close();
         await timers.stop();
         await oversight.stop();
+        await auditCheckpoints.stop();
+        await retention.stop();
         await worker.stop();
         await feed?.close();
         await store.close();
@@ -184,5 +234,17 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     await feed?.close();
     await store.close();
     throw err;
+  }
+}
+
+/**
+ * An `oversight.alertUrl` that the destination policy refuses fails the start, naming the workflow and
+ * the field, rather than leaving every alert of that workflow to fail later.
+ */
+function refuseAlertUrls(policies: PolicySet, destinations: DestinationPolicy): void {
+  for (const wf of policies.workflows.values()) {
+    const url = wf.oversight.alertUrl;
+    const refused = url && destinations.urlRefusal(url);
+    if (refused) throw new Error(`workflow ${wf.workflow}: oversight.alertUrl ${url} ${refused}`);
   }
 }

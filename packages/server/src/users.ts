@@ -29,12 +29,6 @@ export async function createUser(store: Store, input: NewUserInput): Promise<Use
       "/username",
     );
   }
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new ValidationError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`, "/password");
-  }
-  if (input.password.length > MAX_PASSWORD_LENGTH) {
-    throw new ValidationError(`the password must be at most ${MAX_PASSWORD_LENGTH} characters`, "/password");
-  }
   if (input.workflows?.length === 0) {
     throw new ValidationError("workflows must not be empty (leave it out for every workflow)", "/workflows");
   }
@@ -49,11 +43,25 @@ export async function createUser(store: Store, input: NewUserInput): Promise<Use
     role: input.role,
     // As for keys: no list means every workflow; an empty one was refused above.
     workflows: input.workflows ? [...new Set(input.workflows)] : null,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await newPasswordHash(input.password),
     createdAt: input.now,
     disabledAt: null,
     authorityRoles: [...new Set(input.authorityRoles ?? [])],
   };
   await store.identity.insertUser(user);
   return user;
+}
+
+/**
+ * The stored form of a new password, after the length rules (ValidationError naming /password): for
+ * creating a user and for changing a password alike.
+ */
+export async function newPasswordHash(password: string): Promise<string> {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new ValidationError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`, "/password");
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new ValidationError(`the password must be at most ${MAX_PASSWORD_LENGTH} characters`, "/password");
+  }
+  return hashPassword(password);
 }

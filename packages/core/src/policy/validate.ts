@@ -22,7 +22,7 @@ import {
 import { fieldsReadFromAst } from "./fields-read.js";
 import type { Path } from "./source.js";
 import { checkApproveOnTimeout, readActions, readReview, readRiskClass } from "./validate-rules.js";
-import type { Workflow } from "./workflow.js";
+import { RETENTION_MIN_DAYS, SUSPENDED_SUBMIT, type Workflow } from "./workflow.js";
 
 export type WorkflowBody = Omit<Workflow, "source">;
 
@@ -41,6 +41,8 @@ const TOP_KEYS = [
   "sla",
   "oversight",
   "activeLearning",
+  "suspension",
+  "retention",
 ];
 const ON_TIMEOUT = ["escalate", "reject", "approve"] as const;
 
@@ -109,6 +111,8 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
     );
   }
 
+  const suspension = field(doc, [], "suspension", readSuspension, c);
+  const retention = field(doc, [], "retention", readRetention, c);
   if (sla.onTimeout === "approve") checkApproveOnTimeout(risk, actions, c);
   if (c.src.issues.length > before) return undefined;
   // Every required value is present here: each absence above recorded an issue.
@@ -127,6 +131,8 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
     sla,
     oversight,
     ...(activeLearning && { activeLearning }),
+    ...(suspension && { suspension }),
+    ...(retention && { retention }),
   } as WorkflowBody;
 }
 
@@ -244,6 +250,29 @@ function readActiveLearning(value: unknown, path: Path, c: Checker): Workflow["a
   const dailyBudget = field(a, path, "dailyBudget", integer(1), c);
   if (!strategy) return undefined;
   return { strategy, ...(dailyBudget !== undefined && { dailyBudget }) };
+}
+
+function readSuspension(value: unknown, path: Path, c: Checker): Workflow["suspension"] | undefined {
+  const s = mapping(value, path, c, ["onSubmit"], "onSubmit");
+  if (!s) return undefined;
+  const onSubmit = field(s, path, "onSubmit", oneOf(SUSPENDED_SUBMIT), c);
+  return { onSubmit: onSubmit ?? "review" };
+}
+
+function readRetention(value: unknown, path: Path, c: Checker): Workflow["retention"] | undefined {
+  const r = mapping(value, path, c, ["days", "belowMinimumBecause"], "days, belowMinimumBecause");
+  if (!r) return undefined;
+  const days = required(r, path, "days", integer(1), c, "days is required: how long finished cases are kept");
+  const because = field(r, path, "belowMinimumBecause", text(), c)?.trim();
+  if (days === undefined) return undefined;
+  if (days < RETENTION_MIN_DAYS && !because) {
+    c.src.issue(
+      [...path, "days"],
+      `keeps cases ${days} days, below the ${RETENTION_MIN_DAYS} days EU AI Act Art. 26(6) asks of deployers; to keep fewer, say why in retention.belowMinimumBecause`,
+    );
+    return undefined;
+  }
+  return { days, ...(because && { belowMinimumBecause: because }) };
 }
 
 function readOversight(value: unknown, path: Path, c: Checker): Workflow["oversight"] {

@@ -1,6 +1,21 @@
 import type { ActiveLearningStrategy } from "../learning/active-learning.js";
 import type { Boundary, Pattern, Verdict } from "../types.js";
 
+/** What a submission meets while its workflow or action is suspended (the stop button). */
+export type SuspendedSubmit = "review" | "reject";
+export const SUSPENDED_SUBMIT: readonly SuspendedSubmit[] = ["review", "reject"];
+
+/**
+ * Deployers keep the logs of a high-risk AI system at least six months (EU AI Act Art. 26(6)): 183 days
+ * covers any six calendar months.
+ */
+export const RETENTION_MIN_DAYS = 183;
+
+/** The days a workflow's finished cases are kept. */
+export function retentionDays(wf: Pick<Workflow, "retention">): number {
+  return wf.retention?.days ?? RETENTION_MIN_DAYS;
+}
+
 export interface RiskClass {
   /** null: the class never auto-routes. */
   autoMinConfidence: number | null;
@@ -85,6 +100,16 @@ export interface Workflow {
    * (uncertainty over `proposal.candidates[].probability`), and at most `dailyBudget` labels a UTC day.
    */
   activeLearning?: { strategy: ActiveLearningStrategy; dailyBudget?: number };
+  /**
+   * While an admin or the owner has suspended the workflow (or one action): `review` routes what would
+   * have been auto to a person, `reject` refuses every submission with a 503. Absent = `review`.
+   */
+  suspension?: { onSubmit: SuspendedSubmit };
+  /**
+   * How long a finished case is kept before `loopgate purge` deletes it (absent = RETENTION_MIN_DAYS).
+   * Fewer days than the minimum need `belowMinimumBecause`, the operator's recorded reason.
+   */
+  retention?: { days: number; belowMinimumBecause?: string };
   /** Where it came from, and a content hash so every routed case names the policy version it met. */
   source: { file: string; version: string };
 }

@@ -3,6 +3,7 @@ import { DEFAULTS } from "../server.js";
 import { openStore, ROLES, type Role } from "../store/index.js";
 import { parseFlags, splitList } from "./flags.js";
 import { grantRefusal } from "./grant-flags.js";
+import { parseExpires } from "./keys-manage.js";
 
 /**
  * `loopgate keys create`: writes a key straight into storage (no running server needed). With
@@ -15,6 +16,7 @@ export async function runKeysCreate(args: string[]): Promise<number> {
     workflows: { type: "string" },
     authority: { type: "string" },
     user: { type: "string" },
+    expires: { type: "string" },
     "policy-dir": { type: "string" },
     "data-dir": { type: "string" },
     "database-url": { type: "string" },
@@ -42,7 +44,16 @@ export async function runKeysCreate(args: string[]): Promise<number> {
       console.error(`loopgate keys create: ${refusal}`);
       return 1;
     }
+    let expiresAt: number | undefined;
+    try {
+      expiresAt =
+        values.expires === undefined ? undefined : parseExpires(values.expires as string, Date.now());
+    } catch (err) {
+      console.error(`loopgate keys create: ${(err as Error).message}`);
+      return 1;
+    }
     const { record, token } = await createKey(store, {
+      ...(expiresAt !== undefined && { expiresAt }),
       name: values.name as string,
       role,
       workflows,

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import pino from "pino";
 import { startDemoStream } from "../demo/stream.js";
 import { DEMO_USER, ensureDemoUser } from "../demo/user.js";
+import type { AbuseLimits } from "../http/limits/options.js";
 import { defaultPolicyDir } from "../policy-files.js";
 import { DEFAULTS, startServer } from "../server.js";
 import { parseFlags } from "./flags.js";
@@ -11,6 +12,25 @@ function intFrom(name: string, value: string | undefined, fallback: number): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+/** Abuse limits from the environment; each unset one keeps its default (http/limits/options.ts). */
+function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<AbuseLimits> {
+  const limits: Partial<AbuseLimits> = {};
+  const read = (name: string, key: Exclude<keyof AbuseLimits, "metricsToken">, min = 0) => {
+    const value = env[name];
+    if (value === undefined || value === "") return;
+    const n = intFrom(name, value, 0);
+    if (n < min) throw new Error(`${name} must be at least ${min}, got "${value}"`);
+    limits[key] = n;
+  };
+  read("LOOPGATE_SIGNIN_MAX_FAILURES", "signInMaxFailures", 1);
+  read("LOOPGATE_SIGNIN_ADDRESS_MAX_FAILURES", "signInAddressMaxFailures", 1);
+  read("LOOPGATE_SIGNIN_LOCKOUT_SECONDS", "signInLockoutSeconds", 1);
+  read("LOOPGATE_RATE_LIMIT_PER_MINUTE", "rateLimitPerMinute");
+  read("LOOPGATE_REQUEST_TIMEOUT_SECONDS", "requestTimeoutSeconds", 1);
+  if (env.LOOPGATE_METRICS_TOKEN) limits.metricsToken = env.LOOPGATE_METRICS_TOKEN;
+  return limits;
 }
 
 /** `loopgate serve`: flags win over environment variables, which win over defaults. */
@@ -23,6 +43,7 @@ export async function runServe(args: string[]): Promise<number> {
     "policy-dir": { type: "string" },
     "shadow-policy-dir": { type: "string" },
     demo: { type: "boolean" },
+    "callback-allow": { type: "string" },
   });
   const env = process.env;
   const flag = (k: string) => values[k] as string | undefined;
@@ -45,6 +66,12 @@ export async function runServe(args: string[]): Promise<number> {
     ),
     maxWaitSeconds: DEFAULTS.maxWaitSeconds,
     secret: env.LOOPGATE_SECRET || undefined,
+    auditCheckpointIntervalMs:
+      intFrom("LOOPGATE_AUDIT_CHECKPOINT_MINUTES", env.LOOPGATE_AUDIT_CHECKPOINT_MINUTES, 10) * 60_000,
+    limits: limitsFromEnv(env),
+    // Loopback, private and link-local callback destinations only where the operator names them.
+    callbackAllow: flag("callback-allow") ?? env.LOOPGATE_CALLBACK_ALLOW,
+    legacyWebhookSignature: env.LOOPGATE_LEGACY_WEBHOOK_SIGNATURE === "1",
     logger,
   });
 

@@ -10,7 +10,7 @@ const USAGE = `usage: loopgate users create --username U (--password-stdin | --p
                              [--data-dir DIR] [--database-url URL] [--policy-dir DIR]`;
 
 /** Everything on stdin, minus the one line ending that `echo` or a heredoc adds. */
-async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
+export async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks)

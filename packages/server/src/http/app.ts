@@ -3,15 +3,23 @@ import swagger from "@fastify/swagger";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { mcpRoutes } from "../mcp/http.js";
 import { casesRoutes } from "./cases/index.js";
 import type { AppContext } from "./context.js";
+import { KeyCache } from "./identity/auth.js";
 import { adminRoutes, makeAuthenticator, sessionRoutes } from "./identity/index.js";
+import { keyLifecycleRoutes } from "./identity/key-lifecycle.js";
+import { userLifecycleRoutes } from "./identity/user-lifecycle.js";
+import { installJsonBodyParser } from "./json-body.js";
 import {
   decisionSupportRoutes,
   exportRoutes,
   shadowPolicyRoutes,
   thresholdRoutes,
 } from "./learning/index.js";
+import { perKeyRateLimit, requireMetricsToken, securityHeaders } from "./limits/hardening.js";
+import { type AbuseLimits, DEFAULT_LIMITS } from "./limits/options.js";
+import { addNulKeyword, refuseNulInParameters, withNulRefused } from "./nul-refusal.js";
 import {
   alertRoutes,
   auditRoutes,
@@ -24,6 +32,8 @@ import {
 import { installErrorHandling } from "./problem.js";
 import { assignRoutes, previewRoutes, reversibleRoutes, reviewRoutes } from "./review/index.js";
 import { closeUnusedConnectionsOnClose } from "./shutdown.js";
+import { signingSecretRoutes } from "./webhooks/signing-secrets.js";
+import { suspensionRoutes } from "./workflows/suspensions.js";
 import { staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
 
 export interface AppOptions {
@@ -37,6 +47,8 @@ export interface AppOptions {
    * on it and every restart agree.
    */
   secret?: string;
+  /** Sign-in lockout, per-key rate limit, request timeout, metrics token (limits/options.ts). */
+  limits?: Partial<AbuseLimits>;
 }
 
 /**
@@ -60,32 +72,38 @@ function makeValidators() {
   });
   addFormats.default(strict);
   addFormats.default(coercing);
+  addNulKeyword(strict);
+  addNulKeyword(coercing);
   return { strict, coercing };
 }
 
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const limits: AbuseLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const requestTimeout = limits.requestTimeoutSeconds * 1000;
   const app: FastifyInstance = Fastify({
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     loggerInstance: typeof opts.logger === "object" ? opts.logger : undefined,
     logger: typeof opts.logger === "boolean" ? opts.logger : undefined,
-    // A long-poll may legitimately take a minute; keep-alive clients are common (the SDK).
-    requestTimeout: 0,
+    // A slow client (slowloris) gets this long to send headers and body, then a 408. Node measures the
+    // upload only, so long-polls (up to maxWaitSeconds) and the event stream answer later unharmed.
+    requestTimeout,
+    http: {
+      headersTimeout: requestTimeout,
+      // Node looks for overdue requests this often (its default, 30 s, would stretch a short timeout).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, requestTimeout / 4)),
+    },
     // One line per request drowns the start-up banner and costs throughput on the submit path;
     // LOG_REQUESTS=1 turns it back on. Failures are always logged by the error handler.
     logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== "1" }),
   });
   const validators = makeValidators();
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === "body" ? validators.strict : validators.coercing).compile(schema),
+    (httpPart === "body" ? validators.strict : validators.coercing).compile(withNulRefused(schema)),
   );
   installErrorHandling(app);
   closeUnusedConnectionsOnClose(app);
-  // An empty JSON body (a bare `POST /v1/queue/claim`) means "no options", not a parse error.
-  const jsonParser = app.getDefaultJsonParser("error", "error");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    if (body === "") return done(null, null);
-    return jsonParser(request, body as string, done);
-  });
+  installJsonBodyParser(app);
+  app.addHook("onRequest", refuseNulInParameters);
 
   await app.register(swagger, {
     openapi: {
@@ -111,17 +129,25 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     },
   });
 
+  await securityHeaders(app);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  await app.register(prometheusRoutes(ctx));
+  await app.register(async (metrics) => {
+    requireMetricsToken(metrics, limits.metricsToken);
+    await metrics.register(prometheusRoutes(ctx));
+  });
 
   // Parses cookies for every route (registered at the root, before the /v1 hook that reads them).
   await app.register(cookie);
   const secret = opts.secret || (await ctx.store.identity.getOrCreateSecret("csrf"));
-  const authenticate = makeAuthenticator(ctx.store, ctx.clock, secret);
+  const keyCache = new KeyCache();
+  const authenticate = makeAuthenticator(ctx.store, ctx.clock, secret, keyCache);
   await app.register(async (v1) => {
     v1.addHook("onRequest", authenticate);
-    await v1.register(sessionRoutes(ctx, secret));
+    await perKeyRateLimit(v1, limits);
+    await v1.register(sessionRoutes(ctx, secret, limits));
+    await v1.register(keyLifecycleRoutes(ctx, keyCache));
+    await v1.register(userLifecycleRoutes(ctx, keyCache));
     await v1.register(casesRoutes(ctx));
     await v1.register(reviewRoutes(ctx));
     await v1.register(previewRoutes(ctx));
@@ -140,6 +166,10 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(alertRoutes(ctx));
     await v1.register(goldRoutes(ctx));
     await v1.register(catchTrialRoutes(ctx));
+    await v1.register(signingSecretRoutes(ctx));
+    // MCP (issue 14): its tools call the routes above in-process with the caller's key.
+    await v1.register(mcpRoutes());
+    await v1.register(suspensionRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

@@ -3,6 +3,7 @@ import { ValidationError } from "@loopgate/core";
 import type { CaseEvents } from "../case-events.js";
 import type { DecisionNotifier } from "../notifier.js";
 import type { Store } from "../store/index.js";
+import type { DestinationPolicy } from "../webhooks/destinations.js";
 
 /** What every route plugin needs, passed in explicitly so tests can build an app around any store. */
 export interface AppContext {
@@ -21,6 +22,8 @@ export interface AppContext {
   random: () => number;
   /** Shadow mode: the draft policy routed beside the live one at submit (`--shadow-policy-dir`); unset = off. */
   shadowPolicies?: () => PolicySet | undefined;
+  /** Which callback URLs a submit may name (`LOOPGATE_CALLBACK_ALLOW`); unset = public addresses only. */
+  destinations?: DestinationPolicy;
 }
 
 export function workflowOrFail(ctx: AppContext, name: string): Workflow {

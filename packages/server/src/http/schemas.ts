@@ -259,6 +259,9 @@ export const CreateKeyRequestSchema = Type.Object(
           "The username of the person the key belongs to (default: the signed-in user, or the creating key's person)",
       }),
     ),
+    expiresAt: Type.Optional(
+      Type.String({ format: "date-time", description: "When the key stops working on its own (ISO 8601)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -276,6 +279,7 @@ export const CreateKeyResponseSchema = Type.Object({
   signingSecret: Type.String({
     description: "Verifies the Loopgate-Signature of webhooks for this key's cases",
   }),
+  expiresAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 
 export const WorkflowViewSchema = Type.Object({

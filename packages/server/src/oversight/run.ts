@@ -10,6 +10,7 @@ import {
 } from "@loopgate/core";
 import { reviewerName } from "../metrics/governance.js";
 import type { AlertRecord, NewAlert, Store } from "../store/index.js";
+import { alertSecretOwner } from "../webhooks/signing-secrets.js";
 
 /**
  * The oversight run (issue 5, item 6): for each workflow, the rubber-stamp detector over the last
@@ -20,15 +21,6 @@ import type { AlertRecord, NewAlert, Store } from "../store/index.js";
 
 const DEFAULT_WINDOW_DAYS = 30;
 const DAY_MS = 86_400_000;
-
-/**
- * The outbox signs with the secret of the key a message names. Alerts belong to no key, so they name this
- * one, which resolves to one server-wide secret (`alertSigningSecret`), shown to admins at
- * `GET /v1/oversight/alerts/secret`.
- */
-export const ALERT_SIGNING_KEY = "oversight-alerts";
-export const alertSigningSecret = (store: Store): Promise<string> =>
-  store.identity.getOrCreateSecret("oversight-alert-signing");
 
 export interface OversightRunOptions {
   /** Length of the detector's window and of each error-trend window, in days (default 30). */
@@ -113,7 +105,8 @@ async function alertFor(
     outbox: {
       id: `whk_${randomUUID()}`,
       caseId: null,
-      keyId: ALERT_SIGNING_KEY,
+      // Alerts belong to no key: each workflow's own secret signs them (webhooks/signing-secrets.ts).
+      keyId: alertSecretOwner(wf.workflow),
       url,
       body: alertWebhookBody({ ...alert, acknowledgedAt: null, acknowledgedBy: null }, name, wf.owner),
       createdAt: now,

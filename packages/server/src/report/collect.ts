@@ -1,7 +1,7 @@
 import type { Workflow } from "@loopgate/core";
 import { governanceReport, reviewerName } from "../metrics/governance.js";
 import type { Store } from "../store/index.js";
-import type { Consistency, ReportAlert, ReportData } from "./types.js";
+import type { Consistency, ReportAlert, ReportData, ReportSuspension } from "./types.js";
 
 export interface CollectOptions {
   workflow: Workflow;
@@ -39,7 +39,29 @@ export async function collectReport(store: Store, o: CollectOptions): Promise<Re
     days,
     reviewers: byReviewer.groups ?? [],
     alerts: await alertsOf(store, o),
+    suspensions: await suspensionsOf(store, o),
   };
+}
+
+/** Suspensions in force at some time in the window, oldest first, with the names of who acted. */
+async function suspensionsOf(store: Store, o: CollectOptions): Promise<ReportSuspension[]> {
+  const rows = await store.suspensions.during([o.workflow.workflow], o.since, o.until);
+  const out: ReportSuspension[] = [];
+  for (const s of rows) {
+    out.push({
+      id: s.id,
+      action: s.action,
+      reason: s.reason,
+      suspendedBy: s.suspendedBy,
+      suspendedByName: (await reviewerName(store, s.suspendedBy)) ?? s.suspendedBy,
+      suspendedAt: s.suspendedAt,
+      resumedBy: s.resumedBy,
+      resumedByName: s.resumedBy === null ? null : await reviewerName(store, s.resumedBy),
+      resumedAt: s.resumedAt,
+      resumeNote: s.resumeNote,
+    });
+  }
+  return out;
 }
 
 /** The workflow's alerts raised in the window, oldest first. */

@@ -5,7 +5,7 @@ import { evidenceSentences } from "./evidence.js";
 import { count, decimal, duration, humanize, percent, utcTime } from "./format.js";
 import { REPORT_CSS } from "./style.js";
 import { barChart, lineChart, niceCountScale, niceDurationScale, rateBar } from "./svg.js";
-import type { ReportAlert, ReportData } from "./types.js";
+import type { ReportAlert, ReportData, ReportSuspension } from "./types.js";
 
 /**
  * The governance report as one self-contained HTML document: inline CSS and SVG, no script, font or
@@ -28,6 +28,7 @@ export function renderReport(d: ReportData): string {
     exceptions(d),
     reviewers(d),
     alerts(d),
+    suspensions(d),
     footer(),
     "</main></body></html>\n",
   ].join("\n");
@@ -257,6 +258,29 @@ function alertItem(a: ReportAlert): string {
       ? `<ul class="evidence">${evidence.map((s) => `<li>${esc(s)}</li>`).join("")}</ul>`
       : "") +
     "</li>"
+  );
+}
+
+/** The stop button's use in the window (EU AI Act Art. 14(4)(e)): who stopped what, why, and who resumed. */
+function suspensions(d: ReportData): string {
+  if (d.suspensions === undefined) return "";
+  const head = '<section id="suspensions"><h2>Suspensions (stop button)</h2>';
+  if (d.suspensions.length === 0) {
+    return `${head}<p data-suspensions="none">The workflow was not suspended in this window.</p></section>`;
+  }
+  return `${head}<ol class="suspensions" data-suspensions="${d.suspensions.length}">${d.suspensions.map(suspensionItem).join("")}</ol></section>`;
+}
+
+function suspensionItem(s: ReportSuspension): string {
+  const what = s.action === null ? "The whole workflow" : `Action <code>${esc(s.action)}</code>`;
+  const resumed =
+    s.resumedAt === null
+      ? "<strong>still suspended</strong>"
+      : `resumed ${esc(utcTime(s.resumedAt))} by ${esc(s.resumedByName ?? s.resumedBy ?? "")}` +
+        (s.resumeNote ? `: ${esc(s.resumeNote)}` : "");
+  return (
+    `<li class="suspension" data-suspension="${esc(s.id)}"><p>${what} suspended ` +
+    `${esc(utcTime(s.suspendedAt))} by ${esc(s.suspendedByName)}: ${esc(s.reason)}; ${resumed}.</p></li>`
   );
 }
 

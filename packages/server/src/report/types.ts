@@ -21,6 +21,24 @@ export interface ReportData {
   reviewers: GovernanceGroup[];
   /** Oversight alerts raised in the window. */
   alerts: ReportAlert[];
+  /** Stop-button suspensions in force at any time in the window (absent: not collected). */
+  suspensions?: ReportSuspension[];
+}
+
+/** A suspension of the workflow or one action (the stop button), with who pressed and released it. */
+export interface ReportSuspension {
+  id: string;
+  /** null: the whole workflow. */
+  action: string | null;
+  reason: string;
+  suspendedBy: string;
+  suspendedByName: string;
+  suspendedAt: number;
+  resumedBy: string | null;
+  resumedByName: string | null;
+  /** null: still in force when the report was made. */
+  resumedAt: number | null;
+  resumeNote: string | null;
 }
 
 export interface Consistency {

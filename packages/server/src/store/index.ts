@@ -3,6 +3,16 @@ import { SqlStore } from "./sql-store.js";
 import { openSqlite } from "./sqlite.js";
 import type { Store } from "./store.js";
 
+export type { AuditReport, AuditStore } from "./audit/index.js";
+export { keyIdOf } from "./audit/signing.js";
+export {
+  type AuditProblem,
+  ChainVerifier,
+  type Checkpoint,
+  type CheckpointHead,
+  type StoredChain,
+  verifyCheckpoints,
+} from "./audit/verify.js";
 export type { EventRecord, EventType, NewEvent } from "./cases/events.js";
 export { caseFacts } from "./cases/facts.js";
 // The public face of the store: `openStore` and the records the rest of the server reads and writes.
@@ -39,12 +49,17 @@ export type { OversightStore } from "./oversight/index.js";
 export type { NewOutcome, OutcomeRecord } from "./oversight/outcomes.js";
 export type { CatchTrialResult, OverlapRating, OversightWindow } from "./oversight/shadows.js";
 export { isShadow } from "./oversight/shadows.js";
+export type { PurgeArgs, PurgedCase, RetentionStore } from "./retention/index.js";
 export { APPROVING } from "./review/claim.js";
 export type { ReviewStore } from "./review/index.js";
 export type { BlindJudgment, Claimed, QueueCount, ReviewerDay } from "./review/types.js";
+export { backupSqlite } from "./sqlite.js";
 export type { Store } from "./store.js";
+export type { SuspensionRecord, SuspensionStore } from "./suspensions/index.js";
+export { covers } from "./suspensions/index.js";
 export type { TimerStore } from "./timers/index.js";
 export type { NewTimer, TimerEffect, TimerKind, TimerRecord } from "./timers/types.js";
+export type { WebhookSecret, WebhookSecretStore } from "./webhooks/index.js";
 
 /**
  * Opens the store: PostgreSQL when `databaseUrl` is a postgres:// or postgresql:// URL (tables in

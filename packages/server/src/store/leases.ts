@@ -26,9 +26,9 @@ export async function leaseDue<T extends keyof JobTables>(
   db: Db,
   lock: Lock,
   table: T,
-  args: { now: number; limit: number; leaseMs: number },
+  args: { now: number; limit: number; leaseMs: number; exclude?: readonly string[] },
 ): Promise<JobTables[T]["row"][]> {
-  const { now, limit, leaseMs } = args;
+  const { now, limit, leaseMs, exclude = [] } = args;
   // Kysely cannot type a query over a table chosen at run time; both tables have these columns, named
   // in COLUMNS, so the query is written against one of them.
   const t = table as "timers";
@@ -40,6 +40,7 @@ export async function leaseDue<T extends keyof JobTables>(
       .where(done, "is", null)
       .where(due, "<=", now)
       .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+      .$if(exclude.length > 0, (q) => q.where("id", "not in", [...exclude]))
       .orderBy(due)
       .orderBy("id")
       .limit(limit);

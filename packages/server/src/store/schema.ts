@@ -21,6 +21,54 @@ export interface Database {
   gold_cases: GoldCasesTable;
   oversight_alerts: OversightAlertsTable;
   metric_rollups: MetricRollupsTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_checkpoint_heads: AuditCheckpointHeadsTable;
+  sign_in_failures: SignInFailuresTable;
+  webhook_secrets: WebhookSecretsTable;
+  suspensions: SuspensionsTable;
+}
+
+/**
+ * A row's place in its case's hash chain (migration 017, audit/chain.ts): events, decisions and outcomes
+ * carry these. Null only on a row written around the chain (which `audit verify` reports as inserted).
+ */
+export interface ChainLinkColumns {
+  /** 1, 2, … in the case's chain (the system chain for events of no case). */
+  chain_pos: number | null;
+  /** The hash of the row before it (position 1: the case row's hash). */
+  prev_hash: string | null;
+  /** sha256 of this row's content, position and prev_hash. */
+  hash: string | null;
+}
+
+/** A signed checkpoint over the chain heads that changed since the one before it (migration 017). */
+export interface AuditCheckpointsTable {
+  /** 1, 2, …: the unique key that makes concurrent writers write each checkpoint once. */
+  number: number;
+  /** The previous checkpoint's hash ("" for the first). */
+  prev_hash: string;
+  created_at: number;
+  /** How many chain heads it lists (audit_checkpoint_heads). */
+  chains: number;
+  /** sha256 over its heads, sorted by chain id (audit/checkpoints.ts). */
+  digest: string;
+  /** The signing key's id (sha256 of its public key, hex, first 16 characters). */
+  key_id: string;
+  /** Ed25519 signature over the canonical checkpoint content, base64. */
+  signature: string;
+  /** sha256 of the content and signature: the next checkpoint's prev_hash. */
+  hash: string;
+}
+
+/** One chain head as a checkpoint saw it. */
+export interface AuditCheckpointHeadsTable {
+  checkpoint: number;
+  /** A case id, or `system` for events of no case. */
+  chain_id: string;
+  length: number;
+  head: string;
+  /** When the chain last grew (cases.chain_at): `audit export --since` scopes by it. */
+  at: number;
 }
 
 /** A governance rollup document: what one workflow counted on one UTC day (migration 014, metrics/rollup-docs.ts). */
@@ -54,7 +102,7 @@ export interface OversightAlertsTable {
 }
 
 /** Outcomes reported by the automation for decided cases (migration 006, oversight/outcomes.ts). */
-export interface OutcomesTable {
+export interface OutcomesTable extends ChainLinkColumns {
   id: string;
   case_id: string;
   /** `correct` or `incorrect` */
@@ -151,6 +199,13 @@ export interface CasesTable {
   priority: Generated<number>;
   /** Set on an overlap copy: the real case it repeats for an independent second reviewer. */
   overlap_of: string | null;
+  // The case's hash chain (migration 017, audit/): kept here so a write that already touches the case
+  // row learns its chain's head without another read.
+  /** Hash of the chain's last row; the case row's own hash while nothing is chained yet. */
+  chain_head: string | null;
+  chain_length: number | null;
+  /** When the chain last grew: the checkpoint lists the heads that changed since the one before. */
+  chain_at: number | null;
 }
 
 /** A workflow's known-answer cases, mixed into queues as catch trials (migration 008). */
@@ -181,7 +236,7 @@ export interface GoldCasesTable {
   disabled_at: number | null;
 }
 
-export interface DecisionsTable {
+export interface DecisionsTable extends ChainLinkColumns {
   id: string;
   case_id: string;
   decided_by: string;
@@ -197,7 +252,7 @@ export interface DecisionsTable {
   revoked_at: number | null;
 }
 
-export interface EventsTable {
+export interface EventsTable extends ChainLinkColumns {
   seq: Generated<number>;
   type: string;
   case_id: string | null;
@@ -238,6 +293,22 @@ export interface ApiKeysTable {
   authority_roles: string | null;
   /** The user the key belongs to (migration 012), null = a key of no one. */
   user_id: string | null;
+  /** Migration 016: when the key was revoked / stops working; null = not. */
+  revoked_at: number | null;
+  expires_at: number | null;
+  /** Migration 016: the token before the last rotation, valid until `previous_expires_at`. */
+  previous_token_hash: string | null;
+  previous_expires_at: number | null;
+  /** Migration 016: 1 for the key LOOPGATE_BOOTSTRAP_TOKEN made. */
+  bootstrap: Generated<number>;
+}
+
+/** Wrong sign-ins per `user:<name>` or `addr:<address>` (migration 016, http/limits/sign-in-throttle.ts). */
+export interface SignInFailuresTable {
+  subject: string;
+  failures: number;
+  first_at: number;
+  locked_until: number;
 }
 
 export interface UsersTable {
@@ -285,4 +356,31 @@ export interface TimersTable {
   lease_until: number | null;
   /** Set once it fired (or was cancelled): it never fires again. */
   done_at: number | null;
+}
+
+/** A webhook signing secret of a key or a workflow's alerts (migration 015, webhooks/). */
+export interface WebhookSecretsTable {
+  id: string;
+  /** An API key id, or `workflow:<name>` for that workflow's oversight alerts. */
+  owner: string;
+  secret: string;
+  created_at: number;
+  /** Set when a newer secret replaced it: it still verifies until then. */
+  expires_at: number | null;
+}
+
+/** A workflow, or one action of it, stopped by an admin or its owner (migration 019, suspensions/). */
+export interface SuspensionsTable {
+  id: string;
+  workflow: string;
+  /** "" for the whole workflow. */
+  action: string;
+  reason: string;
+  /** The user or key id that suspended. */
+  suspended_by: string;
+  suspended_at: number;
+  resumed_by: string | null;
+  /** Null while the suspension is in force. */
+  resumed_at: number | null;
+  resume_note: string | null;
 }

@@ -1,4 +1,5 @@
 import { Migrator } from "kysely";
+import { auditStore } from "./audit/index.js";
 import { caseStore } from "./cases/index.js";
 import type { EngineName, StoreEngine } from "./engine.js";
 import { identityStore } from "./identity/index.js";
@@ -7,9 +8,12 @@ import { metricsStore } from "./metrics/index.js";
 import { migrationProvider } from "./migrations/index.js";
 import { outboxStore } from "./outbox/index.js";
 import { oversightStore } from "./oversight/index.js";
+import { retentionStore } from "./retention/index.js";
 import { reviewStore } from "./review/index.js";
 import type { Store } from "./store.js";
+import { suspensionStore } from "./suspensions/index.js";
 import { timerStore } from "./timers/index.js";
+import { webhookSecretStore } from "./webhooks/index.js";
 
 /** The Store, written once in Kysely for every engine: one part per aggregate folder. */
 export class SqlStore implements Store {
@@ -22,6 +26,10 @@ export class SqlStore implements Store {
   readonly oversight: Store["oversight"];
   readonly learning: Store["learning"];
   readonly metrics: Store["metrics"];
+  readonly webhookSecrets: Store["webhookSecrets"];
+  readonly audit: Store["audit"];
+  readonly suspensions: Store["suspensions"];
+  readonly retention: Store["retention"];
   readonly #engine: StoreEngine;
   #closing: Promise<void> | undefined;
 
@@ -36,6 +44,10 @@ export class SqlStore implements Store {
     this.oversight = oversightStore(engine);
     this.learning = learningStore(engine);
     this.metrics = metricsStore(engine);
+    this.webhookSecrets = webhookSecretStore(engine);
+    this.audit = auditStore(engine);
+    this.suspensions = suspensionStore(engine);
+    this.retention = retentionStore(engine);
   }
 
   describe(): string {

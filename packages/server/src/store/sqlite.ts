@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { type Dialect, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from "kysely";
@@ -19,8 +19,8 @@ import { GroupCommitSqliteDriver, whenUnlocked } from "./sqlite-driver.js";
  */
 
 export async function openSqlite(dataDir: string): Promise<StoreEngine> {
-  mkdirSync(dataDir, { recursive: true });
   const file = resolve(join(dataDir, "loopgate.db"));
+  createPrivately(dataDir, file);
   const sqlite = new BetterSqlite3(file);
   // better-sqlite3 is synchronous, so SQLite's own busy handler would sleep on the event-loop thread:
   // every request in the process would freeze while it waits, and if the lock holder is another
@@ -67,5 +67,40 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   // our transactions take the write lock first, so the second migrator waits and then finds them done.
   override get supportsTransactionalDdl(): boolean {
     return true;
+  }
+}
+
+/**
+ * The database holds webhook signing secrets, the CSRF key and password hashes in plain text, so only
+ * the server's own user may read it: the directory is made 0700 when we create it, the file 0600
+ * before SQLite first opens it. SQLite creates the -wal and -shm files with the database file's mode,
+ * so they follow; files left more open by an older version are tightened here too. An existing
+ * directory keeps its mode (it may be the operator's own, shared with other things).
+ */
+function createPrivately(dataDir: string, file: string): void {
+  if (mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dataDir, 0o700);
+  closeSync(openSync(file, "a", 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
+/**
+ * Copies the database in `dataDir` to `destination` (created 0600) with SQLite's online backup API, while
+ * a server may be writing to it: the copy is one consistent snapshot. The first step copies a few pages;
+ * a write by the server in between restarts the copy, whose next step then takes every remaining page
+ * at once under one read transaction (in WAL mode a reader never blocks the writer).
+ */
+export async function backupSqlite(dataDir: string, destination: string): Promise<{ pages: number }> {
+  const file = resolve(join(dataDir, "loopgate.db"));
+  if (!existsSync(file)) throw new Error(`no Loopgate database at ${file}`);
+  const source = new BetterSqlite3(file, { fileMustExist: true });
+  try {
+    source.pragma("busy_timeout = 5000");
+    closeSync(openSync(destination, "w", 0o600));
+    chmodSync(destination, 0o600);
+    const result = await source.backup(destination, { progress: () => 1 << 30 });
+    chmodSync(destination, 0o600);
+    return { pages: result.totalPages };
+  } finally {
+    source.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { AuditStore } from "./audit/index.js";
 import type { CaseStore } from "./cases/index.js";
 import type { EngineName } from "./engine.js";
 import type { IdentityStore } from "./identity/index.js";
@@ -5,8 +6,11 @@ import type { LearningStore } from "./learning/index.js";
 import type { MetricsStore } from "./metrics/index.js";
 import type { OutboxStore } from "./outbox/index.js";
 import type { OversightStore } from "./oversight/index.js";
+import type { RetentionStore } from "./retention/index.js";
 import type { ReviewStore } from "./review/index.js";
+import type { SuspensionStore } from "./suspensions/index.js";
 import type { TimerStore } from "./timers/index.js";
+import type { WebhookSecretStore } from "./webhooks/index.js";
 
 /**
  * The one storage interface, composed of one part per aggregate; each part is documented in its
@@ -44,4 +48,12 @@ export interface Store {
   readonly learning: LearningStore;
   /** Governance tallies and the Prometheus event feed. */
   readonly metrics: MetricsStore;
+  /** Webhook signing secrets of keys and workflows, rotated with overlap. */
+  readonly webhookSecrets: WebhookSecretStore;
+  /** The tamper-evident audit log: hash chains per case, signed checkpoints, verification. */
+  readonly audit: AuditStore;
+  /** The stop button: workflows and actions suspended by an admin or their owner, and the history. */
+  readonly suspensions: SuspensionStore;
+  /** The retention purge: finished cases past their workflow's `retention.days`, deleted and recorded. */
+  readonly retention: RetentionStore;
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** The header carrying a webhook's signature. */
+/** The legacy header carrying a webhook's signature (before Standard Webhooks; see standard-signature.ts). */
 export const SIGNATURE_HEADER = "Loopgate-Signature";
 
 /**
@@ -13,6 +13,14 @@ export const SIGNATURE_HEADER = "Loopgate-Signature";
  */
 export function signPayload(secret: string, timestamp: number, body: string): string {
   return `t=${timestamp},v1=${hmacHex(secret, timestamp, body)}`;
+}
+
+/**
+ * The legacy header signed with every secret still valid (one `v1=` each), for receivers that have not
+ * moved to Standard Webhooks yet (`LOOPGATE_LEGACY_WEBHOOK_SIGNATURE=1`, kept for one release).
+ */
+export function legacySignature(secrets: readonly string[], timestamp: number, body: string): string {
+  return [`t=${timestamp}`, ...secrets.map((s) => `v1=${hmacHex(s, timestamp, body)}`)].join(",");
 }
 
 /**

@@ -1,17 +1,35 @@
+import { type Dispatcher, request } from "undici";
 import type { NewEvent, OutboxMessage, Store } from "../store/index.js";
-import { SIGNATURE_HEADER, signPayload } from "../webhooks/signature.js";
-import { LeasedRowsWorker } from "./leased-rows.js";
-import type { WorkerLogger } from "./poll-loop.js";
+import { holdWebhooks } from "../suspensions/holds.js";
+import { DestinationPolicy } from "../webhooks/destinations.js";
+import { guardedAgent, RefusedByPolicy } from "../webhooks/guarded-agent.js";
+import { legacySignature, SIGNATURE_HEADER } from "../webhooks/signature.js";
+import {
+  standardSignature,
+  WEBHOOK_ID,
+  WEBHOOK_SIGNATURE,
+  WEBHOOK_TIMESTAMP,
+} from "../webhooks/standard-signature.js";
+import { PollLoop, type WorkerLogger } from "./poll-loop.js";
 
 export type { WorkerLogger } from "./poll-loop.js";
 
 export interface OutboxWorkerOptions {
   store: Store;
-  /** The HMAC secret of the key a message is signed for; undefined when the key no longer exists. */
-  getSigningSecret(keyId: string): Promise<string | undefined>;
+  /**
+   * The secrets that sign for a message's `keyId` (an API key, or a workflow's alerts), newest first;
+   * undefined when the key no longer exists.
+   */
+  signingSecrets(owner: string, now: number): Promise<string[] | undefined>;
   /** Epoch ms. Decides what is due and stamps the events. */
   clock: () => number;
   logger?: WorkerLogger;
+  /** Which addresses deliveries may connect to (default: public addresses only). */
+  destinations?: DestinationPolicy;
+  /** Where requests go out; default an agent that enforces `destinations` at connect time. */
+  dispatcher?: Dispatcher;
+  /** Also send the pre-Standard-Webhooks `Loopgate-Signature` and `Loopgate-Delivery` headers. */
+  legacySignature?: boolean;
   /** How often to look for due messages when nobody kicks. */
   pollMs?: number;
   /** The wait after the first failure; it doubles with every further one. */
@@ -23,23 +41,54 @@ export interface OutboxWorkerOptions {
   timeoutMs?: number;
   /** How long a claimed message is ours; another worker may retry it after that. */
   leaseMs?: number;
-  /** Messages claimed (and delivered in parallel) per round. */
+  /** Messages claimed per round (never more than the free delivery slots). */
   batchSize?: number;
+  /** Deliveries in flight to one destination (scheme, host and port) at a time. */
+  perDestination?: number;
+  /** Deliveries in flight in this process at a time, over all destinations. */
+  concurrency?: number;
 }
 
-/** Header naming the delivery: the same on every retry, so receivers can drop duplicates. */
+type Settings = Required<Omit<OutboxWorkerOptions, "logger" | "dispatcher" | "destinations">> &
+  Pick<OutboxWorkerOptions, "logger">;
+
+/** Header naming the delivery in the legacy format (Standard Webhooks' `webhook-id` carries it now). */
 const DELIVERY_HEADER = "Loopgate-Delivery";
+
+/** The most messages handed back for busy destinations and left out of this process's claims. */
+const MAX_HANDED_BACK = 1000;
+
+/** What the automation is told about a failed attempt: never the socket error, which maps the network. */
+const REFUSED = "refused by policy";
+const FAILED = "failed";
 
 /**
  * Delivers webhooks from the durable outbox: claims due messages (exclusively, across processes), POSTs
  * each signed body, and records the outcome through the store, which writes `webhook_delivered` or
  * `webhook_failed`. Failures are retried with exponential backoff until `maxAttempts`. Delivery is at
  * least once: a worker that dies after the POST but before recording it leaves the message to be sent
- * again when its lease ends; the `Loopgate-Delivery` header lets receivers notice.
+ * again when its lease ends; the `webhook-id` header lets receivers notice.
+ *
+ * Deliveries do not wait for each other (issue 13, item 4): each runs on its own, at most
+ * `perDestination` at a time to one destination and `concurrency` in all, so a receiver that answers
+ * slowly holds only its own slots. A message claimed while its destination's slots are taken is given
+ * back (still due) and left out of this process's claims until one of that destination's deliveries
+ * ends, so the next claim reaches other destinations' messages; another process may take it meanwhile.
  */
 export class OutboxWorker {
-  readonly #options: Required<Omit<OutboxWorkerOptions, "logger">> & Pick<OutboxWorkerOptions, "logger">;
-  readonly #rows: LeasedRowsWorker<OutboxMessage, void>;
+  readonly #options: Settings;
+  readonly #destinations: DestinationPolicy;
+  #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  #dispatcherClosed = false;
+  readonly #loop: PollLoop;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #busy = new Map<string, number>();
+  /**
+   * Messages handed back because their destination was busy, by destination: left out of the next
+   * claims until a delivery to that destination ends (then they are due again at once).
+   */
+  readonly #waiting = new Map<string, Set<string>>();
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = {
@@ -50,38 +99,116 @@ export class OutboxWorker {
       timeoutMs: 10_000,
       leaseMs: 30_000,
       batchSize: 10,
+      perDestination: 2,
+      concurrency: 32,
+      legacySignature: false,
       ...stripUndefined(options),
     };
-    this.#rows = new LeasedRowsWorker(
-      {
-        name: "webhook outbox",
-        claim: (due) => this.#options.store.outbox.claim(due),
-        run: (m) => this.#deliver(m),
-        order: "parallel",
-        logFields: (m) => ({ outboxId: m.id, caseId: m.caseId }),
-      },
-      this.#options,
-    );
+    this.#destinations = options.destinations ?? new DestinationPolicy();
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? this.#newAgent();
+    this.#loop = new PollLoop({
+      name: "webhook outbox",
+      round: async () => (await this.#claimRound()).more,
+      intervalMs: this.#options.pollMs,
+      logger: this.#options.logger,
+    });
   }
 
   /** Starts polling; the first round runs at once. */
   start(): void {
-    this.#rows.start();
+    if (this.#dispatcherClosed) {
+      this.#dispatcher = this.#newAgent();
+      this.#dispatcherClosed = false;
+    }
+    this.#loop.start();
   }
 
   /** Stops polling and waits for the deliveries in flight to be sent and recorded. */
-  stop(): Promise<void> {
-    return this.#rows.stop();
+  async stop(): Promise<void> {
+    await this.#loop.stop();
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    // Its idle keep-alive sockets would otherwise hold the process open after a shutdown.
+    if (this.#ownsDispatcher && !this.#dispatcherClosed) {
+      this.#dispatcherClosed = true;
+      await this.#dispatcher.close();
+    }
+  }
+
+  #newAgent(): Dispatcher {
+    return guardedAgent(this.#destinations, { connectTimeoutMs: this.#options.timeoutMs });
   }
 
   /** Runs a round soon: call it after committing a transaction that wrote an outbox row. */
   kick(): void {
-    this.#rows.kick();
+    this.#loop.kick();
   }
 
-  /** One round: claims the due messages and delivers them in parallel. Resolves to how many were claimed. */
+  /**
+   * One round now, after the round in flight: claims the due messages and waits for the deliveries it
+   * started (and any still in flight). Resolves to how many it started. Tests move the clock, then call it.
+   */
   async runOnce(): Promise<number> {
-    return (await this.#rows.runOnce()).claimed;
+    await this.#loop.settled();
+    let total = 0;
+    for (;;) {
+      const { started, handedBack } = await this.#claimRound();
+      total += started;
+      while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+      // What was handed back for a busy destination is due still: its turn is now.
+      if (handedBack === 0) return total;
+    }
+  }
+
+  async #claimRound(): Promise<{ started: number; handedBack: number; more: boolean }> {
+    const { store, clock, batchSize, leaseMs, concurrency, perDestination } = this.#options;
+    const free = concurrency - this.#inFlight.size;
+    // Full: a delivery that ends kicks the loop, so nothing waits for the poll interval.
+    if (free <= 0) return { started: 0, handedBack: 0, more: false };
+    const limit = Math.min(batchSize, free);
+    const exclude = [...this.#waiting.values()].flatMap((ids) => [...ids]);
+    // The exclusion travels as query parameters; past this many, wait for a busy destination to free up
+    // rather than grow the statement without bound (only a flood to slow receivers gets here).
+    if (exclude.length >= MAX_HANDED_BACK) return { started: 0, handedBack: 0, more: false };
+    const claimed = await store.outbox.claim({ now: clock(), limit, leaseMs, exclude });
+    // The stop button: a held decision's webhook waits while a suspension covers its case.
+    const held = await holdWebhooks(store, claimed, clock());
+    const handBack: string[] = [];
+    for (const m of claimed) {
+      if (held.has(m.id)) continue;
+      const destination = destinationOf(m.url);
+      const busy = this.#busy.get(destination) ?? 0;
+      if (busy >= perDestination) {
+        handBack.push(m.id);
+        const waiting = this.#waiting.get(destination) ?? new Set<string>();
+        this.#waiting.set(destination, waiting.add(m.id));
+        continue;
+      }
+      this.#busy.set(destination, busy + 1);
+      const delivery: Promise<void> = this.#deliver(m)
+        .catch((err) => {
+          const fields = { err, outboxId: m.id, caseId: m.caseId };
+          this.#options.logger?.error(
+            fields,
+            "webhook outbox: could not finish a delivery; will retry after its lease",
+          );
+        })
+        .finally(() => {
+          const left = (this.#busy.get(destination) ?? 1) - 1;
+          if (left === 0) this.#busy.delete(destination);
+          else this.#busy.set(destination, left);
+          this.#waiting.delete(destination);
+          this.#inFlight.delete(delivery);
+          this.#loop.kick();
+        });
+      this.#inFlight.add(delivery);
+    }
+    await store.outbox.release(handBack);
+    return {
+      started: claimed.length - handBack.length - held.size,
+      handedBack: handBack.length,
+      more: claimed.length === limit,
+    };
   }
 
   /**
@@ -104,44 +231,84 @@ export class OutboxWorker {
       await store.outbox.markDelivered(m.id, event("webhook_delivered", { status: outcome.status }));
       return;
     }
-    const nextAttemptAt = attempt >= maxAttempts ? null : at + retryDelayMs(m.attempts, this.#options);
+    // A refused destination stays refused: retrying would only knock on the same door again.
+    const giveUp = attempt >= maxAttempts || outcome.error === REFUSED;
+    const nextAttemptAt = giveUp ? null : at + retryDelayMs(m.attempts, this.#options);
     await store.outbox.markFailed(
       m.id,
       nextAttemptAt,
       event("webhook_failed", { status: outcome.status, error: outcome.error, nextAttemptAt }),
     );
-    const log = { outboxId: m.id, caseId: m.caseId, attempt, error: outcome.error, nextAttemptAt };
+    // The operator's log keeps the real reason; the case events show only refused / failed.
+    const log = {
+      outboxId: m.id,
+      caseId: m.caseId,
+      url: m.url,
+      attempt,
+      error: outcome.detail,
+      nextAttemptAt,
+    };
     logger?.warn(log, nextAttemptAt === null ? "webhook delivery abandoned" : "webhook delivery failed");
   }
 
   async #post(
     m: OutboxMessage,
-  ): Promise<{ ok: true; status: number } | { ok: false; status: number | null; error: string }> {
-    const secret = await this.#options.getSigningSecret(m.keyId);
-    if (secret === undefined) {
-      return { ok: false, status: null, error: `no signing secret for key ${m.keyId}` };
+  ): Promise<
+    { ok: true; status: number } | { ok: false; status: number | null; error: string; detail: string }
+  > {
+    const refused = this.#destinations.urlRefusal(m.url);
+    if (refused) return { ok: false, status: null, error: REFUSED, detail: `${m.url} ${refused}` };
+    const now = this.#options.clock();
+    const secrets = await this.#options.signingSecrets(m.keyId, now);
+    if (secrets === undefined || secrets.length === 0) {
+      const error = `no signing secret for key ${m.keyId}`;
+      return { ok: false, status: null, error, detail: error };
     }
+    const timestamp = Math.floor(now / 1000);
     try {
-      const response = await fetch(m.url, {
+      const response = await request(m.url, {
         method: "POST",
         body: m.body,
         headers: {
           "content-type": "application/json",
           "user-agent": "loopgate",
-          [SIGNATURE_HEADER]: signPayload(secret, Math.floor(this.#options.clock() / 1000), m.body),
-          [DELIVERY_HEADER]: m.id,
+          [WEBHOOK_ID]: m.id,
+          [WEBHOOK_TIMESTAMP]: String(timestamp),
+          [WEBHOOK_SIGNATURE]: standardSignature(secrets, m.id, timestamp, m.body),
+          ...(this.#options.legacySignature && {
+            [SIGNATURE_HEADER]: legacySignature(secrets, timestamp, m.body),
+            [DELIVERY_HEADER]: m.id,
+          }),
         },
-        // A redirect is an answer other than 2xx: following it would send the signed body elsewhere.
-        redirect: "manual",
+        // undici's request() follows no redirect: a 3xx is an answer other than 2xx, and following it
+        // would send the signed body somewhere the destination policy never saw.
+        dispatcher: this.#dispatcher,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
       // Only the status matters; drop the body so the connection can be reused.
-      await response.body?.cancel().catch(() => {});
-      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-      return { ok: false, status: response.status, error: `HTTP ${response.status}` };
+      await response.body.dump().catch(() => {});
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return { ok: true, status };
+      return { ok: false, status, error: `${FAILED}: HTTP ${status}`, detail: `HTTP ${status}` };
     } catch (err) {
-      return { ok: false, status: null, error: describeFetchError(err, this.#options.timeoutMs) };
+      const refusedAtConnect =
+        err instanceof RefusedByPolicy || (err instanceof Error && err.cause instanceof RefusedByPolicy);
+      return {
+        ok: false,
+        status: null,
+        error: refusedAtConnect ? REFUSED : FAILED,
+        detail: describeError(err, this.#options.timeoutMs),
+      };
     }
+  }
+}
+
+/** The destination a delivery counts against: scheme, host and port (the URL's origin). */
+function destinationOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }
 
@@ -159,11 +326,10 @@ export function retryDelayMs(
   return Math.round(delay * (1 - 0.1 * random()));
 }
 
-function describeFetchError(err: unknown, timeoutMs: number): string {
+function describeError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
     return `no answer within ${timeoutMs} ms`;
   }
-  // undici reports "fetch failed" and puts the reason (ECONNREFUSED, DNS...) in `cause`.
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : "";
   return `${err instanceof Error ? err.message : String(err)}${cause}`;
 }

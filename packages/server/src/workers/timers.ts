@@ -10,6 +10,7 @@ import type {
   TimerRecord,
 } from "../store/index.js";
 import { isShadow } from "../store/index.js";
+import { holdTimer } from "../suspensions/holds.js";
 import { decidedWebhookBody } from "../webhooks/bodies.js";
 import { LeasedRowsWorker } from "./leased-rows.js";
 import type { WorkerLogger } from "./poll-loop.js";
@@ -77,6 +78,8 @@ export class TimerWorker {
     const now = clock();
     const before = await store.cases.get(t.caseId);
     const wf = this.#o.policies().workflows.get(before?.workflow ?? "");
+    // The stop button: a release or a clock's approval waits while a suspension covers the case.
+    if (before && (await holdTimer(store, t, before, wf, now))) return false;
     // The handoff names who held the case; read before the firing transaction (names need look-ups).
     // A case's facts and route never change once submitted, so a refusal read here holds inside it too.
     let handoff = "";

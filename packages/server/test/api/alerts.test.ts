@@ -205,7 +205,7 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
     expect(await res.json()).toEqual({ alerts: [] });
   });
 
-  it("delivers the alert to the owner's alertUrl, signed with the secret admins can read", async () => {
+  it("delivers the alert to the owner's alertUrl, signed with the workflow's secret its owner can read", async () => {
     await receiver.until((d) => d.length >= 1);
     const [delivery] = receiver.deliveries;
     const body = JSON.parse(delivery?.body ?? "{}");
@@ -218,14 +218,17 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
       reviewer: stamper.id,
       reviewerName: "stan",
     });
-    expect((await s.call("GET", "/v1/oversight/alerts/secret", undefined, owner.key)).status).toBe(403);
-    const { secret, header } = await (await s.call("GET", "/v1/oversight/alerts/secret")).json();
-    const signature = delivery?.headers[header.toLowerCase()] as string;
+    // Each workflow has its own alert secret: its owner reads it, and another workflow's does not verify.
+    const secretOf = async (workflow: string, token?: string) =>
+      s.call("GET", `/v1/oversight/alerts/secret?workflow=${workflow}`, undefined, token);
+    const { secret, header } = await (await secretOf(WATCHED, owner.key)).json();
+    expect(header).toBe("webhook-signature");
+    const headers = delivery?.headers ?? {};
     const raw = delivery?.body ?? "";
-    expect(await verifyWebhook({ secret, header: signature, body: raw, nowMs: RUN_AT })).toBe(true);
-    expect(await verifyWebhook({ secret: "another", header: signature, body: raw, nowMs: RUN_AT })).toBe(
-      false,
-    );
+    expect(await verifyWebhook({ secret, headers, body: raw, nowMs: RUN_AT })).toBe(true);
+    const other = await (await secretOf(TREND)).json();
+    expect(other.secret).not.toBe(secret);
+    expect(await verifyWebhook({ secret: other.secret, headers, body: raw, nowMs: RUN_AT })).toBe(false);
     // oversight.trend has no alertUrl: nothing else is sent.
     expect(receiver.deliveries).toHaveLength(1);
   });

@@ -63,8 +63,8 @@ describe.each(ENGINES)("human_only actions end to end (%s)", (engine) => {
   async function webhookFor(id: string, secret = automation.signingSecret) {
     await receiver.until((d) => d.some((x) => JSON.parse(x.body).caseId === id));
     const delivery = receiver.deliveries.find((x) => JSON.parse(x.body).caseId === id);
-    const header = delivery?.headers["loopgate-signature"] as string;
-    expect(await verifyWebhook({ secret, header, body: delivery?.body ?? "" })).toBe(true);
+    const headers = delivery?.headers ?? {};
+    expect(await verifyWebhook({ secret, headers, body: delivery?.body ?? "" })).toBe(true);
     return JSON.parse(delivery?.body ?? "{}");
   }
 

@@ -49,6 +49,8 @@ async function spawnServer(name: string, storage: TestStorage): Promise<ServerPr
     maxWaitSeconds: 60,
     longPollRecheckMs: RECHECK_MS,
     webhook: { pollMs: 50, baseBackoffMs: 20 },
+    // The test's receiver listens on loopback, which only the operator's allow-list opens.
+    callbackAllow: "127.0.0.1",
   };
   const child = fork(CHILD, [JSON.stringify(config)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const url = await new Promise<string>((resolve, reject) => {
@@ -209,7 +211,7 @@ describe("several server processes on one PostgreSQL schema", () => {
       await receiver.until((d) => d.length >= CASES);
       // Three outbox workers poll every 50 ms: a second delivery of any row would come within this.
       await sleep(1000);
-      const deliveryIds = receiver.deliveries.map((d) => d.headers["loopgate-delivery"]);
+      const deliveryIds = receiver.deliveries.map((d) => d.headers["webhook-id"]);
       expect(deliveryIds.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
       expect(new Set(deliveryIds).size).toBe(deliveryIds.length);
       const cases = receiver.deliveries.map((d) => JSON.parse(d.body).caseId as string);

@@ -146,15 +146,20 @@ describe.each(ENGINES)("scope escalation (%s)", (engine) => {
     expect(await (await key({ role: "admin" })).json()).toMatchObject({ workflows: null });
   });
 
-  it("lets only an unscoped admin read the alert signing secret (it signs every workflow's alerts)", async () => {
+  it("lets a scoped admin read and rotate only its own workflows' alert signing secrets", async () => {
+    // Each workflow's alerts have their own secret: holding one never lets anyone forge another's.
+    const read = (workflow: string, token?: string) =>
+      s.call("GET", `/v1/oversight/alerts/secret?workflow=${workflow}`, undefined, token);
+    await refused(await read("test.other", scopedAdmin), 403, null, /only the owner of workflow test\.other/);
     await refused(
-      await s.call("GET", "/v1/oversight/alerts/secret", undefined, scopedAdmin),
+      await s.call("POST", "/v1/oversight/alerts/secret/rotate", { workflow: "test.other" }, scopedAdmin),
       403,
       null,
-      /only an unscoped admin may read it; this key .* is scoped to test\.payments/,
+      /only the owner of workflow test\.other/,
     );
-    const ok = await s.call("GET", "/v1/oversight/alerts/secret");
-    expect(ok.status).toBe(200);
-    expect((await ok.json()).secret).toEqual(expect.any(String));
+    const own = await read("test.payments", scopedAdmin);
+    expect(own.status).toBe(200);
+    const other = await (await read("test.other")).json();
+    expect((await own.json()).secret).not.toBe(other.secret);
   });
 });

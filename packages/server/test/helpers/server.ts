@@ -103,6 +103,8 @@ export async function startTestServer(
     maxWaitSeconds: 10,
     logger: pino({ level: "silent" }),
     webhook: { pollMs: 50, baseBackoffMs: 20 },
+    // Tests' webhook receivers listen on loopback, which a server refuses unless the operator allows it.
+    callbackAllow: "127.0.0.1",
     // Never mix catch trials or overlap copies in (rate < 1), so queues hold exactly what a test submits.
     random: () => 0.999999,
     ...overrides,

@@ -4,12 +4,16 @@ import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../../canonical-json.js";
 import { timeOrderedId } from "../../ids.js";
 import type { CaseRecord, NewCase, NewDecision, NewOutboxMessage } from "../../store/index.js";
+import { suspensionCacheOf } from "../../suspensions/cache.js";
+import { routedWhileSuspended, suspendedProblem } from "../../suspensions/submit.js";
 import { decidedWebhookBody } from "../../webhooks/bodies.js";
+import { DestinationPolicy } from "../../webhooks/destinations.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { principalOf, requireRole, requireWorkflow } from "../identity/auth.js";
 import { queuePriority } from "../learning/queue-priority.js";
 import { shadowRoutedEvent } from "../learning/shadow-policy.js";
 import { shadowsFor } from "../oversight/shadows.js";
+import { HttpProblem } from "../problem.js";
 import { slaTimersFor } from "../review/sla-timers.js";
 import {
   CaseSubmissionSchema,
@@ -25,6 +29,9 @@ import { decisionResult } from "./views.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
+/** A server started without a destination policy lets webhooks reach public addresses only. */
+const PUBLIC_ONLY = new DestinationPolicy();
+
 export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
   return async (app) => {
     app.post(
@@ -34,7 +41,12 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           summary: "Submit a case: the policy routes it to auto, review or human_only",
           tags: ["cases"],
           body: CaseSubmissionSchema,
-          response: { 200: SubmitResponseSchema, 201: SubmitResponseSchema, ...problemResponses },
+          response: {
+            200: SubmitResponseSchema,
+            201: SubmitResponseSchema,
+            ...problemResponses,
+            503: problemResponses[400],
+          },
         },
       },
       async (request, reply) => {
@@ -42,7 +54,21 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const body = request.body as CaseSubmission;
         requireWorkflow(p, body.workflow);
         const wf = workflowOrFail(ctx, body.workflow);
-        const explanation = evaluatePolicy(body, wf);
+        // Refused before anything is stored (issue 13, item 3): a host name is checked again when the
+        // webhook connects, on the address it resolves to then.
+        const refused = body.callbackUrl && (ctx.destinations ?? PUBLIC_ONLY).urlRefusal(body.callbackUrl);
+        if (refused) {
+          const message = `callbackUrl ${refused}`;
+          const field = "/callbackUrl";
+          throw new HttpProblem(400, "Invalid request", message, { field, errors: [{ field, message }] });
+        }
+        // The stop button: read from memory (at most one database read a second), never per submit.
+        const suspension = await suspensionCacheOf(ctx.store).covering(body.workflow, body.action);
+        if (suspension && (wf.suspension?.onSubmit ?? "review") === "reject")
+          throw suspendedProblem(suspension);
+        const explanation = suspension
+          ? routedWhileSuspended(evaluatePolicy(body, wf), suspension)
+          : evaluatePolicy(body, wf);
         const now = ctx.clock();
         const id = timeOrderedId("case", now);
         const auto = explanation.route === "auto";
@@ -118,8 +144,8 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           timers,
           shadows,
         });
-        // Idempotency keys are unique per workflow, not per key: another key's case under this one is
-        // a conflict, answered without naming the case or what it holds (an automation sees only its own).
+        // Idempotency keys are scoped per submitting key (migration 016), so another key's case is never
+        // found here; should one be, it is refused without naming it (an automation sees only its own).
         if (!stored.created && stored.case.submittedBy !== p.id) {
           throw new Conflict(
             `idempotencyKey "${record.idempotencyKey}" is already used in workflow ${record.workflow} by another key; choose another`,
@@ -186,6 +212,9 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const { id } = request.params as { id: string };
         const { waitSeconds = 0 } = request.query as { waitSeconds?: number };
         let c = await caseFor(ctx, principalOf(request), id);
+        // A held decision stays held past its time while the stop button is pressed (held.ts holds its timer).
+        const suspended = await suspensionCacheOf(ctx.store).covering(c.workflow, c.action);
+        const releasing = (c: CaseRecord, now: number) => heldRelease(c, now, suspended !== undefined);
         const waitMs = Math.min(waitSeconds, ctx.maxWaitSeconds) * 1000;
         const abort = new AbortController();
         request.raw.on("close", () => abort.abort());
@@ -211,7 +240,11 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
   };
 };
 
-/** A decided case whose decision is still inside its release window. */
-function releasing(c: CaseRecord, now: number): boolean {
-  return c.status === "decided" && c.releaseAt !== null && c.releaseAt > now;
+/**
+ * A decided case whose decision is still held: inside its release window, or past it but not yet
+ * released while a suspension covers it.
+ */
+function heldRelease(c: CaseRecord, now: number, suspended: boolean): boolean {
+  if (c.status !== "decided" || c.releaseAt === null) return false;
+  return c.releaseAt > now || (suspended && c.releasedAt === null);
 }

@@ -30,18 +30,28 @@ export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
       },
       async (request, reply) => {
         const p = requireRole(request, "admin");
-        const { user, ...body } = request.body as {
+        const {
+          user,
+          expiresAt: expires,
+          ...body
+        } = request.body as {
           name: string;
           role: Role;
           workflows?: string[];
           authorityRoles?: string[];
           user?: string;
+          expiresAt?: string;
         };
+        const expiresAt = expires === undefined ? undefined : Date.parse(expires);
+        if (expiresAt !== undefined && !(expiresAt > ctx.clock())) {
+          throw new ValidationError("expiresAt must be a date-time in the future", "/expiresAt");
+        }
         const owner = await keyOwner(ctx, p, user);
         requireGrant(ctx, p, body, owner);
         const { record, token } = await createKey(ctx.store, {
           ...body,
           ...(owner && { userId: owner.id }),
+          ...(expiresAt !== undefined && { expiresAt }),
           now: ctx.clock(),
         });
         return reply.code(201).send({
@@ -53,6 +63,7 @@ export const adminRoutes = (ctx: AppContext): FastifyPluginAsync => {
           userId: record.userId ?? null,
           key: token,
           signingSecret: record.signingSecret,
+          expiresAt: record.expiresAt == null ? null : new Date(record.expiresAt).toISOString(),
         });
       },
     );

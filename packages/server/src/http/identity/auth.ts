@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { hashToken } from "../../keys.js";
+import { hashToken, keyIsLive, tokenValidUntil } from "../../keys.js";
 import type { ApiKeyRecord, Role, Store, UserRecord } from "../../store/index.js";
 import { HttpProblem } from "../problem.js";
 
@@ -42,7 +42,34 @@ declare module "fastify" {
   }
 }
 
-const CACHE_MS = 30_000;
+/**
+ * How long a process trusts a key it has looked up. Revoking, rotating or disabling through this
+ * process's API forgets every entry at once (`KeyCache.forgetAll`); a change made elsewhere (another
+ * process on the same PostgreSQL, or the CLI beside a running server) reaches this process within this
+ * bound. Short, because it is the whole window in which a revoked key still works there; long enough
+ * that a busy automation's submits do not each pay a read for the key.
+ */
+export const KEY_CACHE_MS = 5_000;
+
+/** The authenticator's memory of recently seen tokens, shared with the routes that revoke keys. */
+export class KeyCache {
+  readonly #entries = new Map<string, { principal: Principal; until: number }>();
+
+  get(tokenHash: string, now: number): Principal | undefined {
+    const hit = this.#entries.get(tokenHash);
+    return hit && hit.until > now ? hit.principal : undefined;
+  }
+
+  set(tokenHash: string, principal: Principal, until: number): void {
+    if (this.#entries.size > 10_000) this.#entries.clear();
+    this.#entries.set(tokenHash, { principal, until });
+  }
+
+  /** After a revocation, rotation, expiry change or disabled user: every key is looked up again. */
+  forgetAll(): void {
+    this.#entries.clear();
+  }
+}
 
 /** A key as a principal; `owner` is the user it belongs to (key.userId), loaded by `keyPrincipal`. */
 function principalOfKey(key: ApiKeyRecord, owner: UserRecord | undefined): Principal {
@@ -60,10 +87,15 @@ function principalOfKey(key: ApiKeyRecord, owner: UserRecord | undefined): Princ
 }
 
 /**
- * The principal of a key, or undefined when the key belongs to a user who is gone or disabled: a
- * person's keys stop working with the person.
+ * The principal of a key, or undefined when the key is revoked or expired, or belongs to a user who is
+ * gone or disabled: a person's keys stop working with the person.
  */
-export async function keyPrincipal(store: Store, key: ApiKeyRecord): Promise<Principal | undefined> {
+export async function keyPrincipal(
+  store: Store,
+  key: ApiKeyRecord,
+  now: number,
+): Promise<Principal | undefined> {
+  if (!keyIsLive(key, now)) return undefined;
   if (key.userId === undefined) return principalOfKey(key, undefined);
   const owner = await store.identity.getUser(key.userId);
   return owner && owner.disabledAt === null ? principalOfKey(key, owner) : undefined;
@@ -118,7 +150,7 @@ export async function sessionPrincipal(
     return { idHash, principal: userPrincipal(user) };
   }
   const key = session.keyId === null ? undefined : await store.identity.getKey(session.keyId);
-  const principal = key && (await keyPrincipal(store, key));
+  const principal = key && (await keyPrincipal(store, key, now));
   return principal && { idHash, principal };
 }
 
@@ -139,9 +171,12 @@ export function requireCsrf(request: FastifyRequest, secret: string, sessionIdHa
  * wins when both are present (browsers never add one on their own, so it needs no CSRF check). Key
  * lookups are cached briefly: a submit should not pay a database read for the key on every call.
  */
-export function makeAuthenticator(store: Store, clock: () => number, secret: string) {
-  const cache = new Map<string, { principal: Principal; until: number }>();
-
+export function makeAuthenticator(
+  store: Store,
+  clock: () => number,
+  secret: string,
+  cache: KeyCache = new KeyCache(),
+) {
   async function fromBearer(request: FastifyRequest, header: string): Promise<void> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) {
@@ -149,16 +184,19 @@ export function makeAuthenticator(store: Store, clock: () => number, secret: str
     }
     const hash = hashToken(match[1]);
     const now = clock();
-    const hit = cache.get(hash);
-    if (hit && hit.until > now) {
-      request.principal = hit.principal;
+    const hit = cache.get(hash, now);
+    if (hit) {
+      request.principal = hit;
       return;
     }
     const key = await store.identity.findKeyByTokenHash(hash);
-    const principal = key && (await keyPrincipal(store, key));
-    if (!principal) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, { principal, until: now + CACHE_MS });
+    const validUntil = key && tokenValidUntil(key, hash, now);
+    const principal = validUntil !== undefined && key ? await keyPrincipal(store, key, now) : undefined;
+    if (!principal || validUntil === undefined) {
+      throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
+    }
+    // Never past the token's own end (expiry, or an old token's overlap window).
+    cache.set(hash, principal, Math.min(now + KEY_CACHE_MS, validUntil));
     request.principal = principal;
   }
 

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { hashToken } from "../../keys.js";
+import { hashToken, tokenValidUntil } from "../../keys.js";
 import { prepareDummyHash, verifyPassword } from "../../passwords.js";
 import type { UserRole } from "../../store/index.js";
 import { createUser } from "../../users.js";
 import type { AppContext } from "../context.js";
+import { type AbuseLimits, DEFAULT_LIMITS } from "../limits/options.js";
+import { SignInThrottle } from "../limits/sign-in-throttle.js";
 import { HttpProblem } from "../problem.js";
 import {
   CreateUserRequestSchema,
@@ -41,9 +43,14 @@ interface SignInBody {
  * session routes authenticate themselves (`skipAuth`): signing in cannot require being signed in, and
  * signing out should work even when the session has already expired.
  */
-export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsync => {
+export const sessionRoutes = (
+  ctx: AppContext,
+  secret: string,
+  limits: AbuseLimits = DEFAULT_LIMITS,
+): FastifyPluginAsync => {
   return async (app) => {
     prepareDummyHash();
+    const throttle = new SignInThrottle(ctx.store, limits);
     app.post(
       "/v1/session",
       {
@@ -57,7 +64,7 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
         },
       },
       async (request, reply) => {
-        const principal = await signIn(ctx, request.body as SignInBody);
+        const principal = await signIn(ctx, request.body as SignInBody, throttle, reply, request.ip);
         const now = ctx.clock();
         // A previous session in this browser ends here: one browser, one live session.
         const previous = request.cookies[SESSION_COOKIE];
@@ -162,14 +169,30 @@ export const sessionRoutes = (ctx: AppContext, secret: string): FastifyPluginAsy
 };
 
 /** Checks the credentials; the same 401 for an unknown user and a wrong password, after the same work. */
-async function signIn(ctx: AppContext, body: SignInBody): Promise<Principal> {
+async function signIn(
+  ctx: AppContext,
+  body: SignInBody,
+  throttle: SignInThrottle,
+  reply: FastifyReply,
+  address: string,
+): Promise<Principal> {
+  // Checked before any password: during a lock even the right one is refused, so guessing stops.
+  await throttle.check(reply, body.apiKey === undefined ? body.username : undefined, address, ctx.clock());
   if (body.apiKey !== undefined) {
     if (body.username !== undefined || body.password !== undefined) {
       throw badRequest("send either {username, password} or {apiKey}, not both", "/apiKey");
     }
-    const key = await ctx.store.identity.findKeyByTokenHash(hashToken(body.apiKey));
-    const principal = key && (await keyPrincipal(ctx.store, key));
-    if (!principal) throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
+    const hash = hashToken(body.apiKey);
+    const key = await ctx.store.identity.findKeyByTokenHash(hash);
+    const now = ctx.clock();
+    const principal =
+      key && tokenValidUntil(key, hash, now) !== undefined
+        ? await keyPrincipal(ctx.store, key, now)
+        : undefined;
+    if (!principal) {
+      await throttle.failed(undefined, address, now);
+      throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
+    }
     if (principal.role === "automation") {
       throw new HttpProblem(
         403,
@@ -184,7 +207,11 @@ async function signIn(ctx: AppContext, body: SignInBody): Promise<Principal> {
   const user = await ctx.store.identity.findUserByUsername(body.username);
   // Always one scrypt, even for an unknown user (verifyPassword uses a dummy hash then).
   const ok = await verifyPassword(user?.passwordHash, body.password);
-  if (!user || !ok || user.disabledAt !== null) throw new HttpProblem(401, "Unauthorized", WRONG_CREDENTIALS);
+  if (!user || !ok || user.disabledAt !== null) {
+    await throttle.failed(body.username, address, ctx.clock());
+    throw new HttpProblem(401, "Unauthorized", WRONG_CREDENTIALS);
+  }
+  await throttle.succeeded(body.username);
   return userPrincipal(user);
 }
 

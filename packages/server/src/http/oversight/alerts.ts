@@ -2,17 +2,10 @@ import { Conflict, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { reviewerName } from "../../metrics/governance.js";
-import { alertSigningSecret, runOversight } from "../../oversight/run.js";
+import { runOversight } from "../../oversight/run.js";
 import type { AlertRecord } from "../../store/index.js";
-import { SIGNATURE_HEADER } from "../../webhooks/signature.js";
 import { type AppContext, workflowOrFail } from "../context.js";
-import {
-  canAccessWorkflow,
-  type Principal,
-  principalLabel,
-  principalOf,
-  requireRole,
-} from "../identity/auth.js";
+import { canAccessWorkflow, type Principal, principalOf } from "../identity/auth.js";
 import { actsAsOwner, requireOwner } from "../identity/ownership.js";
 import { HttpProblem } from "../problem.js";
 import { problemResponses } from "../schemas.js";
@@ -180,34 +173,6 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const webhooks = alerts.some((a) => ctx.policies().workflows.get(a.workflow)?.oversight.alertUrl);
         if (webhooks) ctx.onOutbox();
         return { alerts: await Promise.all(alerts.map(view)) };
-      },
-    );
-
-    app.get(
-      "/v1/oversight/alerts/secret",
-      {
-        schema: {
-          summary:
-            "The secret that signs oversight-alert webhooks (unscoped admins): give it to each workflow owner",
-          tags: ["oversight"],
-          response: {
-            200: Type.Object({ secret: Type.String(), header: Type.String() }),
-            ...problemResponses,
-          },
-        },
-      },
-      async (request) => {
-        const p = requireRole(request, "admin");
-        // One secret signs every workflow's alerts: an admin scoped to some workflows could forge
-        // alerts for the others with it.
-        if (p.workflows !== null) {
-          throw new HttpProblem(
-            403,
-            "Forbidden",
-            `scope: the alert signing secret signs every workflow's alerts, so only an unscoped admin may read it; this ${principalLabel(p)} is scoped to ${p.workflows.join(", ")}`,
-          );
-        }
-        return { secret: await alertSigningSecret(ctx.store), header: SIGNATURE_HEADER };
       },
     );
   };

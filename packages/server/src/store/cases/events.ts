@@ -1,4 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
+import { appendChained } from "../audit/append.js";
+import type { ChainHead } from "../audit/chain.js";
 import { type Db, fromJson, toJson } from "../rows.js";
 import type { EventsTable } from "../schema.js";
 
@@ -36,7 +38,11 @@ export type EventType =
   | "oversight_alert"
   | "oversight_alert_acknowledged"
   // Shadow mode: what a draft policy would have done at submit (http shadow mode)
-  | "shadow_routed";
+  | "shadow_routed"
+  // The stop button and retention (suspensions/, retention/); case_id null, in the system chain
+  | "workflow_suspended"
+  | "workflow_resumed"
+  | "cases_purged";
 
 export interface NewEvent {
   type: EventType;
@@ -66,8 +72,19 @@ export function rowToEvent(r: Selectable<EventsTable>): EventRecord {
   };
 }
 
-/** One multi-row INSERT, atomic by itself; inside a transaction it commits with the rest. */
-export async function insertEvents(db: Db, events: NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await db.insertInto("events").values(events.map(eventToRow)).execute();
+/**
+ * One multi-row INSERT, each event linked into its case's audit chain (audit/append.ts); inside a
+ * transaction it commits with the rest, outside one it opens its own. `heads`: chain heads the caller
+ * read under the case's row lock (an UPDATE … RETURNING chain_head, chain_length), saving that read.
+ */
+export async function insertEvents(
+  db: Db,
+  events: NewEvent[],
+  heads?: ReadonlyMap<string, ChainHead>,
+): Promise<void> {
+  await appendChained(
+    db,
+    events.map((e) => ({ table: "events", row: eventToRow(e) })),
+    heads,
+  );
 }

@@ -14,8 +14,8 @@ import type { CaseDetail, CaseRecord, HistoryEntry, NewCase } from "./types.js";
 export interface CaseStore {
   /**
    * Stores a case with its events, and (for an auto-routed case) its policy decision and webhook, in one
-   * transaction. When `idempotencyKey` is set and a case with the same (workflow, idempotencyKey)
-   * exists, nothing is written and that case is returned with `created: false`.
+   * transaction. When `idempotencyKey` is set and a case with the same (workflow, submittedBy,
+   * idempotencyKey) exists, nothing is written and that case is returned with `created: false`.
    */
   insert(c: NewCase, extra: InsertCaseExtra): Promise<{ case: CaseRecord; created: boolean }>;
   get(id: string): Promise<CaseRecord | undefined>;

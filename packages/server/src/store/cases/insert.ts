@@ -1,3 +1,4 @@
+import { ChainCursor, caseHash } from "../audit/chain.js";
 import { rollupSubmits } from "../metrics/rollup-writes.js";
 import { outboxToRow } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
@@ -58,7 +59,11 @@ export function caseWriter(db: Db) {
   const cases = new PreparedInsert(db, "cases", (q) =>
     q
       .onConflict((oc) =>
-        oc.columns(["workflow", "idempotency_key"]).where("idempotency_key", "is not", null).doNothing(),
+        // Per submitting key (migration 016): another key's use of the same idempotency key is its own.
+        oc
+          .columns(["workflow", "submitted_by", "idempotency_key"])
+          .where("idempotency_key", "is not", null)
+          .doNothing(),
       )
       .returning("id"),
   );
@@ -69,14 +74,32 @@ export function caseWriter(db: Db) {
   const timers = new PreparedInsert(db, "timers");
 
   return async function insertCases(trx: Tx, writes: readonly CaseWrite[]): Promise<Inserted[]> {
+    // Each new case's audit chain is built here in memory (audit/chain.ts) and its head goes into the
+    // case row's INSERT: a submit pays a few hashes and no extra statement for it.
+    const startChain = (row: ReturnType<typeof caseToRow>) => new ChainCursor(caseHash(row), 0);
+    const sorted = byIdempotencyKey(writes);
+    const caseRows = sorted.map(({ c, extra }) => ({
+      ...caseToRow(c, extra.decision?.decidedAt ?? null),
+      sla_due_at: extra.slaDueAt ?? null,
+      release_at: extra.releaseAt ?? null,
+    }));
+    const linked = sorted.map(({ c, extra }, i) => {
+      const cursor = startChain(caseRows[i] as ReturnType<typeof caseToRow>);
+      return {
+        events: extra.events.map((e) => cursor.link("events", eventToRow(e))),
+        decision: extra.decision && cursor.link("decisions", decisionToRow(c.id, extra.decision)),
+        head: cursor,
+      };
+    });
+    const chainAt = Date.now();
     const inserted = await cases.execute<{ id: string }>(
       trx,
-      byIdempotencyKey(writes).map(({ c, extra }) => ({
-        ...caseToRow(c, extra.decision?.decidedAt ?? null),
-        sla_due_at: extra.slaDueAt ?? null,
-        release_at: extra.releaseAt ?? null,
-      })),
+      caseRows.map((row, i) => {
+        const { head } = linked[i] as (typeof linked)[number];
+        return { ...row, chain_head: head.head, chain_length: head.length, chain_at: chainAt };
+      }),
     );
+    const linkedOf = new Map(sorted.map((w, i) => [w.c.id, linked[i] as (typeof linked)[number]]));
     const insertedIds = new Set(inserted.map((r) => r.id));
     const created = writes.filter((w) => insertedIds.has(w.c.id));
     const results: Inserted[] = [];
@@ -87,18 +110,30 @@ export function caseWriter(db: Db) {
     }
     // Shadow cases before the events and timers, which reference them.
     const shadows = created.flatMap((w) => w.extra.shadows ?? []);
+    const shadowLinked = shadows.map((s) => {
+      const row = { ...caseToRow(s.case, null), sla_due_at: s.slaDueAt ?? null };
+      const cursor = startChain(row);
+      const evs = s.events.map((e) => cursor.link("events", eventToRow(e)));
+      return {
+        row: { ...row, chain_head: cursor.head, chain_length: cursor.length, chain_at: chainAt },
+        evs,
+      };
+    });
     await shadowCases.execute(
       trx,
-      shadows.map((s) => ({ ...caseToRow(s.case, null), sla_due_at: s.slaDueAt ?? null })),
+      shadowLinked.map((s) => s.row),
     );
     // Each case's events in the order given, a case's shadows' events after them.
-    await events.execute(
-      trx,
-      [...created.flatMap((w) => w.extra.events), ...shadows.flatMap((s) => s.events)].map(eventToRow),
-    );
+    await events.execute(trx, [
+      ...created.flatMap((w) => linkedOf.get(w.c.id)?.events ?? []),
+      ...shadowLinked.flatMap((s) => s.evs),
+    ]);
     await decisions.execute(
       trx,
-      created.flatMap(({ c, extra }) => (extra.decision ? [decisionToRow(c.id, extra.decision)] : [])),
+      created.flatMap((w) => {
+        const d = linkedOf.get(w.c.id)?.decision;
+        return d ? [d] : [];
+      }),
     );
     await outbox.execute(
       trx,
@@ -118,7 +153,7 @@ export function caseWriter(db: Db) {
  * rows; taking the keys in one order everywhere makes that a wait instead of a deadlock.
  */
 function byIdempotencyKey(writes: readonly CaseWrite[]): readonly CaseWrite[] {
-  const key = (w: CaseWrite) => `${w.c.workflow}\u0000${w.c.idempotencyKey ?? ""}`;
+  const key = (w: CaseWrite) => `${w.c.workflow}\u0000${w.c.submittedBy}\u0000${w.c.idempotencyKey ?? ""}`;
   return writes.some((w) => w.c.idempotencyKey !== null)
     ? [...writes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
     : writes;
@@ -130,6 +165,7 @@ async function existing(trx: Tx, c: NewCase): Promise<Inserted> {
     .selectFrom("cases")
     .selectAll()
     .where("workflow", "=", c.workflow)
+    .where("submitted_by", "=", c.submittedBy)
     .where("idempotency_key", "=", c.idempotencyKey)
     .executeTakeFirstOrThrow();
   return { case: rowToCase(row), created: false };

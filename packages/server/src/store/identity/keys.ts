@@ -16,6 +16,11 @@ function keyToRow(k: ApiKeyRecord): Insertable<ApiKeysTable> {
     created_at: k.createdAt,
     authority_roles: toJsonOrNull(k.authorityRoles),
     user_id: k.userId ?? null,
+    revoked_at: k.revokedAt ?? null,
+    expires_at: k.expiresAt ?? null,
+    previous_token_hash: k.previousTokenHash ?? null,
+    previous_expires_at: k.previousExpiresAt ?? null,
+    bootstrap: k.bootstrap ? 1 : 0,
   };
 }
 
@@ -30,6 +35,12 @@ function rowToKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
     createdAt: r.created_at,
     ...(r.authority_roles !== null && { authorityRoles: fromJson<string[]>(r.authority_roles) }),
     ...(r.user_id !== null && { userId: r.user_id }),
+    // Only what is set, like userId: a record read back equals the one written.
+    ...(r.revoked_at !== null && { revokedAt: Number(r.revoked_at) }),
+    ...(r.expires_at !== null && { expiresAt: Number(r.expires_at) }),
+    ...(r.previous_token_hash !== null && { previousTokenHash: r.previous_token_hash }),
+    ...(r.previous_expires_at !== null && { previousExpiresAt: Number(r.previous_expires_at) }),
+    ...(Number(r.bootstrap) === 1 && { bootstrap: true }),
   };
 }
 
@@ -44,9 +55,66 @@ export async function findKey(
   const row = await db
     .selectFrom("api_keys")
     .selectAll()
-    .where((eb) => ("id" in by ? eb("id", "=", by.id) : eb("token_hash", "=", by.tokenHash)))
+    .where((eb) =>
+      "id" in by
+        ? eb("id", "=", by.id)
+        : // A rotated key answers to its previous token too; the caller checks that token's window.
+          eb.or([eb("token_hash", "=", by.tokenHash), eb("previous_token_hash", "=", by.tokenHash)]),
+    )
     .executeTakeFirst();
   return row && rowToKey(row);
+}
+
+/** Every key, oldest first (a deployment has tens of keys, not thousands: no paging). */
+export async function listKeys(db: Db): Promise<ApiKeyRecord[]> {
+  const rows = await db.selectFrom("api_keys").selectAll().orderBy("created_at").orderBy("id").execute();
+  return rows.map(rowToKey);
+}
+
+/** Revokes a live key; false when there is no such key or it was already revoked. */
+export async function revokeKey(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("api_keys")
+    .set({ revoked_at: now, previous_token_hash: null, previous_expires_at: null })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Gives a live key a new token; the current one stays valid until `previousValidUntil`. A token from
+ * an earlier rotation still inside its window is dropped: only one old token lives at a time.
+ */
+export async function rotateKey(
+  db: Db,
+  id: string,
+  tokenHash: string,
+  previousValidUntil: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("api_keys")
+    .set((eb) => ({
+      previous_token_hash: eb.ref("token_hash"),
+      previous_expires_at: previousValidUntil,
+      token_hash: tokenHash,
+    }))
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Revokes the live bootstrap keys whose token is not `keep` (a sha256; undefined = all of them). */
+export async function revokeBootstrapKeys(db: Db, keep: string | undefined, now: number): Promise<number> {
+  let query = db
+    .updateTable("api_keys")
+    .set({ revoked_at: now, previous_token_hash: null, previous_expires_at: null })
+    .where("bootstrap", "=", 1)
+    .where("revoked_at", "is", null);
+  if (keep !== undefined) query = query.where("token_hash", "!=", keep);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function hasKeys(db: Db): Promise<boolean> {

@@ -21,6 +21,15 @@ export interface ApiKeyRecord {
    * people (four-eyes, never the submitter, overlap) count them once. Absent = a key of no one.
    */
   userId?: string;
+  /** When the key was revoked (it stopped working then); absent or null = not revoked. */
+  revokedAt?: number | null;
+  /** When the key stops working on its own; absent or null = never. */
+  expiresAt?: number | null;
+  /** The token hash before the last rotation, valid until `previousExpiresAt` (the overlap window). */
+  previousTokenHash?: string | null;
+  previousExpiresAt?: number | null;
+  /** Made from LOOPGATE_BOOTSTRAP_TOKEN: revoked at start-up once that variable is unset or changed. */
+  bootstrap?: boolean;
 }
 
 /** Roles a person can have; `automation` is for keys only. */

@@ -61,3 +61,33 @@ export async function getUser(db: Db, id: string): Promise<UserRecord | undefine
   const row = await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
   return row && rowToUser(row);
 }
+
+/** Disables an active user and ends their sessions; false when there is no such active user. */
+export async function disableUser(db: Db, id: string, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable("users")
+      .set({ disabled_at: now })
+      .where("id", "=", id)
+      .where("disabled_at", "is", null)
+      .executeTakeFirst();
+    await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    return result.numUpdatedRows > 0n;
+  });
+}
+
+/**
+ * Stores a new password hash and ends the user's sessions (whoever else held one, perhaps the reason
+ * for the change, is signed out); false when there is no such user.
+ */
+export async function setPasswordHash(db: Db, id: string, passwordHash: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable("users")
+      .set({ password_hash: passwordHash })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    await trx.deleteFrom("sessions").where("user_id", "=", id).execute();
+    return result.numUpdatedRows > 0n;
+  });
+}

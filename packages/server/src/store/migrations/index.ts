@@ -14,6 +14,10 @@ import { queuePriorityMigration } from "./011_queue_priority.js";
 import { keyOwnerMigration } from "./012_key_owner.js";
 import { claimIndexesMigration } from "./013_claim_indexes.js";
 import { metricRollupsMigration } from "./014_metric_rollups.js";
+import { webhookSecretsMigration } from "./015_webhook_secrets.js";
+import { keyLifecycleMigration } from "./016_key_lifecycle.js";
+import { auditChainMigration } from "./017_audit_chain.js";
+import { suspensionsMigration } from "./019_suspensions.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -38,6 +42,11 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "012_key_owner": keyOwnerMigration(),
         "013_claim_indexes": claimIndexesMigration(),
         "014_metric_rollups": metricRollupsMigration(),
+        "015_webhook_secrets": webhookSecretsMigration(),
+        "016_key_lifecycle": keyLifecycleMigration(),
+        "017_audit_chain": auditChainMigration(),
+        // 018 is taken on another branch; the gap is deliberate.
+        "019_suspensions": suspensionsMigration(),
       };
     },
   };

@@ -13,12 +13,25 @@ import type { OutboxMessage } from "./types.js";
  * timers and oversight write them with `insertOutbox`); the outbox worker claims, sends and records them.
  */
 export interface OutboxStore {
-  /** Leases up to `limit` due messages (nextAttemptAt <= now, not delivered, not leased) for `leaseMs`. */
-  claim(args: { now: number; limit: number; leaseMs: number }): Promise<OutboxMessage[]>;
+  /**
+   * Leases up to `limit` due messages (nextAttemptAt <= now, not delivered, not leased, not among
+   * `exclude`) for `leaseMs`.
+   */
+  claim(args: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    exclude?: readonly string[];
+  }): Promise<OutboxMessage[]>;
   /** Marks delivered and writes a `webhook_delivered` event, in one transaction. */
   markDelivered(id: string, event: NewEvent): Promise<void>;
   /** Records a failed attempt: attempts+1, next try at `nextAttemptAt` (null = give up), a `webhook_failed` event. */
   markFailed(id: string, nextAttemptAt: number | null, event: NewEvent): Promise<void>;
+  /**
+   * Gives claimed messages back unattempted and still due (their lease ends now): the worker claimed them
+   * for a destination that already has its share of deliveries in flight (no attempt, no event).
+   */
+  release(ids: readonly string[]): Promise<void>;
 }
 
 export function outboxStore(engine: StoreEngine): OutboxStore {
@@ -27,6 +40,15 @@ export function outboxStore(engine: StoreEngine): OutboxStore {
     claim: async (args) => (await leaseDue(db, engine.lockForClaim, "outbox", args)).map(rowToOutbox),
     markDelivered: (id, event) =>
       recordAttempt(db, id, event, { delivered_at: event.at, next_attempt_at: null }),
+    release: async (ids) => {
+      if (ids.length === 0) return;
+      await db
+        .updateTable("outbox")
+        .set({ lease_until: null })
+        .where("id", "in", [...ids])
+        .where("delivered_at", "is", null)
+        .execute();
+    },
     markFailed: (id, nextAttemptAt, event) => {
       const error = event.data.error;
       return recordAttempt(db, id, event, {

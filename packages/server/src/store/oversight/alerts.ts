@@ -1,6 +1,6 @@
 import { catchTrialPassed, type GoldExpectation, type ReviewDecision, SYSTEM_DECIDERS } from "@loopgate/core";
 import type { Selectable } from "kysely";
-import { eventToRow, insertEvents } from "../cases/events.js";
+import { insertEvents } from "../cases/events.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { CaselessOutboxMessage } from "../outbox/types.js";
 import type { Db } from "../rows.js";
@@ -163,18 +163,15 @@ export async function acknowledgeAlert(db: Db, a: { id: string; by: string; now:
       .where("acknowledged_at", "is", null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
-    await trx
-      .insertInto("events")
-      .values(
-        eventToRow({
-          type: "oversight_alert_acknowledged",
-          caseId: null,
-          actor: a.by,
-          data: { alertId: a.id },
-          at: a.now,
-        }),
-      )
-      .execute();
+    await insertEvents(trx, [
+      {
+        type: "oversight_alert_acknowledged",
+        caseId: null,
+        actor: a.by,
+        data: { alertId: a.id },
+        at: a.now,
+      },
+    ]);
     return true;
   });
 }

@@ -1,5 +1,5 @@
 import { type ApprovalRoute, approvalOf } from "@loopgate/core";
-import { eventToRow } from "../cases/events.js";
+import { insertEvents } from "../cases/events.js";
 import { trackRollups } from "../metrics/rollup-writes.js";
 import type { Db } from "../rows.js";
 
@@ -150,20 +150,16 @@ export async function insertAuditDraw(db: Db, d: NewAuditDraw): Promise<void> {
         })),
       )
       .execute();
-    await trx
-      .insertInto("events")
-      .values(
-        d.audits.map((a) =>
-          eventToRow({
-            type: "audit_drawn",
-            caseId: a.caseId,
-            actor: d.drawnBy,
-            data: { auditId: a.id, drawId: d.id, probability: a.probability, weight: a.weight },
-            at: d.drawnAt,
-          }),
-        ),
-      )
-      .execute();
+    await insertEvents(
+      trx,
+      d.audits.map((a) => ({
+        type: "audit_drawn",
+        caseId: a.caseId,
+        actor: d.drawnBy,
+        data: { auditId: a.id, drawId: d.id, probability: a.probability, weight: a.weight },
+        at: d.drawnAt,
+      })),
+    );
   });
 }
 
@@ -265,18 +261,15 @@ export async function recordAuditVerdict(db: Db, v: AuditVerdict): Promise<boole
       .where("status", "=", "open")
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
-    await trx
-      .insertInto("events")
-      .values(
-        eventToRow({
-          type: "audit_verdict",
-          caseId: v.caseId,
-          actor: v.auditor,
-          data: { auditId: v.id, result: v.result },
-          at: v.at,
-        }),
-      )
-      .execute();
+    await insertEvents(trx, [
+      {
+        type: "audit_verdict",
+        caseId: v.caseId,
+        actor: v.auditor,
+        data: { auditId: v.id, result: v.result },
+        at: v.at,
+      },
+    ]);
     await rollups.commit();
     return true;
   });

@@ -1,4 +1,5 @@
 import { type Approval, approvalOf, type OutcomeResult } from "@loopgate/core";
+import { appendChained } from "../audit/append.js";
 import { eventToRow } from "../cases/events.js";
 import { trackRollups } from "../metrics/rollup-writes.js";
 import type { Db } from "../rows.js";
@@ -28,29 +29,29 @@ export async function insertOutcome(db: Db, o: NewOutcome): Promise<OutcomeRecor
   await db.transaction().execute(async (trx) => {
     // The case's latest outcome may change what its post-review error counts hold.
     const rollups = await trackRollups(trx, o.caseId, { lock: true });
-    await trx
-      .insertInto("outcomes")
-      .values({
-        id: o.id,
-        case_id: o.caseId,
-        result: o.result,
-        details: o.details === null ? null : JSON.stringify(o.details),
-        reported_by: o.reportedBy,
-        reported_at: o.reportedAt,
-      })
-      .execute();
-    await trx
-      .insertInto("events")
-      .values(
-        eventToRow({
+    await appendChained(trx, [
+      {
+        table: "outcomes",
+        row: {
+          id: o.id,
+          case_id: o.caseId,
+          result: o.result,
+          details: o.details === null ? null : JSON.stringify(o.details),
+          reported_by: o.reportedBy,
+          reported_at: o.reportedAt,
+        },
+      },
+      {
+        table: "events",
+        row: eventToRow({
           type: "outcome_reported",
           caseId: o.caseId,
           actor: o.reportedBy,
           data: { outcomeId: o.id, result: o.result, reportedAt: o.reportedAt },
           at: o.now,
         }),
-      )
-      .execute();
+      },
+    ]);
     await rollups.commit();
   });
   const { now: _now, ...record } = o;

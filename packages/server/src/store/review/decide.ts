@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, NotFound } from "@loopgate/core";
-import { insertEvents } from "../cases/events.js";
+import { appendChained, type ChainItem, headColumns, insertRows, linkAll } from "../audit/append.js";
+import { ChainCursor } from "../audit/chain.js";
+import { eventToRow, type NewEvent } from "../cases/events.js";
 import { decisionToRow, rowToCase, selectCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import { rollupDecision } from "../metrics/rollup-writes.js";
@@ -34,12 +36,13 @@ export async function recordDecision(
   // Four-eyes, not the last approval needed: recorded, and the case goes back to the queue undecided.
   if (args.pendingApprovals) return recordApproval(trx, args, args.pendingApprovals);
   const { caseId, reviewer, now } = args;
-  const held = await takeBackLease(trx, caseId, reviewer, now, { status: "decided", decided_at: now });
-  const decision = decisionFromLease(args, held.claimedAt);
-  await trx.insertInto("decisions").values(decisionToRow(caseId, decision)).execute();
-  await insertEvents(trx, [
-    { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
-  ]);
+  let decision = undefined as unknown as DecisionRecord;
+  await takeBackLease(trx, caseId, reviewer, now, { status: "decided", decided_at: now }, (held) => {
+    decision = decisionFromLease(args, held.claimedAt);
+    return decisionRows(decision, [
+      { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
+    ]);
+  });
   if (args.outbox) await insertOutbox(trx, args.outbox);
   if (args.releaseAt !== undefined) {
     // Held (release.delaySeconds): the release timer writes `decision_released` when the window ends.
@@ -62,20 +65,21 @@ async function recordApproval(
   pending: { count: number; needed: number },
 ): Promise<{ case: CaseRecord; decision: DecisionRecord }> {
   const { caseId, reviewer, now } = args;
-  const held = await takeBackLease(trx, caseId, reviewer, now, { status: "queued" });
-  const decision = decisionFromLease(args, held.claimedAt);
-  await trx.insertInto("decisions").values(decisionToRow(caseId, decision)).execute();
   const approvals = { approvals: pending.count, needed: pending.needed };
-  await insertEvents(trx, [
-    {
-      type: "approved",
-      caseId,
-      actor: reviewer,
-      data: { ...decisionEventData(decision), ...approvals },
-      at: now,
-    },
-    { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
-  ]);
+  let decision = undefined as unknown as DecisionRecord;
+  await takeBackLease(trx, caseId, reviewer, now, { status: "queued" }, (held) => {
+    decision = decisionFromLease(args, held.claimedAt);
+    return decisionRows(decision, [
+      {
+        type: "approved",
+        caseId,
+        actor: reviewer,
+        data: { ...decisionEventData(decision), ...approvals },
+        at: now,
+      },
+      { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
+    ]);
+  });
   const queued = rowToCase(await selectCase(trx, caseId));
   await rollupDecision(trx, queued, decision);
   return { case: queued, decision };
@@ -87,10 +91,26 @@ export async function releaseCase(
   args: { caseId: string; reviewer: string; now: number },
 ): Promise<void> {
   const { caseId, reviewer, now } = args;
-  const held = await takeBackLease(trx, caseId, reviewer, now, { status: "queued" });
-  await insertEvents(trx, [
-    { type: "released", caseId, actor: reviewer, data: { leaseId: held.leaseId }, at: now },
+  await takeBackLease(trx, caseId, reviewer, now, { status: "queued" }, (held) => [
+    {
+      table: "events",
+      row: eventToRow({
+        type: "released",
+        caseId,
+        actor: reviewer,
+        data: { leaseId: held.leaseId },
+        at: now,
+      }),
+    },
   ]);
+}
+
+/** The decision row and its events, in the order they join the case's audit chain. */
+function decisionRows(decision: DecisionRecord, events: NewEvent[]): ChainItem[] {
+  return [
+    { table: "decisions", row: decisionToRow(decision.caseId, decision) },
+    ...events.map((e) => ({ table: "events" as const, row: eventToRow(e) })),
+  ];
 }
 
 /** What a `decided` or `approved` event says of the decision behind it. */
@@ -115,9 +135,15 @@ function decisionFromLease(args: RecordDecisionArgs, claimedAt: number): Decisio
 }
 
 /**
- * Ends `reviewer`'s live lease on a case, moving it to `next`. The update only matches while that exact
- * lease is still live, so two concurrent decisions (or a decision racing a take-over) cannot both win:
- * the loser updates nothing and gets Conflict.
+ * Ends `reviewer`'s live lease on a case, moving it to `next`, and writes `rows` (built from the lease)
+ * into the case's audit chain. The update only matches while that exact lease is still live, so two
+ * concurrent decisions (or a decision racing a take-over) cannot both win: the loser updates nothing and
+ * gets Conflict.
+ *
+ * The chain's new head rides in that same UPDATE, on the condition that the head is still the one read
+ * before it: no extra statement and no second version of the case row. A concurrent append to the case
+ * (a webhook's event, say) fails that condition; then the lease is ended alone and the rows are appended
+ * after the head read under the lock the UPDATE now holds.
  */
 async function takeBackLease(
   trx: Tx,
@@ -125,7 +151,8 @@ async function takeBackLease(
   reviewer: string,
   now: number,
   next: { status: "decided" | "queued"; decided_at?: number },
-): Promise<{ leaseId: string; claimedAt: number }> {
+  rows: (held: { leaseId: string; claimedAt: number }) => ChainItem[],
+): Promise<void> {
   const row = await trx.selectFrom("cases").selectAll().where("id", "=", caseId).executeTakeFirst();
   if (!row) throw new NotFound(`case ${caseId} not found`);
   if (row.status === "decided") throw new Conflict(`case ${caseId} is already decided`);
@@ -136,21 +163,34 @@ async function takeBackLease(
   if (row.lease_expires_at <= now) {
     throw new Conflict(`your lease on case ${caseId} expired; claim it again`);
   }
-  const updated = await trx
-    .updateTable("cases")
+  const held = { leaseId: row.lease_id, claimedAt: row.claimed_at };
+  const ended = {
+    ...next,
+    lease_id: null,
+    lease_holder: null,
+    claimed_at: null,
+    lease_expires_at: null,
     // An assignment (assign.ts) lasts until the assignee decides or gives the case back.
-    .set({
-      ...next,
-      lease_id: null,
-      lease_holder: null,
-      claimed_at: null,
-      lease_expires_at: null,
-      assigned_to: null,
-    })
+    assigned_to: null,
+  };
+  const update = trx
+    .updateTable("cases")
     .where("id", "=", caseId)
     .where("lease_id", "=", row.lease_id)
-    .where("lease_expires_at", ">", now)
-    .executeTakeFirst();
+    .where("lease_expires_at", ">", now);
+  if (row.chain_head !== null) {
+    const cursor = new ChainCursor(row.chain_head, row.chain_length ?? 0);
+    const linked = linkAll(new Map([[caseId, cursor]]), rows(held));
+    const moved = await update
+      .set({ ...ended, ...headColumns(cursor, Date.now()) })
+      .where("chain_head", "=", row.chain_head)
+      .executeTakeFirst();
+    if (moved.numUpdatedRows === 1n) {
+      await insertRows(trx, linked);
+      return;
+    }
+  }
+  const updated = await update.set(ended).executeTakeFirst();
   if (updated.numUpdatedRows === 0n) throw new Conflict(`case ${caseId} changed hands while deciding`);
-  return { leaseId: row.lease_id, claimedAt: row.claimed_at };
+  await appendChained(trx, rows(held));
 }

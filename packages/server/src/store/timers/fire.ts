@@ -1,5 +1,6 @@
 import type { Updateable } from "kysely";
-import { insertEvents } from "../cases/events.js";
+import { appendChained } from "../audit/append.js";
+import { eventToRow } from "../cases/events.js";
 import { decisionToRow, rowToCase, selectCase } from "../cases/rows.js";
 import type { CaseRecord } from "../cases/types.js";
 import type { Lock } from "../engine.js";
@@ -67,8 +68,10 @@ export async function fireTimer(
     if (e.case) {
       await trx.updateTable("cases").set(caseColumns(e.case)).where("id", "=", row.id).execute();
     }
-    if (e.decision) await trx.insertInto("decisions").values(decisionToRow(row.id, e.decision)).execute();
-    await insertEvents(trx, e.events);
+    await appendChained(trx, [
+      ...(e.decision ? [{ table: "decisions" as const, row: decisionToRow(row.id, e.decision) }] : []),
+      ...e.events.map((ev) => ({ table: "events" as const, row: eventToRow(ev) })),
+    ]);
     if (e.outbox) await insertOutbox(trx, e.outbox);
     await insertTimers(trx, e.timers ?? [], now);
     await rollups?.commit();

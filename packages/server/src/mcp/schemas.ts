@@ -1,0 +1,93 @@
+import * as z from "zod";
+
+/**
+ * The MCP tools' input and output schemas (zod, as the SDK takes them; it publishes them as JSON
+ * Schema in tools/list). The submission fields mirror `POST /v1/cases`, whose own schema still checks
+ * every call: these tell a model what to send, they do not replace the server's validation.
+ */
+
+const waitSeconds = z
+  .number()
+  .min(0)
+  .max(3600)
+  .optional()
+  .describe(
+    "How long to wait for a person before answering status pending (default 50, under most clients' 60 s request timeout). Send a progressToken to hear progress while waiting.",
+  );
+
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .optional()
+  .describe(
+    "Ask again with the same key (and the same arguments) to keep waiting for the same case instead of opening another; one is made up and returned when left out",
+  );
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const requestApprovalInput = {
+  workflow: z.string().min(1).max(200).describe("A workflow your key is scoped to"),
+  action: z.string().min(1).max(200).describe("One of the workflow's actions"),
+  input: jsonObject.describe("What the proposal was made from (the source)"),
+  proposal: z
+    .union([jsonObject, z.array(z.unknown()), z.string(), z.number(), z.boolean(), z.null()])
+    .describe("What you propose to do or send: the arguments of the action"),
+  confidence: z.number().min(0).max(1).describe("Your confidence in the proposal, 0 to 1"),
+  rationale: z.string().max(20_000).optional().describe("Why, for the reviewer"),
+  context: jsonObject.optional().describe("Facts the policy's rules may read (e.g. a purchase order)"),
+  evidence: z.array(z.unknown()).max(500).optional().describe("Sources, quotes, links for the reviewer"),
+  subject: z.string().min(1).max(500).optional().describe("Who or what it concerns (a customer id)"),
+  idempotencyKey,
+  waitSeconds,
+};
+
+export const requestApprovalOutput = {
+  caseId: z.string(),
+  status: z
+    .enum(["decided", "pending"])
+    .describe("pending: nobody has decided yet; call again with the same idempotencyKey to keep waiting"),
+  route: z.string().describe("auto (the policy decided), review or human_only (a person decides)"),
+  verdict: z
+    .string()
+    .nullable()
+    .describe(
+      "approve or edit: run `output`; reject: do not run, see reasonCode and note; done: a person did it themselves (human_only), do not run; null while pending",
+    ),
+  output: z.unknown().describe("What to run: the proposal as approved or as the person edited it"),
+  reasonCode: z.string().nullable(),
+  note: z.string().nullable(),
+  idempotencyKey: z.string(),
+};
+
+export const askHumanInput = {
+  workflow: z.string().min(1).max(200).describe("The workflow whose reviewers answer"),
+  question: z.string().min(1).max(20_000).describe("The question, complete enough to answer alone"),
+  action: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('The workflow\'s action for questions (default "ask_human"; the policy declares it)'),
+  suggestedAnswer: z
+    .string()
+    .max(20_000)
+    .optional()
+    .describe("Your best guess, which the person may approve as it is"),
+  details: jsonObject.optional().describe("Facts the person needs to answer"),
+  subject: z.string().min(1).max(500).optional(),
+  idempotencyKey,
+  waitSeconds,
+};
+
+export const askHumanOutput = {
+  caseId: z.string(),
+  status: z
+    .enum(["answered", "declined", "pending"])
+    .describe("declined: the person rejected the question (see reasonCode and note)"),
+  answer: z.unknown().describe("The person's answer (null unless answered)"),
+  verdict: z.string().nullable(),
+  reasonCode: z.string().nullable(),
+  note: z.string().nullable(),
+  idempotencyKey: z.string(),
+};
