@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, NotFound } from "@loopgate/core";
+import type { Selectable } from "kysely";
 import { insertEvents } from "../cases/events.js";
-import { decisionToRow, rowToCase, selectCase } from "../cases/rows.js";
+import { decisionToRow, rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import { rollupDecision } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
 import type { Tx } from "../rows.js";
+import type { CasesTable } from "../schema.js";
 import { insertTimers } from "../timers/rows.js";
 
 /** A reviewer ending their lease: with a decision, with one approval of several, or by giving it back. */
@@ -41,13 +43,15 @@ export async function recordDecision(
     { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
   ]);
   if (args.outbox) await insertOutbox(trx, args.outbox);
+  let row = held.row;
   if (args.releaseAt !== undefined) {
     // Held (release.delaySeconds): the release timer writes `decision_released` when the window ends.
     await trx.updateTable("cases").set({ release_at: args.releaseAt }).where("id", "=", caseId).execute();
+    row = { ...row, release_at: args.releaseAt };
     const timer = { id: `tmr_${randomUUID()}`, caseId, kind: "release" as const, dueAt: args.releaseAt };
     await insertTimers(trx, [timer], now);
   }
-  const decided = rowToCase(await selectCase(trx, caseId));
+  const decided = rowToCase(row);
   await rollupDecision(trx, decided, decision);
   return { case: decided, decision };
 }
@@ -76,7 +80,7 @@ async function recordApproval(
     },
     { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
   ]);
-  const queued = rowToCase(await selectCase(trx, caseId));
+  const queued = rowToCase(held.row);
   await rollupDecision(trx, queued, decision);
   return { case: queued, decision };
 }
@@ -125,7 +129,7 @@ async function takeBackLease(
   reviewer: string,
   now: number,
   next: { status: "decided" | "queued"; decided_at?: number },
-): Promise<{ leaseId: string; claimedAt: number }> {
+): Promise<{ leaseId: string; claimedAt: number; row: Selectable<CasesTable> }> {
   const row = await trx.selectFrom("cases").selectAll().where("id", "=", caseId).executeTakeFirst();
   if (!row) throw new NotFound(`case ${caseId} not found`);
   if (row.status === "decided") throw new Conflict(`case ${caseId} is already decided`);
@@ -136,21 +140,23 @@ async function takeBackLease(
   if (row.lease_expires_at <= now) {
     throw new Conflict(`your lease on case ${caseId} expired; claim it again`);
   }
+  // An assignment (assign.ts) lasts until the assignee decides or gives the case back.
+  const changes = {
+    ...next,
+    lease_id: null,
+    lease_holder: null,
+    claimed_at: null,
+    lease_expires_at: null,
+    assigned_to: null,
+  };
   const updated = await trx
     .updateTable("cases")
-    // An assignment (assign.ts) lasts until the assignee decides or gives the case back.
-    .set({
-      ...next,
-      lease_id: null,
-      lease_holder: null,
-      claimed_at: null,
-      lease_expires_at: null,
-      assigned_to: null,
-    })
+    .set(changes)
     .where("id", "=", caseId)
     .where("lease_id", "=", row.lease_id)
     .where("lease_expires_at", ">", now)
     .executeTakeFirst();
   if (updated.numUpdatedRows === 0n) throw new Conflict(`case ${caseId} changed hands while deciding`);
-  return { leaseId: row.lease_id, claimedAt: row.claimed_at };
+  // The case as the update left it, without reading it back: the transaction holds the row.
+  return { leaseId: row.lease_id, claimedAt: row.claimed_at, row: { ...row, ...changes } };
 }
