@@ -14,6 +14,7 @@ import { queuePriorityMigration } from "./011_queue_priority.js";
 import { keyOwnerMigration } from "./012_key_owner.js";
 import { claimIndexesMigration } from "./013_claim_indexes.js";
 import { metricRollupsMigration } from "./014_metric_rollups.js";
+import { claimTokenMigration } from "./018_claim_token.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -38,6 +39,7 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "012_key_owner": keyOwnerMigration(),
         "013_claim_indexes": claimIndexesMigration(),
         "014_metric_rollups": metricRollupsMigration(),
+        "018_claim_token": claimTokenMigration(),
       };
     },
   };

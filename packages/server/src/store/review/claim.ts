@@ -48,6 +48,12 @@ export interface ClaimArgs {
    * that workflow's waiting case of highest `priority` (the model's uncertainty) instead.
    */
   prioritized?: string[];
+  /**
+   * The client's token for this claim: a claim repeated with the same token while the lease it took
+   * lasts answers with that case and lease again (a response lost on the way), instead of taking
+   * another. Looked up among this reviewer's own leases only.
+   */
+  claimToken?: string;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -64,6 +70,10 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
   const { reviewer, workflows, leaseMs, now } = args;
   if (workflows?.length === 0) return undefined;
   return engine.claimTransaction(async (trx) => {
+    if (args.claimToken !== undefined) {
+      const held = await heldWithToken(trx, reviewer, args.claimToken, now);
+      if (held) return held;
+    }
     if (requeueDue(engine, now)) {
       const requeued = await requeueExpired(trx, engine.lockForClaim, now);
       // A full batch may have left more behind: the next claim looks again.
@@ -99,6 +109,7 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       lease_holder: reviewer,
       claimed_at: now,
       lease_expires_at: lease.expiresAt,
+      claim_token: args.claimToken ?? null,
     } satisfies Partial<Selectable<CasesTable>>;
     await trx.updateTable("cases").set(taken).where("id", "=", row.id).execute();
 
@@ -113,6 +124,25 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     ]);
     return { case: rowToCase({ ...row, ...taken }), lease };
   });
+}
+
+/** The live lease `reviewer` took with `token`, if any: the answer their first claim would have had. */
+async function heldWithToken(
+  trx: Db,
+  reviewer: string,
+  token: string,
+  now: number,
+): Promise<Claimed | undefined> {
+  const row = await trx
+    .selectFrom("cases")
+    .selectAll()
+    .where("lease_holder", "=", reviewer)
+    .where("claim_token", "=", token)
+    .where("status", "=", "claimed")
+    .where("lease_expires_at", ">", now)
+    .executeTakeFirst();
+  if (!row?.lease_id || row.lease_expires_at === null) return undefined;
+  return { case: rowToCase(row), lease: { id: row.lease_id, expiresAt: row.lease_expires_at } };
 }
 
 interface QueueScan extends Claimer {
