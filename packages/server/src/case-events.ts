@@ -9,8 +9,7 @@ export type { CaseEvent } from "./change-feed/change-feed.js";
  * Published into the change feed, so a stream hears the changes made through every process: at once
  * for its own, and over PostgreSQL NOTIFY for the others' when several share a database
  * (change-feed/postgres.ts). Other processes' changes committed while that feed was reconnecting are
- * not replayed: an open stream misses them until the workspace next re-reads its queue (on its next
- * event, or when its stream reconnects).
+ * not replayed: `onResync` tells the streams so once it listens again, and the workspace re-reads.
  */
 export class CaseEvents {
   readonly #listeners = new Set<(event: CaseEvent) => void>();
@@ -33,6 +32,11 @@ export class CaseEvents {
     return () => {
       this.#listeners.delete(listener);
     };
+  }
+
+  /** Calls `listener` when changes may have been missed (the feed was down); the returned function stops it. */
+  onResync(listener: () => void): () => void {
+    return this.feed.onResync(listener);
   }
 
   publish(event: CaseEvent): void {

@@ -192,7 +192,17 @@ export const DecisionResultSchema = Type.Object({
 
 export const ClaimRequestSchema = Type.Union([
   Type.Object(
-    { workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 100 })) },
+    {
+      workflows: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 100 })),
+      claimToken: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description:
+            "Your token for this claim: repeated with the same token while its lease lasts, the claim answers with the same case and lease (a lost response), instead of taking another case.",
+        }),
+      ),
+    },
     { additionalProperties: false },
   ),
   Type.Null(),

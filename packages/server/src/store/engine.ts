@@ -1,5 +1,5 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
-import type { Tx } from "./rows.js";
+import type { Db } from "./rows.js";
 import type { Database } from "./schema.js";
 
 export type EngineName = "sqlite" | "postgres";
@@ -40,12 +40,12 @@ export interface StoreEngine {
    */
   readonly claimPage: number;
   /**
-   * Run first in a claim's transaction, where the engine's planner needs telling: the claim's statements
-   * must read the head of the queue by index however stale the table's statistics are (a planner that
-   * believes the table empty would rather sort a million waiting cases). Engines whose plans follow the
-   * indexes alone leave it out.
+   * Runs a claim's transaction. Where the engine's planner needs telling, the transaction is pinned to
+   * the claim's plans first: the claim's statements must read the head of the queue by index however
+   * stale the table's statistics are (a planner that believes the table empty would rather sort a
+   * million waiting cases).
    */
-  readonly pinClaimPlans?: (trx: Tx) => Promise<void>;
+  readonly claimTransaction: <T>(work: (trx: Db) => Promise<T>) => Promise<T>;
   /**
    * Locks one row until commit, waiting for any other holder (never skipping it, unlike the claim lock:
    * a timer or a revoke must act on the case, not pass it by).

@@ -76,6 +76,8 @@ export async function openStore(opts: {
   dataDir?: string;
   databaseUrl?: string;
   schema?: string;
+  /** PostgreSQL: prepare each statement once per connection (default: on unless LOOPGATE_PG_PREPARED=off). */
+  preparedStatements?: boolean;
 }): Promise<Store> {
   const url = opts.databaseUrl?.trim();
   if (url) {
@@ -83,7 +85,8 @@ export async function openStore(opts: {
       // Refuse rather than fall back to SQLite: a typo would otherwise split data across two databases.
       throw new Error("the database URL must start with postgres:// or postgresql:// (unset it for SQLite)");
     }
-    return new SqlStore(await openPostgres(url, opts.schema));
+    const prepared = opts.preparedStatements ?? process.env.LOOPGATE_PG_PREPARED !== "off";
+    return new SqlStore(await openPostgres(url, opts.schema, prepared));
   }
   return new SqlStore(await openSqlite(opts.dataDir ?? "./.loopgate"));
 }

@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { StoreEngine } from "./engine.js";
+import { preparingPool } from "./prepared-statements.js";
 import type { Database } from "./schema.js";
 
 /**
@@ -11,11 +12,18 @@ import type { Database } from "./schema.js";
  * - Every table lives in one schema, set as the search_path of each connection, so the shared queries
  *   stay unqualified and tests can give each file its own schema.
  * - int8 (our epoch-ms columns) is parsed to a JS number, for this pool only.
+ * - Statements are prepared once per connection (prepared-statements.ts) unless `prepared` is false
+ *   (LOOPGATE_PG_PREPARED=off: a connection pooler in transaction mode that cannot keep them).
  */
 
 const INT8_OID = 20;
 
-export async function openPostgres(url: string, schema = "public"): Promise<StoreEngine> {
+/** The claim's planner settings, for its transaction only (see claimTransaction). */
+const PIN_CLAIM_PLANS = `select set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),
+  set_config('enable_incremental_sort', 'off', true), set_config('enable_hashjoin', 'off', true),
+  set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true)`;
+
+export async function openPostgres(url: string, schema = "public", prepared = true): Promise<StoreEngine> {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name "${schema}": use letters, digits and _`);
   }
@@ -36,7 +44,7 @@ export async function openPostgres(url: string, schema = "public"): Promise<Stor
 
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool,
+      pool: prepared ? preparingPool(pool) : pool,
       onCreateConnection: async (connection) => {
         // The schema may not exist yet (migrate() creates it); PostgreSQL resolves the path per query.
         await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
@@ -60,13 +68,23 @@ export async function openPostgres(url: string, schema = "public"): Promise<Stor
     groupCommit: true,
     // Statistics go stale (bulk loads, restores, autovacuum behind): estimating a few rows where a
     // million wait, the planner would scan and sort the queue. For the claim's transaction only, sorts
-    // and sequential scans are priced out, which leaves the plans migration 013's indexes were made for.
+    // and sequential scans are priced out, which leaves the plans migration 013's indexes were made for;
+    // hash and merge joins too, so the candidates' decisions are looked up by key (a nested loop).
     // The one sort that remains (≤ 32 candidates in queue order) then looks expensive enough to JIT-compile,
     // which costs a second per statement: so no JIT either.
-    pinClaimPlans: async (trx) => {
-      await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true),
-        set_config('enable_incremental_sort', 'off', true), set_config('jit', 'off', true)`.execute(trx);
-    },
+    // BEGIN and the pins go together, one round trip (a simple query may hold several statements).
+    claimTransaction: (work) =>
+      db.connection().execute(async (conn) => {
+        await sql.raw(`begin; ${PIN_CLAIM_PLANS}`).execute(conn);
+        try {
+          const result = await work(conn);
+          await sql.raw("commit").execute(conn);
+          return result;
+        } catch (error) {
+          await sql.raw("rollback").execute(conn);
+          throw error;
+        }
+      }),
     // A timer, revoke or revert must act on its case, so it waits for the row instead of skipping it.
     lockRow: (query) => query.forNoKeyUpdate(),
   };

@@ -178,6 +178,8 @@ export interface CasesTable {
   lease_holder: string | null;
   claimed_at: number | null;
   lease_expires_at: number | null;
+  /** The client's token for the claim that took the lease (migration 018), null without one. */
+  claim_token: string | null;
   /** The only reviewer who may claim the case (set by a workflow owner, migration 004); null = anyone. */
   assigned_to: string | null;
   // Release delay and SLA (migration 005): see timers/ and review/reversible.ts.

@@ -48,6 +48,8 @@ export async function openSqlite(dataDir: string): Promise<StoreEngine> {
     // so nobody can take or change a row between our select and our update.
     lockForClaim: (query) => query,
     claimPage: 4,
+    // SQLite plans by its indexes whatever its statistics say: nothing to pin.
+    claimTransaction: (work) => db.transaction().execute(work),
     lockRow: (query) => query,
   };
 }

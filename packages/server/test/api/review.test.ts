@@ -54,6 +54,38 @@ describe.each(ENGINES)("reviewing cases (%s)", (engine) => {
     expect((await s.call("POST", "/v1/queue/claim", {}, bob.key)).status).toBe(204);
   });
 
+  it("answers a claim repeated with its token with the same case and lease, never a second case", async () => {
+    const first = await queue();
+    now += 1000;
+    const second = await queue();
+    const claim = async (key: string, claimToken: string) => {
+      const res = await s.call("POST", "/v1/queue/claim", { claimToken }, key);
+      return res.status === 204 ? undefined : await res.json();
+    };
+    // The response to the first claim was lost: the retry gets it again, and the second case still waits.
+    const lost = await claim(alice.key, "tok-alice-1");
+    const again = await claim(alice.key, "tok-alice-1");
+    expect(again.case.id).toBe(first);
+    expect(again.lease).toEqual(lost.lease);
+    // Another reviewer sending Alice's token takes the next case, never her lease.
+    expect((await claim(bob.key, "tok-alice-1")).case.id).toBe(second);
+    const events = (await (await s.call("GET", `/v1/cases/${first}`)).json()).events.map(
+      (e: { type: string }) => e.type,
+    );
+    expect(events.filter((t: string) => t === "claimed")).toHaveLength(1);
+    // Once the lease ends with a decision, the token finds nothing: the next claim takes a new case.
+    await s.call("POST", `/v1/cases/${first}/decisions`, { verdict: "approve" }, alice.key);
+    expect(await claim(alice.key, "tok-alice-1")).toBeUndefined();
+  });
+
+  it("refuses a claim token that is empty or too long", async () => {
+    for (const claimToken of ["", "x".repeat(201), 42]) {
+      const res = await s.call("POST", "/v1/queue/claim", { claimToken }, alice.key);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain("claimToken");
+    }
+  });
+
   it("filters the queue by workflow", async () => {
     await queue();
     const other = (

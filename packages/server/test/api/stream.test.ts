@@ -1,4 +1,6 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { channelFor } from "../../src/change-feed/payload.js";
 import { ENGINES, startTestServer, type TestServer } from "../helpers/server.js";
 import { invoice, openStream, submit, triage, WORKSPACE_POLICIES } from "../helpers/workspace.js";
 
@@ -21,9 +23,7 @@ describe.each(ENGINES)("live updates: GET /v1/stream (%s)", (engine) => {
     reviewer = await s.newKey("reviewer");
   });
   afterAll(async () => {
-    const t = Date.now();
     await s.close();
-    console.log("CLOSE", engine, Date.now() - t);
     await s.storage.cleanup();
   });
 
@@ -61,6 +61,29 @@ describe.each(ENGINES)("live updates: GET /v1/stream (%s)", (engine) => {
       stream.close();
     }
   });
+
+  it.runIf(engine === "postgres")(
+    "tells a connected client to re-read when the change feed lost its connection, and streams on",
+    async () => {
+      const stream = await openStream(s, reviewer.key);
+      const admin = new pg.Client({ connectionString: s.storage.databaseUrl });
+      await admin.connect();
+      try {
+        // Changes other processes commit while the feed is down are never replayed: the client must re-read.
+        const { rows } = await admin.query(
+          "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'loopgate listen' and query = $1",
+          [`listen "${channelFor(s.storage.schema ?? "public")}"`],
+        );
+        expect(rows).toHaveLength(1);
+        expect(await stream.resynced(10_000)).toBe(true);
+        const id = await submit(s, invoice(), automation);
+        expect(await stream.next((e) => e.caseId === id)).toMatchObject({ type: "submitted" });
+      } finally {
+        await admin.end();
+        stream.close();
+      }
+    },
+  );
 
   it("only tells a client about the workflows in its scope", async () => {
     const scoped = await s.newKey("reviewer", ["ws.triage"]);

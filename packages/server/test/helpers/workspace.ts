@@ -118,6 +118,8 @@ export async function openStream(s: Pick<TestServer, "url">, token: string) {
   let buffer = "";
   const pending: SseEvent[] = [];
   let ended = false;
+  /** `resync` events seen: changes may have been missed, re-read everything. */
+  let resyncs = 0;
 
   /** Reads until at least one more complete event block arrived, or the stream ended. */
   async function pull(): Promise<void> {
@@ -136,7 +138,8 @@ export async function openStream(s: Pick<TestServer, "url">, token: string) {
           .filter((l) => l.startsWith(`${name}:`))
           .map((l) => l.slice(name.length + 1).trimStart())
           .join("\n");
-      if (field("event") || field("data")) pending.push({ event: field("event"), data: field("data") });
+      if (field("event") === "resync") resyncs++;
+      else if (field("event") || field("data")) pending.push({ event: field("event"), data: field("data") });
     }
   }
 
@@ -166,6 +169,20 @@ export async function openStream(s: Pick<TestServer, "url">, token: string) {
           }),
         ]).finally(() => clearTimeout(timer));
       }
+    },
+    /** Resolves true once a `resync` event arrived (false if none came within `timeoutMs`). */
+    async resynced(timeoutMs = 5000): Promise<boolean> {
+      const deadline = Date.now() + timeoutMs;
+      while (resyncs === 0 && !ended && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          pull(),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, deadline - Date.now());
+          }),
+        ]).finally(() => clearTimeout(timer));
+      }
+      return resyncs > 0;
     },
     /** Resolves true once the server ends the stream (false if it is still open after `timeoutMs`). */
     async ended(timeoutMs = 5000): Promise<boolean> {

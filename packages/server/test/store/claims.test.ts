@@ -122,6 +122,42 @@ describe.each(ENGINES)("claiming the queue (%s)", (engine) => {
     ).rejects.toBeInstanceOf(Conflict);
   });
 
+  it("takes nothing when a claim fails part-way, and the next claim on the same connections works", async () => {
+    const wf = uniqueWorkflow();
+    const [id = ""] = await queue(wf, [T0]);
+    const broken = () => {
+      throw new Error("authority rule failed");
+    };
+    await expect(
+      t.store.review.claimNext({
+        reviewer: "r1",
+        workflows: [wf],
+        leaseMs: LEASE,
+        now: T0,
+        eligible: broken,
+      }),
+    ).rejects.toThrow("authority rule failed");
+    expect(await t.store.cases.get(id)).toMatchObject({ status: "queued" });
+    const claimed = await t.store.review.claimNext({
+      reviewer: "r1",
+      workflows: [wf],
+      leaseMs: LEASE,
+      now: T0,
+    });
+    expect(claimed?.case.id).toBe(id);
+  });
+
+  it("puts a lapsed lease back within a second, though claims look for lapsed leases at most once a second", async () => {
+    const wf = uniqueWorkflow();
+    const [id = ""] = await queue(wf, [T0]);
+    const at = T0 + 10 * LEASE;
+    const claim = (reviewer: string, now: number) =>
+      t.store.review.claimNext({ reviewer, workflows: [wf], leaseMs: 200, now });
+    expect((await claim("r1", at))?.case.id).toBe(id);
+    // Lapsed 100 ms ago, but this process looked 300 ms ago: the case comes back at the next look.
+    expect(await claim("r2", at + 300)).toBeUndefined();
+    expect((await claim("r2", at + 1000))?.case.id).toBe(id);
+  });
   it("gives two hundred cases to five concurrent claimers on separate stores, each case exactly once", async () => {
     const wf = uniqueWorkflow();
     const ids = await queue(

@@ -46,6 +46,8 @@ export function useQueueStream(onEvent: (events: CaseEvent[]) => void, coalesceM
           retryTimer = setTimeout(connect, 5000);
         }
       };
+      // The server's change feed was down a moment: changes may have been missed, so re-read.
+      s.addEventListener("resync", () => handler.current([]));
       s.addEventListener("case", (e) => {
         try {
           pending.push(JSON.parse((e as MessageEvent<string>).data) as CaseEvent);

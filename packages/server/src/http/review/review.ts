@@ -39,7 +39,8 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
       },
       async (request, reply) => {
         const p = requireRole(request, "reviewer");
-        const asked = (request.body as { workflows?: string[] } | null)?.workflows;
+        const body = request.body as { workflows?: string[]; claimToken?: string } | null;
+        const asked = body?.workflows;
         for (const w of asked ?? []) requireWorkflow(p, w);
         const workflows = asked ?? p.workflows ?? undefined;
         // Authority limits: skip the cases this principal may not decide, so they wait for someone who
@@ -62,6 +63,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
           leaseMs: ctx.leaseMs,
           now: ctx.clock(),
+          ...(body?.claimToken !== undefined && { claimToken: body.claimToken }),
           // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
           escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
           ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),

@@ -12,7 +12,8 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * Live updates for the workspace as server-sent events: `event: case` with `{type, caseId, workflow}`
- * for the workflows the caller may see. Only ids travel here; the UI reads what changed through the
+ * for the workflows the caller may see, and `event: resync` when changes may have been missed (the
+ * PostgreSQL change feed reconnected): re-read everything. Only ids travel here; the UI reads what changed through the
  * normal routes, which apply the caller's scope and blind-first rules.
  */
 export const streamRoutes = (ctx: AppContext): FastifyPluginAsync => {
@@ -59,11 +60,14 @@ export const streamRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const unsubscribe = ctx.caseEvents.subscribe((event: CaseEvent) => {
           if (canAccessWorkflow(p, event.workflow)) send(`event: case\ndata: ${JSON.stringify(event)}\n\n`);
         });
+        // Other processes' changes made while this one's feed was reconnecting never reach the stream.
+        const stopResync = ctx.caseEvents.onResync(() => send("event: resync\ndata: {}\n\n"));
         const timer = setInterval(() => send(": keep-alive\n\n"), KEEP_ALIVE_MS);
         timer.unref();
         const stop = () => {
           clearInterval(timer);
           unsubscribe();
+          stopResync();
           open.delete(res);
         };
         // The response's close fires when the client goes away as well as when we end the stream.

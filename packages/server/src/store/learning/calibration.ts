@@ -1,6 +1,8 @@
+import { sql } from "kysely";
 import { auditVerdicts } from "../oversight/audits.js";
 import { outcomeFacts } from "../oversight/outcomes.js";
 import type { Db } from "../rows.js";
+import { windowDays } from "../window-days.js";
 
 /**
  * The rows behind the learning loop's reports (issue 6): what reviewed history says about the model's
@@ -10,8 +12,8 @@ import type { Db } from "../rows.js";
  * Shadow cases (catch trials and overlap copies, migration 008) are left out everywhere: they repeat a
  * real case or a known answer, so counting them would weigh some proposals twice.
  *
- * Scaling: like metrics/governance.ts, a window costs a scan of its cases and decisions (proposals
- * included); a large history wants an index on `cases (workflow, decided_at)`.
+ * Scaling: a window costs a read of its decided cases and their decisions (proposals included), through
+ * `cases_metrics_decided` (migration 010), a day at a time (window-days.ts).
  */
 
 export interface LearningWindow {
@@ -65,8 +67,10 @@ async function decisionsInForce(db: Db, w: LearningWindow & { riskClass?: string
     .where("c.decided_at", ">=", w.since)
     .where("c.decided_at", "<", w.until)
     .where("d.revoked_at", "is", null)
-    .where("c.gold_id", "is", null)
-    .where("c.overlap_of", "is", null);
+    // Real cases, said as migration 010's partial index says it: SQLite uses the index only when the
+    // query visibly implies its condition, and would otherwise read `cases_overlap_of` for every
+    // case without a copy (all but a few), seconds on a busy workflow.
+    .where(sql<boolean>`coalesce(c.gold_id, c.overlap_of) is null`);
   if (w.riskClass !== undefined) q = q.where("c.risk_class", "=", w.riskClass);
   const rows = await q.execute();
   const latest = new Map<string, (typeof rows)[number]>();
@@ -112,39 +116,49 @@ export async function calibrationItems(
   w: LearningWindow & { riskClass?: string },
 ): Promise<CalibrationRow[]> {
   const window = { workflows: [w.workflow], since: w.since, until: w.until };
-  const [decisions, facts, audits] = await Promise.all([
-    decisionsInForce(db, w),
-    outcomeFacts(db, window),
-    auditVerdicts(db, window),
-  ]);
+  const [facts, audits] = await Promise.all([outcomeFacts(db, window), auditVerdicts(db, window)]);
   const out: CalibrationRow[] = [];
-  for (const d of decisions) {
-    if (d.decided_by === SLA) continue;
-    const outcome = facts.get(d.case_id)?.outcome ?? null;
-    const audit = audits.get(d.case_id)?.result ?? null;
-    const judgedWrong = outcome === "incorrect" || audit === "incorrect";
-    const base = { confidence: Number(d.confidence), riskClass: d.risk_class };
-    if (d.decided_by === POLICY) {
-      if (d.verdict !== "approve" || (outcome === null && audit === null)) continue;
-      out.push({ ...base, correct: !judgedWrong, reviewed: false });
-      continue;
+  // Every decision of a case comes with the case, in the day it was decided: no case spans two reads.
+  for await (const day of windowDays(w)) {
+    for (const d of await decisionsInForce(db, { ...w, ...day })) {
+      const item = calibrationItem(d, facts.get(d.case_id)?.outcome ?? null, audits.get(d.case_id)?.result);
+      if (item) out.push(item);
     }
-    const accepted = acceptedAsProposed(d.verdict, parse(d.output), parse(d.proposal));
-    if (accepted === undefined) continue;
-    out.push({ ...base, correct: accepted && !judgedWrong, reviewed: true });
   }
   return out;
 }
 
+/** What one decision in force says of its proposal, given the case's latest outcome and audit result. */
+function calibrationItem(
+  d: Awaited<ReturnType<typeof decisionsInForce>>[number],
+  outcome: string | null,
+  audit: string | null | undefined,
+): CalibrationRow | undefined {
+  if (d.decided_by === SLA) return undefined;
+  const judgedWrong = outcome === "incorrect" || audit === "incorrect";
+  const base = { confidence: Number(d.confidence), riskClass: d.risk_class };
+  if (d.decided_by === POLICY) {
+    if (d.verdict !== "approve" || (outcome === null && (audit ?? null) === null)) return undefined;
+    return { ...base, correct: !judgedWrong, reviewed: false };
+  }
+  const accepted = acceptedAsProposed(d.verdict, parse(d.output), parse(d.proposal));
+  if (accepted === undefined) return undefined;
+  return { ...base, correct: accepted && !judgedWrong, reviewed: true };
+}
+
 /** The human decision in force on each real case of the workflow decided in [since, until). */
 export async function decisionSupportRows(db: Db, w: LearningWindow): Promise<DecisionSupportRow[]> {
-  const decisions = await decisionsInForce(db, w);
-  return decisions
-    .filter((d) => d.decided_by !== POLICY && d.decided_by !== SLA)
-    .map((d) => ({
-      proposal: parse(d.proposal),
-      verdict: d.verdict,
-      output: parse(d.output),
-      reasonCode: d.reason_code,
-    }));
+  const out: DecisionSupportRow[] = [];
+  for await (const day of windowDays(w)) {
+    for (const d of await decisionsInForce(db, { ...w, ...day })) {
+      if (d.decided_by === POLICY || d.decided_by === SLA) continue;
+      out.push({
+        proposal: parse(d.proposal),
+        verdict: d.verdict,
+        output: parse(d.output),
+        reasonCode: d.reason_code,
+      });
+    }
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import { metricRollupsMigration } from "./014_metric_rollups.js";
 import { webhookSecretsMigration } from "./015_webhook_secrets.js";
 import { keyLifecycleMigration } from "./016_key_lifecycle.js";
 import { auditChainMigration } from "./017_audit_chain.js";
+import { claimTokenMigration } from "./018_claim_token.js";
 import { suspensionsMigration } from "./019_suspensions.js";
 
 /**
@@ -45,7 +46,7 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "015_webhook_secrets": webhookSecretsMigration(),
         "016_key_lifecycle": keyLifecycleMigration(),
         "017_audit_chain": auditChainMigration(),
-        // 018 is taken on another branch; the gap is deliberate.
+        "018_claim_token": claimTokenMigration(),
         "019_suspensions": suspensionsMigration(),
       };
     },

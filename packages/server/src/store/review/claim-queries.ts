@@ -171,24 +171,17 @@ export function stillWaiting(db: Db, args: Claimer & { ids: string[] }) {
 }
 
 /**
- * The decision rows of `caseIds` (four-eyes and overlap independence look for the reviewer's among
- * them). By case only: a reviewer's own decisions can number millions, and a filter on them would
- * let a planner with stale statistics read them all through `decisions_decided_by`.
- */
-export function decisionsOn(db: Db, caseIds: string[]) {
-  return db
-    .selectFrom("decisions")
-    .select(["case_id", "decided_by", "verdict", "revoked_at"])
-    .where("case_id", "in", caseIds);
-}
-
-/**
  * The members of overlap groups (a real case and its copies: `overlap_of` names the real case), found
- * by key: the real cases by id, the copies through `cases_overlap_of`.
+ * by key (the real cases by id, the copies through `cases_overlap_of`), each with its decision rows
+ * (four-eyes and overlap independence look for the reviewer's among them): one row per member and
+ * decision, the decision columns null for a member without any. Decisions are joined by case only: a
+ * reviewer's own can number millions, and a filter on them would let a planner with stale statistics
+ * read them all through `decisions_decided_by`.
  */
 export function overlapMembers(db: Db, groups: string[]) {
   return db
-    .selectFrom("cases")
-    .select(["id", "overlap_of", "lease_holder"])
-    .where((eb) => eb.or([eb("id", "in", groups), eb("overlap_of", "in", groups)]));
+    .selectFrom("cases as m")
+    .leftJoin("decisions as d", "d.case_id", "m.id")
+    .select(["m.id", "m.overlap_of", "m.lease_holder", "d.decided_by", "d.verdict", "d.revoked_at"])
+    .where((eb) => eb.or([eb("m.id", "in", groups), eb("m.overlap_of", "in", groups)]));
 }

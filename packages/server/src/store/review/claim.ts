@@ -11,7 +11,6 @@ import type { CasesTable } from "../schema.js";
 import {
   type CaseRow,
   type Claimer,
-  decisionsOn,
   expiredLeases,
   type HeadRow,
   overlapMembers,
@@ -49,6 +48,12 @@ export interface ClaimArgs {
    * that workflow's waiting case of highest `priority` (the model's uncertainty) instead.
    */
   prioritized?: string[];
+  /**
+   * The client's token for this claim: a claim repeated with the same token while the lease it took
+   * lasts answers with that case and lease again (a response lost on the way), instead of taking
+   * another. Looked up among this reviewer's own leases only.
+   */
+  claimToken?: string;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -64,9 +69,16 @@ const approving = new Set<string>(APPROVING);
 export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<Claimed | undefined> {
   const { reviewer, workflows, leaseMs, now } = args;
   if (workflows?.length === 0) return undefined;
-  return engine.db.transaction().execute(async (trx) => {
-    await engine.pinClaimPlans?.(trx);
-    await requeueExpired(trx, engine.lockForClaim, now);
+  return engine.claimTransaction(async (trx) => {
+    if (args.claimToken !== undefined) {
+      const held = await heldWithToken(trx, reviewer, args.claimToken, now);
+      if (held) return held;
+    }
+    if (requeueDue(engine, now)) {
+      const requeued = await requeueExpired(trx, engine.lockForClaim, now);
+      // A full batch may have left more behind: the next claim looks again.
+      if (requeued < REQUEUE_AT_ONCE) lastRequeue.set(engine, now);
+    }
     // Four-eyes and overlap independence count people: a user and the keys that belong to them are one.
     const person = await samePersonIds(trx, reviewer);
     const claimer = { reviewer, escalationRoles: args.escalationRoles ?? [] };
@@ -97,20 +109,47 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       lease_holder: reviewer,
       claimed_at: now,
       lease_expires_at: lease.expiresAt,
+      claim_token: args.claimToken ?? null,
     } satisfies Partial<Selectable<CasesTable>>;
     await trx.updateTable("cases").set(taken).where("id", "=", row.id).execute();
 
-    await insertEvents(trx, [
-      {
-        type: "claimed",
-        caseId: row.id,
-        actor: reviewer,
-        data: { leaseId: lease.id, expiresAt: lease.expiresAt },
-        at: now,
-      },
-    ]);
+    // The locked row holds the case's audit chain head: the event joins the chain without reading it again.
+    const head =
+      row.chain_head === null ? undefined : { head: row.chain_head, length: row.chain_length ?? 0 };
+    await insertEvents(
+      trx,
+      [
+        {
+          type: "claimed",
+          caseId: row.id,
+          actor: reviewer,
+          data: { leaseId: lease.id, expiresAt: lease.expiresAt },
+          at: now,
+        },
+      ],
+      head && new Map([[row.id, head]]),
+    );
     return { case: rowToCase({ ...row, ...taken }), lease };
   });
+}
+
+/** The live lease `reviewer` took with `token`, if any: the answer their first claim would have had. */
+async function heldWithToken(
+  trx: Db,
+  reviewer: string,
+  token: string,
+  now: number,
+): Promise<Claimed | undefined> {
+  const row = await trx
+    .selectFrom("cases")
+    .selectAll()
+    .where("lease_holder", "=", reviewer)
+    .where("claim_token", "=", token)
+    .where("status", "=", "claimed")
+    .where("lease_expires_at", ">", now)
+    .executeTakeFirst();
+  if (!row?.lease_id || row.lease_expires_at === null) return undefined;
+  return { case: rowToCase(row), lease: { id: row.lease_id, expiresAt: row.lease_expires_at } };
 }
 
 interface QueueScan extends Claimer {
@@ -164,13 +203,26 @@ async function* claimable(q: QueueScan): AsyncGenerator<HeadRow[], void> {
 const REQUEUE_AT_ONCE = 32;
 
 /**
+ * How often a process looks for leases that ran out. The look is a round trip of its own on every claim
+ * otherwise, for leases that last minutes: a lapsed lease waits at most this much longer.
+ */
+const REQUEUE_EVERY_MS = 1000;
+const lastRequeue = new WeakMap<StoreEngine, number>();
+
+function requeueDue(engine: StoreEngine, now: number): boolean {
+  const last = lastRequeue.get(engine);
+  // A clock that went back (tests, a corrected host clock) looks at once.
+  return last === undefined || now - last >= REQUEUE_EVERY_MS || now < last;
+}
+
+/**
  * Leases that ran out go back to the queue, in their old place (`lease_expired` events), so the
  * queue's head is only ever read from the queued indexes. Locked as a claim locks: another claimer
  * putting back the same ones is passed over, not waited for.
  */
-async function requeueExpired(trx: Db, lock: StoreEngine["lockForClaim"], now: number): Promise<void> {
+async function requeueExpired(trx: Db, lock: StoreEngine["lockForClaim"], now: number): Promise<number> {
   const expired = await lock(expiredLeases(trx, now, REQUEUE_AT_ONCE)).execute();
-  if (expired.length === 0) return;
+  if (expired.length === 0) return 0;
   await trx
     .updateTable("cases")
     .set({ status: "queued", lease_id: null, lease_holder: null, claimed_at: null, lease_expires_at: null })
@@ -190,6 +242,7 @@ async function requeueExpired(trx: Db, lock: StoreEngine["lockForClaim"], now: n
       at: now,
     })),
   );
+  return expired.length;
 }
 
 /**
@@ -209,17 +262,13 @@ async function passing(q: QueueScan, page: HeadRow[]): Promise<HeadRow[]> {
   if (candidates.length === 0) return [];
   const groupOf = (c: { id: string; overlap_of: string | null }) => c.overlap_of ?? c.id;
   // Every candidate is among its group's members (a real case by id, a copy by overlap_of).
-  const members = await overlapMembers(q.trx, [...new Set(candidates.map(groupOf))]).execute();
-  const decided = (
-    await decisionsOn(
-      q.trx,
-      members.map((m) => m.id),
-    ).execute()
-  ).filter((d) => q.person.includes(d.decided_by));
+  const rows = await overlapMembers(q.trx, [...new Set(candidates.map(groupOf))]).execute();
+  const members = [...new Map(rows.map((m) => [m.id, m])).values()];
+  const decided = rows.filter((d) => d.decided_by !== null && q.person.includes(d.decided_by));
   const approved = new Set(
-    decided.filter((d) => d.revoked_at === null && approving.has(d.verdict)).map((d) => d.case_id),
+    decided.filter((d) => d.revoked_at === null && approving.has(d.verdict ?? "")).map((d) => d.id),
   );
-  const decidedOrHeld = new Set(decided.map((d) => d.case_id));
+  const decidedOrHeld = new Set(decided.map((d) => d.id));
   const touched = members.filter(
     (m) => decidedOrHeld.has(m.id) || (m.lease_holder !== null && q.person.includes(m.lease_holder)),
   );

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, NotFound } from "@loopgate/core";
+import type { Selectable } from "kysely";
 import { appendChained, type ChainItem, headColumns, insertRows, linkAll } from "../audit/append.js";
 import { ChainCursor } from "../audit/chain.js";
 import { eventToRow, type NewEvent } from "../cases/events.js";
-import { decisionToRow, rowToCase, selectCase } from "../cases/rows.js";
+import { decisionToRow, rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import { rollupDecision } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
 import type { Tx } from "../rows.js";
+import type { CasesTable } from "../schema.js";
 import { insertTimers } from "../timers/rows.js";
 
 /** A reviewer ending their lease: with a decision, with one approval of several, or by giving it back. */
@@ -37,20 +39,28 @@ export async function recordDecision(
   if (args.pendingApprovals) return recordApproval(trx, args, args.pendingApprovals);
   const { caseId, reviewer, now } = args;
   let decision = undefined as unknown as DecisionRecord;
-  await takeBackLease(trx, caseId, reviewer, now, { status: "decided", decided_at: now }, (held) => {
-    decision = decisionFromLease(args, held.claimedAt);
-    return decisionRows(decision, [
-      { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
-    ]);
-  });
+  let row = await takeBackLease(
+    trx,
+    caseId,
+    reviewer,
+    now,
+    { status: "decided", decided_at: now },
+    (held) => {
+      decision = decisionFromLease(args, held.claimedAt);
+      return decisionRows(decision, [
+        { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
+      ]);
+    },
+  );
   if (args.outbox) await insertOutbox(trx, args.outbox);
   if (args.releaseAt !== undefined) {
     // Held (release.delaySeconds): the release timer writes `decision_released` when the window ends.
     await trx.updateTable("cases").set({ release_at: args.releaseAt }).where("id", "=", caseId).execute();
+    row = { ...row, release_at: args.releaseAt };
     const timer = { id: `tmr_${randomUUID()}`, caseId, kind: "release" as const, dueAt: args.releaseAt };
     await insertTimers(trx, [timer], now);
   }
-  const decided = rowToCase(await selectCase(trx, caseId));
+  const decided = rowToCase(row);
   await rollupDecision(trx, decided, decision);
   return { case: decided, decision };
 }
@@ -67,7 +77,7 @@ async function recordApproval(
   const { caseId, reviewer, now } = args;
   const approvals = { approvals: pending.count, needed: pending.needed };
   let decision = undefined as unknown as DecisionRecord;
-  await takeBackLease(trx, caseId, reviewer, now, { status: "queued" }, (held) => {
+  const row = await takeBackLease(trx, caseId, reviewer, now, { status: "queued" }, (held) => {
     decision = decisionFromLease(args, held.claimedAt);
     return decisionRows(decision, [
       {
@@ -80,7 +90,7 @@ async function recordApproval(
       { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
     ]);
   });
-  const queued = rowToCase(await selectCase(trx, caseId));
+  const queued = rowToCase(row);
   await rollupDecision(trx, queued, decision);
   return { case: queued, decision };
 }
@@ -152,7 +162,7 @@ async function takeBackLease(
   now: number,
   next: { status: "decided" | "queued"; decided_at?: number },
   rows: (held: { leaseId: string; claimedAt: number }) => ChainItem[],
-): Promise<void> {
+): Promise<Selectable<CasesTable>> {
   const row = await trx.selectFrom("cases").selectAll().where("id", "=", caseId).executeTakeFirst();
   if (!row) throw new NotFound(`case ${caseId} not found`);
   if (row.status === "decided") throw new Conflict(`case ${caseId} is already decided`);
@@ -181,16 +191,20 @@ async function takeBackLease(
   if (row.chain_head !== null) {
     const cursor = new ChainCursor(row.chain_head, row.chain_length ?? 0);
     const linked = linkAll(new Map([[caseId, cursor]]), rows(held));
+    const head = headColumns(cursor, Date.now());
     const moved = await update
-      .set({ ...ended, ...headColumns(cursor, Date.now()) })
+      .set({ ...ended, ...head })
       .where("chain_head", "=", row.chain_head)
       .executeTakeFirst();
     if (moved.numUpdatedRows === 1n) {
       await insertRows(trx, linked);
-      return;
+      // The case as the update left it, without reading it back: the transaction holds the row.
+      return { ...row, ...ended, ...head };
     }
   }
   const updated = await update.set(ended).executeTakeFirst();
   if (updated.numUpdatedRows === 0n) throw new Conflict(`case ${caseId} changed hands while deciding`);
   await appendChained(trx, rows(held));
+  // Its chain columns are appendChained's; the rest is as the update left it.
+  return { ...row, ...ended };
 }
