@@ -1,5 +1,5 @@
 import type { Store } from "../store/index.js";
-import { PollLoop, type WorkerLogger } from "./poll-loop.js";
+import { PeriodicWork, type WorkerLogger } from "./poll-loop.js";
 
 export interface AuditCheckpointWorkerOptions {
   store: Store;
@@ -13,30 +13,14 @@ export interface AuditCheckpointWorkerOptions {
  * Several processes may run it: a checkpoint is written only when the latest is at least an interval
  * old, and two processes racing for the same next number write it once (its unique key).
  */
-export class AuditCheckpointWorker {
-  readonly #loop: PollLoop;
-  readonly #intervalMs: number;
-
+export class AuditCheckpointWorker extends PeriodicWork {
   constructor(o: AuditCheckpointWorkerOptions) {
-    this.#intervalMs = o.intervalMs;
-    this.#loop = new PollLoop({
+    super({
       name: "audit-checkpoint",
-      round: async () => {
-        // A little under the interval: two rounds of one process must not skip each other by a tick.
-        await o.store.audit.checkpoint({ minAgeMs: o.intervalMs * 0.9 });
-        return false;
-      },
       intervalMs: o.intervalMs,
-      firstRoundAfterMs: o.intervalMs,
-      logger: o.logger,
+      // A little under the interval: two rounds of one process must not skip each other by a tick.
+      round: () => o.store.audit.checkpoint({ minAgeMs: o.intervalMs * 0.9 }).then(() => {}),
+      ...(o.logger && { logger: o.logger }),
     });
-  }
-
-  start(): void {
-    if (this.#intervalMs > 0) this.#loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#loop.stop();
   }
 }

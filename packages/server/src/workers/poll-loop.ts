@@ -82,3 +82,36 @@ export class PollLoop {
     if (this.#running) this.#schedule(more || this.#kicked ? 0 : this.#o.intervalMs);
   }
 }
+
+/**
+ * Work done every `intervalMs`, the first time an interval after `start()` (not at start-up: a restart
+ * loop must not turn into a loop of this work competing with the first requests); an interval of 0
+ * leaves it off. Scheduled work (checkpoints, purges) extends this.
+ */
+export class PeriodicWork {
+  readonly #loop: PollLoop | undefined;
+
+  constructor(o: { name: string; intervalMs: number; round: () => Promise<void>; logger?: WorkerLogger }) {
+    this.#loop =
+      o.intervalMs > 0
+        ? new PollLoop({
+            name: o.name,
+            round: async () => {
+              await o.round();
+              return false;
+            },
+            intervalMs: o.intervalMs,
+            firstRoundAfterMs: o.intervalMs,
+            ...(o.logger && { logger: o.logger }),
+          })
+        : undefined;
+  }
+
+  start(): void {
+    this.#loop?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.#loop?.stop();
+  }
+}

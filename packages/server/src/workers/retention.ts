@@ -1,7 +1,7 @@
 import type { PolicySet } from "@loopgate/core";
 import { purgeExpired } from "../retention/purge.js";
 import type { Store } from "../store/index.js";
-import { PollLoop, type WorkerLogger } from "./poll-loop.js";
+import { PeriodicWork, type WorkerLogger } from "./poll-loop.js";
 
 export interface RetentionWorkerOptions {
   store: Store;
@@ -17,14 +17,11 @@ export interface RetentionWorkerOptions {
  * Deletes finished cases past their workflow's `retention.days` on a schedule (retention/purge.ts).
  * Several processes may run it: a case is deleted by one transaction, and the others find it gone.
  */
-export class RetentionWorker {
-  readonly #loop: PollLoop;
-  readonly #intervalMs: number;
-
+export class RetentionWorker extends PeriodicWork {
   constructor(o: RetentionWorkerOptions) {
-    this.#intervalMs = o.intervalMs;
-    this.#loop = new PollLoop({
+    super({
       name: "retention",
+      intervalMs: o.intervalMs,
       round: async () => {
         const purged = await purgeExpired(o.store, o.policies().workflows.values(), {
           now: o.clock(),
@@ -36,20 +33,8 @@ export class RetentionWorker {
             "retention: purged expired cases",
           );
         }
-        return false;
       },
-      intervalMs: o.intervalMs,
-      // Not at start-up: a restart loop must not turn into a purge loop competing with the first requests.
-      firstRoundAfterMs: o.intervalMs,
-      logger: o.logger,
+      ...(o.logger && { logger: o.logger }),
     });
-  }
-
-  start(): void {
-    if (this.#intervalMs > 0) this.#loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#loop.stop();
   }
 }
