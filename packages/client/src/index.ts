@@ -1,4 +1,5 @@
 export { Loopgate, type LoopgateOptions, type WaitOptions } from "./client.js";
+export { outputHashOf, type SignedDecision, verifyDecision } from "./decision-signature.js";
 export {
   DecisionTimeout,
   HumanOwned,

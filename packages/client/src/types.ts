@@ -84,6 +84,18 @@ export interface Decision<Output = unknown> {
   /** A reviewer's key id, or "policy" when the case was auto-routed. */
   decidedBy: string;
   decidedAt: string;
+  workflow?: string;
+  action?: string;
+  /**
+   * The signature binding this decision to its case, action and output (check with `verifyDecision`
+   * before running `output`): its decision id, the sha256 of `output`'s canonical JSON, the base64
+   * Ed25519 signature, and the id of the key (`GET /v1/decision-key`). Absent only from servers older
+   * than signed decisions, and then `verifyDecision` is false.
+   */
+  decisionId?: string;
+  outputHash?: string;
+  signature?: string;
+  signatureKeyId?: string;
 }
 
 /**

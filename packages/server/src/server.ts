@@ -4,6 +4,7 @@ import pino, { type Logger } from "pino";
 import { CaseEvents } from "./case-events.js";
 import { type ChangeFeed, InProcessFeed } from "./change-feed/change-feed.js";
 import { PostgresChangeFeed } from "./change-feed/postgres.js";
+import { loadDecisionSigner } from "./decision-signature.js";
 import { buildApp } from "./http/app.js";
 import type { AbuseLimits } from "./http/limits/options.js";
 import { ensureAdminKey } from "./keys.js";
@@ -121,6 +122,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     for (const wf of await ownersWithoutAccount(store, policies.workflows.values())) {
       logger.warn({ workflow: wf.workflow, owner: wf.owner }, ownerWarning(wf));
     }
+    const decisionSigner = await loadDecisionSigner(store);
     const worker = new OutboxWorker({
       store,
       signingSecrets: (owner, now) => signingSecrets(store, owner, now),
@@ -144,6 +146,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const notifier = new DecisionNotifier(feed, { liveMs: cfg.longPollRecheckMs ?? 5000, downMs: 1000 });
     const timers = new TimerWorker({
       store,
+      decisionSigner,
       policies: () => policies,
       clock,
       logger,
@@ -193,6 +196,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         random: cfg.random ?? Math.random,
         shadowPolicies: () => shadowPolicies,
         destinations,
+        decisionSigner,
       },
       {
         bodyLimit: cfg.bodyLimitBytes,

@@ -49,6 +49,7 @@ Usage:
                  [--data-dir DIR] [--database-url URL]
   loopgate audit verify [--public-key FILE] [--bundle DIR] [--data-dir DIR] [--database-url URL]
   loopgate audit checkpoint | public-key [--out FILE] [--data-dir DIR] [--database-url URL]
+                 (public-key: also the key decisions are signed with, for verifyDecision)
   loopgate audit export --since 30d|ISO --out DIR [--data-dir DIR] [--database-url URL]
   loopgate purge [--dry-run] [--workflow W] [--json] [--data-dir DIR] [--database-url URL] [--policy-dir DIR]
                  (deletes finished cases past their workflow's retention.days; recorded in the audit log)

@@ -4,7 +4,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { mcpRoutes } from "../mcp/http.js";
-import { casesRoutes } from "./cases/index.js";
+import { casesRoutes, decisionKeyRoutes } from "./cases/index.js";
 import type { AppContext } from "./context.js";
 import { KeyCache } from "./identity/auth.js";
 import { adminRoutes, makeAuthenticator, sessionRoutes } from "./identity/index.js";
@@ -149,6 +149,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(keyLifecycleRoutes(ctx, keyCache));
     await v1.register(userLifecycleRoutes(ctx, keyCache));
     await v1.register(casesRoutes(ctx));
+    await v1.register(decisionKeyRoutes(ctx));
     await v1.register(reviewRoutes(ctx));
     await v1.register(previewRoutes(ctx));
     await v1.register(assignRoutes(ctx));

@@ -1,6 +1,7 @@
 import type { PolicySet, Workflow } from "@loopgate/core";
 import { ValidationError } from "@loopgate/core";
 import type { CaseEvents } from "../case-events.js";
+import type { DecisionSigner } from "../decision-signature.js";
 import type { DecisionNotifier } from "../notifier.js";
 import type { Store } from "../store/index.js";
 import type { DestinationPolicy } from "../webhooks/destinations.js";
@@ -22,6 +23,8 @@ export interface AppContext {
   random: () => number;
   /** Shadow mode: the draft policy routed beside the live one at submit (`--shadow-policy-dir`); unset = off. */
   shadowPolicies?: () => PolicySet | undefined;
+  /** Signs every decision handed to an automation (decision-signature.ts). */
+  decisionSigner: DecisionSigner;
   /** Which callback URLs a submit may name (`LOOPGATE_CALLBACK_ALLOW`); unset = public addresses only. */
   destinations?: DestinationPolicy;
 }

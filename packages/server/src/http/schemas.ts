@@ -188,6 +188,27 @@ export const DecisionResultSchema = Type.Object({
   releaseAt: Type.Optional(
     Type.String({ description: 'With status "releasing": when the held decision is released' }),
   ),
+  // Decisions bound to the action (issue 14, item 3): see decision-signature.ts and docs/api.md.
+  workflow: Type.Optional(Type.String()),
+  action: Type.Optional(Type.String()),
+  decisionId: Type.Optional(Type.String()),
+  outputHash: Type.Optional(
+    Type.String({ description: "sha256 hex of the canonical JSON of output (null when there is none)" }),
+  ),
+  signature: Type.Optional(
+    Type.String({
+      description:
+        "Base64 Ed25519 signature over caseId, workflow, action, verdict, decisionId, outputHash and decidedAt; check it with verifyDecision (@loopgate/client) before acting",
+    }),
+  ),
+  signatureKeyId: Type.Optional(
+    Type.String({ description: "The key it was made with (GET /v1/decision-key)" }),
+  ),
+});
+
+export const DecisionKeySchema = Type.Object({
+  keyId: Type.String({ description: "sha256 of the public key's DER (SPKI), 16 hex characters" }),
+  publicKeyPem: Type.String({ description: "The Ed25519 public key (SPKI PEM) decisions are signed with" }),
 });
 
 export const ClaimRequestSchema = Type.Union([

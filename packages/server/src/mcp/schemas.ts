@@ -58,6 +58,19 @@ export const requestApprovalOutput = {
   reasonCode: z.string().nullable(),
   note: z.string().nullable(),
   idempotencyKey: z.string(),
+  // Decisions bound to the action (issue 14, item 3): present once decided.
+  workflow: z.string().optional(),
+  action: z.string().optional(),
+  decisionId: z.string().optional(),
+  decidedAt: z.string().optional(),
+  outputHash: z.string().optional().describe("sha256 hex of the canonical JSON of output"),
+  signature: z
+    .string()
+    .optional()
+    .describe(
+      "Ed25519 signature over the decision and outputHash; the host program checks it (verifyDecision in @loopgate/client) before running output",
+    ),
+  signatureKeyId: z.string().optional(),
 };
 
 export const askHumanInput = {

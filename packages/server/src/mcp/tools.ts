@@ -67,6 +67,7 @@ export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): 
         reasonCode: d.reasonCode ?? null,
         note: d.note ?? null,
         idempotencyKey: key,
+        ...signedFields(d),
       };
       return answer(result, decided ? decidedText(verdict, d) : pendingText(d, key));
     },
@@ -170,6 +171,23 @@ function progressSender(extra: Extra): (message: string) => Promise<void> {
       method: "notifications/progress",
       params: { progressToken: token, progress, message },
     });
+  };
+}
+
+/**
+ * The decision's signature and what it covers besides the result's own fields, as the API answered
+ * them: the host program checks it with verifyDecision (@loopgate/client) before it runs `output`.
+ */
+function signedFields(d: DecisionResult) {
+  if (d.signature === undefined) return {};
+  return {
+    workflow: d.workflow,
+    action: d.action,
+    decisionId: d.decisionId,
+    decidedAt: d.decidedAt,
+    outputHash: d.outputHash,
+    signature: d.signature,
+    signatureKeyId: d.signatureKeyId,
   };
 }
 

@@ -11,6 +11,13 @@ export interface DecisionResult {
   reasonCode?: string | null;
   note?: string | null;
   releaseAt?: string;
+  workflow?: string;
+  action?: string;
+  decisionId?: string;
+  decidedAt?: string;
+  outputHash?: string;
+  signature?: string;
+  signatureKeyId?: string;
 }
 
 export interface WaitOptions {

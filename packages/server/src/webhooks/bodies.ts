@@ -1,3 +1,4 @@
+import type { DecisionSigner } from "../decision-signature.js";
 import type { CaseRecord, NewDecision } from "../store/index.js";
 
 /**
@@ -14,8 +15,28 @@ export function handedBack(
   return { humanOwned, output: !humanOwned || d.verdict === "done" ? d.output : null };
 }
 
+/**
+ * The signature over what the automation receives (decision-signature.ts): the output handed back, so
+ * a human_only case's withheld proposal is signed as the null the automation gets.
+ */
+export function signedDecision(
+  signer: DecisionSigner,
+  c: Pick<CaseRecord, "id" | "workflow" | "action" | "route">,
+  d: Pick<NewDecision, "id" | "verdict" | "output" | "decidedAt">,
+) {
+  return signer.sign({
+    caseId: c.id,
+    workflow: c.workflow,
+    action: c.action,
+    verdict: d.verdict,
+    decisionId: d.id,
+    output: handedBack(c, d).output,
+    decidedAt: new Date(d.decidedAt).toISOString(),
+  });
+}
+
 /** The webhook body for a decided case: what the automation needs to act, and nothing it must not see. */
-export function decidedWebhookBody(c: CaseRecord, d: NewDecision): string {
+export function decidedWebhookBody(c: CaseRecord, d: NewDecision, signer: DecisionSigner): string {
   const { humanOwned, output } = handedBack(c, d);
   return JSON.stringify({
     type: "case.decided",
@@ -33,5 +54,6 @@ export function decidedWebhookBody(c: CaseRecord, d: NewDecision): string {
     idempotencyKey: c.idempotencyKey,
     subject: c.subject,
     metadata: c.metadata,
+    ...signedDecision(signer, c, d),
   });
 }

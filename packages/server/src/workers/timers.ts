@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { handoffSummary, type PolicySet, slaTimes, type Workflow } from "@loopgate/core";
+import type { DecisionSigner } from "../decision-signature.js";
 import type {
   CaseDetail,
   CaseRecord,
@@ -18,6 +19,8 @@ import { approveRefusal } from "./timeout-approval.js";
 
 export interface TimerWorkerOptions {
   store: Store;
+  /** Signs the decision an SLA timeout makes, in its webhook body. */
+  decisionSigner: DecisionSigner;
   policies: () => PolicySet;
   /** Epoch ms: decides what is due and stamps what fires (tests move it instead of sleeping). */
   clock: () => number;
@@ -94,7 +97,7 @@ export class TimerWorker {
       timerId: t.id,
       now,
       effect: (c, timer) => {
-        const e = effectOf(c, timer, wf, now, handoff);
+        const e = effectOf(c, timer, wf, now, handoff, this.#o.decisionSigner);
         wroteWebhook = e?.outbox !== undefined;
         return e;
       },
@@ -152,6 +155,7 @@ function effectOf(
   wf: Workflow | undefined,
   now: number,
   handoff: string,
+  signer: DecisionSigner,
 ): TimerEffect | null {
   const event = (type: TimerEffect["events"][number]["type"], data: Record<string, unknown>) => ({
     type,
@@ -221,7 +225,7 @@ function effectOf(
           caseId: c.id,
           keyId: c.submittedBy,
           url: c.callbackUrl,
-          body: decidedWebhookBody(c, decision),
+          body: decidedWebhookBody(c, decision, signer),
           createdAt: now,
         },
       }),

@@ -122,7 +122,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
               caseId: id,
               keyId: p.id,
               url: record.callbackUrl,
-              body: decidedWebhookBody(record as CaseRecord, decision),
+              body: decidedWebhookBody(record as CaseRecord, decision, ctx.decisionSigner),
               createdAt: now,
               ...(releaseAt !== undefined && { notBefore: releaseAt }),
             };
@@ -234,7 +234,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         }
         if (c.status !== "decided") return reply.code(202).send(decisionResult(c, undefined));
         const detail = await ctx.store.cases.detail(id);
-        return reply.code(200).send(decisionResult(c, detail?.decisions.at(-1)));
+        return reply.code(200).send(decisionResult(c, detail?.decisions.at(-1), ctx.decisionSigner));
       },
     );
   };

@@ -1,2 +1,3 @@
 /** docs/api.md "Cases": submit, read, and wait for the decision. */
 export { casesRoutes } from "./cases.js";
+export { decisionKeyRoutes } from "./decision-key.js";

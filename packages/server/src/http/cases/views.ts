@@ -1,5 +1,6 @@
+import type { DecisionSigner } from "../../decision-signature.js";
 import type { CaseDetail, CaseRecord, DecisionRecord, EventRecord } from "../../store/index.js";
-import { handedBack } from "../../webhooks/bodies.js";
+import { handedBack, signedDecision } from "../../webhooks/bodies.js";
 
 /**
  * Records as the API shows them: ISO times, no internal fields (request hashes, shadow markers).
@@ -101,7 +102,7 @@ function eventView(e: EventRecord) {
  * The long-poll answer: the decision once there is one (the webhook body is webhooks/bodies.ts). On a
  * human_only case `humanOwned` is true and `output` is the person's own record, never the proposal.
  */
-export function decisionResult(c: CaseRecord, d: DecisionRecord | undefined) {
+export function decisionResult(c: CaseRecord, d: DecisionRecord | undefined, signer?: DecisionSigner) {
   const humanOwned = c.route === "human_only";
   if (c.status !== "decided" || !d) return { caseId: c.id, status: c.status, route: c.route, humanOwned };
   return {
@@ -114,5 +115,8 @@ export function decisionResult(c: CaseRecord, d: DecisionRecord | undefined) {
     note: d.note,
     decidedBy: d.decidedBy,
     decidedAt: iso(d.decidedAt),
+    workflow: c.workflow,
+    action: c.action,
+    ...(signer && signedDecision(signer, c, d)),
   };
 }

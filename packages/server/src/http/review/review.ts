@@ -125,17 +125,21 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const outbox = callbackMessage(
           c,
           () =>
-            decidedWebhookBody(c, {
-              id: decision.decisionId,
-              decidedBy: p.id,
-              verdict: decision.verdict,
-              output,
-              reasonCode: decision.reasonCode,
-              note: decision.note,
-              claimedAt,
-              decidedAt: now,
-              heldMs: now - claimedAt,
-            }),
+            decidedWebhookBody(
+              c,
+              {
+                id: decision.decisionId,
+                decidedBy: p.id,
+                verdict: decision.verdict,
+                output,
+                reasonCode: decision.reasonCode,
+                note: decision.note,
+                claimedAt,
+                decidedAt: now,
+                heldMs: now - claimedAt,
+              },
+              ctx.decisionSigner,
+            ),
           now,
           releaseAt,
         );

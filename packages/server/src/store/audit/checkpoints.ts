@@ -32,8 +32,11 @@ const CHECKPOINT_LOOKBACK_MS = 10 * 60_000;
 /** Rows per INSERT of heads: well under PostgreSQL's 65 535 parameters at five columns each. */
 const HEADS_PER_INSERT = 1000;
 
-/** The Ed25519 private key, made on first use and kept in `settings` like the CSRF secret. */
-async function signingKey(db: Db): Promise<string> {
+/**
+ * The Ed25519 private key, made on first use and kept in `settings` like the CSRF secret. Decisions are
+ * signed with it too (decision-signature.ts).
+ */
+export async function signingKey(db: Db): Promise<string> {
   const read = () =>
     db.selectFrom("settings").select("value").where("name", "=", SIGNING_KEY_SETTING).executeTakeFirst();
   const found = await read();

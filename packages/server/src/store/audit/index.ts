@@ -1,5 +1,5 @@
 import type { StoreEngine } from "../engine.js";
-import { publicKey, readCheckpoints, writeCheckpoint } from "./checkpoints.js";
+import { publicKey, readCheckpoints, signingKey, writeCheckpoint } from "./checkpoints.js";
 import { storedChains } from "./read.js";
 import { keyIdOf } from "./signing.js";
 import {
@@ -36,6 +36,8 @@ export interface AuditStore {
   checkpoint(opts?: { now?: number; minAgeMs?: number }): Promise<Checkpoint | undefined>;
   /** The public key checkpoints are signed with (SPKI PEM); the key pair is made on first use. */
   publicKey(): Promise<string>;
+  /** Its private key (PKCS#8 PEM), for the decision signer (decision-signature.ts); never shown. */
+  signingKey(): Promise<string>;
   /** The chains that grew at or after `since` (all when absent), one at a time: the bundle's rows. */
   chains(opts?: { since?: number }): AsyncIterable<StoredChain>;
   /** Every checkpoint and the heads each lists. */
@@ -61,6 +63,7 @@ export function auditStore(engine: StoreEngine): AuditStore {
     },
     checkpoint: (opts) => writeCheckpoint(db, opts),
     publicKey: () => publicKey(db),
+    signingKey: () => signingKey(db),
     chains: (opts) => storedChains(db, opts),
     checkpoints: () => readCheckpoints(db),
   };
