@@ -1,7 +1,6 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
-import { keyIdOf, publicKeyOf, signText } from "./store/audit/signing.js";
-import type { Store } from "./store/index.js";
+import { keyIdOf, publicKeyOf, type Store, signText } from "./store/index.js";
 
 /**
  * Decisions bound to the action (issue 14, item 3): every decision an automation receives (the

@@ -4,7 +4,7 @@ import { openSqlite } from "./sqlite.js";
 import type { Store } from "./store.js";
 
 export type { AuditReport, AuditStore } from "./audit/index.js";
-export { keyIdOf } from "./audit/signing.js";
+export { keyIdOf, publicKeyOf, signText } from "./audit/signing.js";
 export {
   type AuditProblem,
   ChainVerifier,
