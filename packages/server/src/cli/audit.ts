@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { BundleError, verifyBundle, writeBundle } from "../audit/bundle.js";
 import type { AuditProblem } from "../store/index.js";
 import { parseFlags } from "./flags.js";
-import { withExistingStore } from "./storage.js";
+import { STORAGE_FLAGS, storageOf, withExistingStore } from "./storage.js";
 import { parseSince, runCommand, UsageError } from "./usage.js";
 
 /**
@@ -29,18 +29,9 @@ export function runAudit(args: string[]): Promise<number> {
   });
 }
 
-const STORAGE = { "data-dir": { type: "string" }, "database-url": { type: "string" } } as const;
-
-function storageOf(values: Record<string, unknown>) {
-  return {
-    dataDir: values["data-dir"] as string | undefined,
-    databaseUrl: values["database-url"] as string | undefined,
-  };
-}
-
 async function verifyCommand(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
-    ...STORAGE,
+    ...STORAGE_FLAGS,
     bundle: { type: "string" },
     "public-key": { type: "string" },
   });
@@ -73,7 +64,7 @@ async function verifyCommand(args: string[]): Promise<number> {
 }
 
 async function checkpointCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, STORAGE);
+  const { values } = parseFlags(args, STORAGE_FLAGS);
   const written = await withExistingStore(storageOf(values), (store) => store.audit.checkpoint());
   if (!written) {
     console.error("another process wrote the same checkpoint at this moment; run again for a new one");
@@ -84,7 +75,11 @@ async function checkpointCommand(args: string[]): Promise<number> {
 }
 
 async function exportCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { ...STORAGE, since: { type: "string" }, out: { type: "string" } });
+  const { values } = parseFlags(args, {
+    ...STORAGE_FLAGS,
+    since: { type: "string" },
+    out: { type: "string" },
+  });
   const now = Date.now();
   if (values.since === undefined) throw new UsageError("--since is required (30d, 24h, or an ISO date)");
   if (values.out === undefined) throw new UsageError("--out DIR is required");
@@ -100,7 +95,7 @@ async function exportCommand(args: string[]): Promise<number> {
 }
 
 async function publicKeyCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { ...STORAGE, out: { type: "string" } });
+  const { values } = parseFlags(args, { ...STORAGE_FLAGS, out: { type: "string" } });
   const pem = await withExistingStore(storageOf(values), (store) => store.audit.publicKey());
   if (values.out === undefined) process.stdout.write(pem);
   else writeFileSync(resolve(values.out as string), pem);

@@ -6,25 +6,13 @@ import {
 } from "../keys.js";
 import type { ApiKeyRecord } from "../store/index.js";
 import { parseFlags } from "./flags.js";
-import { withExistingStore } from "./storage.js";
+import { STORAGE_FLAGS, storageOf, withExistingStore } from "./storage.js";
 import { runCommand, UsageError } from "./usage.js";
 
 /**
  * `loopgate keys list|revoke|rotate`: straight on storage, with the database's full power (like
  * `keys create`). A server running beside it notices within its key cache's bound (5 s).
  */
-
-const STORAGE_FLAGS = {
-  "data-dir": { type: "string" },
-  "database-url": { type: "string" },
-} as const;
-
-function storageOf(values: Record<string, unknown>) {
-  return {
-    dataDir: values["data-dir"] as string | undefined,
-    databaseUrl: values["database-url"] as string | undefined,
-  };
-}
 
 const iso = (ms: number | null | undefined) => (ms == null ? "-" : new Date(ms).toISOString());
 

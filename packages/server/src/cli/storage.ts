@@ -28,6 +28,20 @@ export function workflowFromFlags(name: string, policyDirFlag: string | undefine
   return workflow;
 }
 
+/** The flags that name the storage a command works on, for parseFlags. */
+export const STORAGE_FLAGS = {
+  "data-dir": { type: "string" },
+  "database-url": { type: "string" },
+} as const;
+
+/** The storage named by STORAGE_FLAGS' parsed values, as withExistingStore takes it. */
+export function storageOf(values: Record<string, unknown>): { dataDir?: string; databaseUrl?: string } {
+  return {
+    dataDir: values["data-dir"] as string | undefined,
+    databaseUrl: values["database-url"] as string | undefined,
+  };
+}
+
 /**
  * Runs `read` on the store of `--database-url` or `--data-dir` (then the environment, then the default),
  * migrated, and closes it. A data directory without a database is refused rather than created: every

@@ -1,7 +1,7 @@
 import type { UserRecord } from "../store/index.js";
 import { newPasswordHash } from "../users.js";
 import { parseFlags } from "./flags.js";
-import { withExistingStore } from "./storage.js";
+import { STORAGE_FLAGS, storageOf, withExistingStore } from "./storage.js";
 import { runCommand, UsageError } from "./usage.js";
 import { readPassword } from "./users-create.js";
 
@@ -9,18 +9,6 @@ import { readPassword } from "./users-create.js";
  * `loopgate users disable|password`: straight on storage. Disabling ends the person's sessions at once
  * and their keys within a running server's key-cache bound (5 s); a new password ends their sessions.
  */
-
-const STORAGE_FLAGS = {
-  "data-dir": { type: "string" },
-  "database-url": { type: "string" },
-} as const;
-
-function storageOf(values: Record<string, unknown>) {
-  return {
-    dataDir: values["data-dir"] as string | undefined,
-    databaseUrl: values["database-url"] as string | undefined,
-  };
-}
 
 async function userOrFail(
   find: (username: string) => Promise<UserRecord | undefined>,
