@@ -84,6 +84,8 @@ export class OutboxWorker {
   readonly #loop: PollLoop;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #busy = new Map<string, number>();
+  /** Ids of the messages whose delivery is in flight in this process. */
+  readonly #sending = new Set<string>();
   /**
    * Messages handed back because their destination was busy, by destination: left out of the next
    * claims until a delivery to that destination ends (then they are due again at once).
@@ -166,7 +168,10 @@ export class OutboxWorker {
     // Full: a delivery that ends kicks the loop, so nothing waits for the poll interval.
     if (free <= 0) return { started: 0, handedBack: 0, more: false };
     const limit = Math.min(batchSize, free);
-    const exclude = [...this.#waiting.values()].flatMap((ids) => [...ids]);
+    // Messages this process is still sending are left out too: if the clock passes their lease before the
+    // outcome is recorded (a clock that jumps, a store that is slow to answer), claiming them again here
+    // would send the same webhook twice from one process.
+    const exclude = [...this.#waiting.values()].flatMap((ids) => [...ids]).concat([...this.#sending]);
     // The exclusion travels as query parameters; past this many, wait for a busy destination to free up
     // rather than grow the statement without bound (only a flood to slow receivers gets here).
     if (exclude.length >= MAX_HANDED_BACK) return { started: 0, handedBack: 0, more: false };
@@ -185,6 +190,7 @@ export class OutboxWorker {
         continue;
       }
       this.#busy.set(destination, busy + 1);
+      this.#sending.add(m.id);
       const delivery: Promise<void> = this.#deliver(m)
         .catch((err) => {
           const fields = { err, outboxId: m.id, caseId: m.caseId };
@@ -198,6 +204,7 @@ export class OutboxWorker {
           if (left === 0) this.#busy.delete(destination);
           else this.#busy.set(destination, left);
           this.#waiting.delete(destination);
+          this.#sending.delete(m.id);
           this.#inFlight.delete(delivery);
           this.#loop.kick();
         });

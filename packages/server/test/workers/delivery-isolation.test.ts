@@ -56,4 +56,37 @@ describe.each(ENGINES)("delivery isolation (%s)", (engine) => {
     // The slow ones are only deferred, never lost: their first two are answered and recorded.
     await eventually(async () => slow.statuses.length >= 2);
   });
+
+  it("never sends a message twice from one process when the clock passes its lease mid-delivery", async () => {
+    // The receiver holds its answer while the test moves the clock past the lease and kicks new rounds:
+    // the message is due again by the clock, but this process is still sending it.
+    const held = await startReceiver(() => ({ status: 200, afterMs: 500 }));
+    cleanups.push(held.close);
+    const m = await queue(held.url, T0);
+    let now = T0 + 1_000;
+    const w = new OutboxWorker({
+      store: t.store,
+      signingSecrets: async () => ["whsec_aXNvbGF0aW9u"],
+      destinations: DestinationPolicy.fromText("127.0.0.1"),
+      clock: () => now,
+      pollMs: 20,
+      leaseMs: 30_000,
+    });
+    cleanups.push(() => w.stop());
+    w.start();
+
+    await eventually(async () => held.received.length === 1);
+    now += 60_000;
+    for (let i = 0; i < 5; i++) {
+      w.kick();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await eventually(async () => held.statuses.length === 1);
+    await w.stop();
+    expect(held.received.map((r) => r.headers["webhook-id"])).toEqual([m.id]);
+    const events = (await t.store.cases.detail(m.caseId))?.events ?? [];
+    expect(events.filter((e) => e.type.startsWith("webhook_")).map((e) => e.type)).toEqual([
+      "webhook_delivered",
+    ]);
+  });
 });
