@@ -10,6 +10,10 @@ export default defineConfig({
       "@loopgate/core": src("./packages/core/src/index.ts"),
       "@loopgate/client": src("./packages/client/src/index.ts"),
       "@loopgate/server": src("./packages/server/src/index.ts"),
+      "@loopgate/ai-sdk": src("./packages/ai-sdk/src/index.ts"),
+      "@loopgate/openai-agents": src("./packages/openai-agents/src/index.ts"),
+      "@loopgate/langchain": src("./packages/langchain/src/index.ts"),
+      "@loopgate/claude-agent-sdk": src("./packages/claude-agent-sdk/src/index.ts"),
     },
   },
   test: {
