@@ -3,7 +3,7 @@
 // that reads it. Run after `npm run build`:
 //
 //   node examples/threshold-walkthrough.mjs [DATA_DIR]
-//   node packages/server/dist/cli/bin.js thresholds --workflow invoice.approve --max-error 0.01 \
+//   npx loopgate thresholds --workflow invoice.approve --max-error 0.01 \
 //     --risk-class low --data-dir DATA_DIR --policy-dir examples/policies
 //
 // The model behind the history: confidence uniform on [0.80, 1.00) and wrong with probability
