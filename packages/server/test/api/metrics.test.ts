@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownerKey } from "../helpers/owners.js";
 import { reviewerKey } from "../helpers/review-rules.js";
 import { ENGINES, payment, startTestServer, type TestServer } from "../helpers/server.js";
 import { claim, submit } from "../helpers/workspace.js";
@@ -226,6 +227,40 @@ describe.each(ENGINES)("governance metrics (%s)", (engine) => {
     expect((await s.call("GET", "/v1/metrics/governance", undefined, auditor.key)).status).toBe(200);
     expect((await s.call("GET", "/v1/metrics/governance", undefined, automation)).status).toBe(403);
     expect((await s.call("GET", "/v1/metrics/governance", undefined, null)).status).toBe(401);
+  });
+
+  it("shows colleagues' per-reviewer figures only to the owner, admins and auditors", async () => {
+    // Issue 15, item 3: a reviewer reads their own quality elsewhere, never every colleague's figures.
+    const colleague = await s.newKey("reviewer", ["test.payments"]);
+    const byReviewer = "/v1/metrics/governance?workflow=test.payments&groupBy=reviewer";
+    for (const q of [byReviewer, "/v1/metrics/governance?groupBy=reviewer"]) {
+      const refused = await s.call("GET", q, undefined, colleague.key);
+      expect(refused.status, q).toBe(403);
+      expect(await refused.json(), q).toMatchObject({ field: "/groupBy" });
+    }
+    // The same reviewer still reads the team's figures, just not split by person.
+    const team = await s.call(
+      "GET",
+      "/v1/metrics/governance?workflow=test.payments&groupBy=day",
+      undefined,
+      colleague.key,
+    );
+    expect(team.status).toBe(200);
+
+    const owner = await ownerKey(s, "owner@example.com");
+    const owned = await s.call("GET", byReviewer, undefined, owner.key);
+    expect(owned.status).toBe(200);
+    expect((await owned.json()).groups.length).toBeGreaterThan(0);
+    // Owning one workflow opens no other's colleagues.
+    const notOwned = await s.call(
+      "GET",
+      "/v1/metrics/governance?workflow=test.other&groupBy=reviewer",
+      undefined,
+      owner.key,
+    );
+    expect(notOwned.status).toBe(403);
+    const auditor = await s.newKey("auditor");
+    expect((await s.call("GET", byReviewer, undefined, auditor.key)).status).toBe(200);
   });
 
   it("refuses a bad since, until or groupBy with a problem naming the field", async () => {

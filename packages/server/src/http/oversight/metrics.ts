@@ -5,6 +5,8 @@ import { Type } from "typebox";
 import { governanceReport } from "../../metrics/governance.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { requireRole, requireWorkflow } from "../identity/auth.js";
+import { actsAsOwner } from "../identity/ownership.js";
+import { HttpProblem } from "../problem.js";
 import { badQuery, parseTime } from "../query.js";
 import { problemResponses } from "../schemas.js";
 
@@ -128,6 +130,21 @@ export const metricsRoutes = (ctx: AppContext): FastifyPluginAsync => {
           workflows = [q.workflow];
         } else if (p.workflows !== null) {
           workflows = p.workflows;
+        }
+        // Colleagues' figures are for those who oversee the team (issue 15, item 3): a reviewer sees
+        // per-reviewer groups only of a workflow they own, and must name it.
+        if (q.groupBy === "reviewer" && p.role === "reviewer") {
+          const wf = q.workflow === undefined ? undefined : ctx.policies().workflows.get(q.workflow);
+          if (!wf || !actsAsOwner(p, wf, "read")) {
+            throw new HttpProblem(
+              403,
+              "Forbidden",
+              q.workflow === undefined
+                ? "groupBy=reviewer shows each reviewer's figures: a reviewer may ask for it only for a workflow they own (add workflow=…); admins and auditors may ask for any"
+                : `groupBy=reviewer shows each reviewer's figures: only the owner of workflow ${q.workflow} (${wf?.owner ?? "none"}), an admin or an auditor may ask for them`,
+              { field: "/groupBy" },
+            );
+          }
         }
         return governanceReport(ctx.store, {
           workflow: q.workflow ?? null,
