@@ -144,6 +144,23 @@ describe("parseWorkflow: issues are located", () => {
     expect(issue).toMatchObject({ field: "review.minReviewSecs", line: 13 });
   });
 
+  it("reads review.limits, and refuses a work limit without its break", () => {
+    const limits =
+      "review:\n  limits: { maxHeld: 3, dailyDecisions: 200, continuousWork: 90m, breakFor: 10m }\n";
+    expect(parseWorkflow(`${MINIMAL}${limits}`, "w.yaml").review.limits).toEqual({
+      maxHeld: 3,
+      dailyDecisions: 200,
+      continuousWorkSeconds: 5400,
+      breakSeconds: 600,
+    });
+    expect(parseWorkflow(MINIMAL, "w.yaml").review.limits).toBeUndefined();
+    const alone = onlyIssue(`${MINIMAL}review:\n  limits: { continuousWork: 90m }\n`);
+    expect(alone).toMatchObject({ field: "review.limits.breakFor", line: 14 });
+    expect(alone.message).toContain("continuousWork and breakFor go together");
+    const zero = onlyIssue(`${MINIMAL}review:\n  limits: { maxHeld: 0 }\n`);
+    expect(zero).toMatchObject({ field: "review.limits.maxHeld" });
+  });
+
   it("reports every issue in one go, in file order", () => {
     const text = MINIMAL.replace("owner: ap-lead@example.com\n", "")
       .replace("pattern: exception_routing", "pattern: exception")

@@ -1,7 +1,9 @@
+import type { WorkloadLimits } from "../review/workload.js";
 import { type Boundary, VERDICTS, type Verdict } from "../types.js";
 import {
   boolean,
   type Checker,
+  duration,
   expression,
   field,
   integer,
@@ -159,9 +161,11 @@ export function readReview(value: unknown, path: Path, c: Checker): Workflow["re
     "authority",
     "secondReviewWhen",
     "requireReason",
+    "limits",
   ];
   const r = optionalBlock(value, path, c, keys, "review settings");
   const secondReviewWhen = field(r, path, "secondReviewWhen", expression("rule"), c);
+  const limits = r.limits === undefined ? undefined : readLimits(r.limits, [...path, "limits"], c);
   return {
     approvals: field(r, path, "approvals", integer(1), c) ?? 1,
     minReviewSeconds: field(r, path, "minReviewSeconds", seconds, c) ?? 0,
@@ -169,7 +173,35 @@ export function readReview(value: unknown, path: Path, c: Checker): Workflow["re
     authority: field(r, path, "authority", (v, p) => readAuthority(v, p, c), c) ?? [],
     ...(secondReviewWhen !== undefined && { secondReviewWhen }),
     requireReason: field(r, path, "requireReason", verdictList, c) ?? [],
+    ...(limits && { limits }),
   };
+}
+
+const LIMIT_KEYS = ["maxHeld", "dailyDecisions", "continuousWork", "breakFor"];
+
+/** `review.limits`: what one person may take on (review/workload.ts); a work limit needs its break. */
+function readLimits(value: unknown, path: Path, c: Checker): WorkloadLimits | undefined {
+  const l = mapping(value, path, c, LIMIT_KEYS, "maxHeld, dailyDecisions, continuousWork with breakFor");
+  if (!l) return undefined;
+  const out: WorkloadLimits = {};
+  const maxHeld = field(l, path, "maxHeld", integer(1), c);
+  if (maxHeld !== undefined) out.maxHeld = maxHeld;
+  const daily = field(l, path, "dailyDecisions", integer(1), c);
+  if (daily !== undefined) out.dailyDecisions = daily;
+  const work = field(l, path, "continuousWork", duration, c);
+  const rest = field(l, path, "breakFor", duration, c);
+  if ((l.continuousWork === undefined) !== (l.breakFor === undefined)) {
+    const missing = l.continuousWork === undefined ? "continuousWork" : "breakFor";
+    c.src.issue(
+      [...path, missing],
+      "continuousWork and breakFor go together: how long a person may decide without a break, and how long the break is (e.g. continuousWork: 90m, breakFor: 10m)",
+      "parent",
+    );
+  } else if (work && rest) {
+    out.continuousWorkSeconds = work.seconds;
+    out.breakSeconds = rest.seconds;
+  }
+  return out;
 }
 
 function readAuthority(value: unknown, path: Path, c: Checker): Workflow["review"]["authority"] | undefined {

@@ -1,4 +1,5 @@
 import type { ActiveLearningStrategy } from "../learning/active-learning.js";
+import type { WorkloadLimits } from "../review/workload.js";
 import type { Boundary, Pattern, Verdict } from "../types.js";
 
 /** What a submission meets while its workflow or action is suspended (the stop button). */
@@ -74,6 +75,8 @@ export interface Workflow {
     secondReviewWhen?: string;
     /** Verdicts that need a reason code even when they would not otherwise (e.g. approve). */
     requireReason: Verdict[];
+    /** What one person may take on at once, in a day, and without a break (review/workload.ts). */
+    limits?: WorkloadLimits;
   };
   release: { delaySeconds: number };
   /**

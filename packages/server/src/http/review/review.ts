@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Conflict, heldOnRelease, type Workflow } from "@loopgate/core";
+import { Conflict, heldOnRelease, type Workflow, WorkloadLimitReached } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord } from "../../store/index.js";
@@ -21,6 +21,7 @@ import { callbackMessage } from "./callback.js";
 import { checkDecision } from "./decision-checks.js";
 import { mayDecide, minDecisionAtIso } from "./review-rules.js";
 import type { VerdictBody } from "./verdicts.js";
+import { claimLimits, limitProblem } from "./workload.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -55,19 +56,29 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
           (w) => w.activeLearning && (!workflows || workflows.includes(w.workflow)),
         );
         const spent = await spentBudgets(ctx, learning);
-        const claimed = await ctx.store.review.claimNext({
-          reviewer: p.id,
-          // Always named: each workflow is one range of the queue's index (store/review/claim-queries.ts),
-          // and a case of a workflow no policy loads could not be decided anyway.
-          workflows: (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w) && policies.has(w)),
-          ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
-          leaseMs: ctx.leaseMs,
-          now: ctx.clock(),
-          ...(body?.claimToken !== undefined && { claimToken: body.claimToken }),
-          // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
-          escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
-          ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),
-        });
+        // Always named: each workflow is one range of the queue's index (store/review/claim-queries.ts),
+        // and a case of a workflow no policy loads could not be decided anyway.
+        const reach = (workflows ?? [...policies.keys()]).filter(
+          (w) => !spent.includes(w) && policies.has(w),
+        );
+        const limits = claimLimits(policies, reach);
+        const now = ctx.clock();
+        const claimed = await ctx.store.review
+          .claimNext({
+            reviewer: p.id,
+            workflows: reach,
+            ...(limits && { limits }),
+            ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
+            leaseMs: ctx.leaseMs,
+            now,
+            ...(body?.claimToken !== undefined && { claimToken: body.claimToken }),
+            // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
+            escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
+            ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),
+          })
+          .catch((err: unknown) => {
+            throw err instanceof WorkloadLimitReached ? limitProblem(err, now) : err;
+          });
         if (!claimed) return reply.code(204).send();
         const { case: c } = claimed;
         ctx.caseEvents.publish({ type: "claimed", caseId: c.id, workflow: c.workflow });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { endsAlone, VERDICTS } from "@loopgate/core";
+import { endsAlone, VERDICTS, WorkloadLimitReached, type WorkloadLimits } from "@loopgate/core";
 import type { Selectable } from "kysely";
 import { insertEvents } from "../cases/events.js";
 import { rowToCase } from "../cases/rows.js";
@@ -21,6 +21,7 @@ import {
   waitingWorkflows,
 } from "./claim-queries.js";
 import type { Claimed } from "./types.js";
+import { workloadRefusals } from "./workload.js";
 
 /**
  * Claiming: who may take which waiting case (assignment, four-eyes, overlap independence, authority
@@ -54,6 +55,12 @@ export interface ClaimArgs {
    * another. Looked up among this reviewer's own leases only.
    */
   claimToken?: string;
+  /**
+   * Workload limits by workflow (policy `review.limits`), checked for `workflows` inside the claim's
+   * transaction: a workflow whose limit the person has reached gives them nothing. When nothing else
+   * could be claimed either, the claim throws WorkloadLimitReached saying which limits and until when.
+   */
+  limits?: ReadonlyMap<string, WorkloadLimits>;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -81,6 +88,13 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     }
     // Four-eyes and overlap independence count people: a user and the keys that belong to them are one.
     const person = await samePersonIds(trx, reviewer);
+    const refused =
+      args.limits && workflows
+        ? await workloadRefusals(engine, trx, { person, scope: workflows, limits: args.limits, now })
+        : [];
+    const open =
+      refused.length === 0 ? workflows : workflows?.filter((w) => !refused.some((r) => r.workflow === w));
+    if (open?.length === 0) throw new WorkloadLimitReached(refused);
     const claimer = { reviewer, escalationRoles: args.escalationRoles ?? [] };
     const queue = { trx, ...claimer, person, now, eligible: args.eligible, page: engine.claimPage };
     const take = async (order: QueueOrder, scope: string[] | undefined) => {
@@ -95,10 +109,11 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     // active-learning workflow, its most uncertain waiting case goes instead of its oldest.
     let row: CaseRow | undefined;
     if (args.prioritized?.length) {
-      const turn = (await claimable({ ...queue, order: "oldest", scope: workflows }).next()).value?.[0];
+      const turn = (await claimable({ ...queue, order: "oldest", scope: open }).next()).value?.[0];
       if (turn && args.prioritized.includes(turn.workflow)) row = await take("priority", [turn.workflow]);
     }
-    row ??= await take("oldest", workflows);
+    row ??= await take("oldest", open);
+    if (!row && refused.length > 0) throw new WorkloadLimitReached(refused);
     if (!row) return undefined;
 
     // The row is ours until commit (lockForClaim), so the update needs no re-check of its state.
