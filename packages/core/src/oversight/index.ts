@@ -13,6 +13,7 @@ export {
 } from "./agreement.js";
 export * from "./catch-trials.js";
 export * from "./error-trend.js";
+export * from "./queue-forecast.js";
 export * from "./rubber-stamp.js";
 export * from "./sampling.js";
 export * from "./significance.js";

@@ -11,6 +11,7 @@ import {
 import { reviewerName } from "../metrics/governance.js";
 import type { AlertRecord, NewAlert, Store } from "../store/index.js";
 import { alertSecretOwner } from "../webhooks/signing-secrets.js";
+import { queueOverload } from "./queue-overload.js";
 
 /**
  * The oversight run (issue 5, item 6): for each workflow, the rubber-stamp detector over the last
@@ -74,6 +75,10 @@ export async function runOversight(
       });
       const evidence = { ...figures, previous: iso(trend.previous), recent: iso(trend.recent) };
       alerts.push(await alertFor(store, wf, "approval_high_errors_rising", null, evidence, now, opts.actor));
+    }
+    const overload = await queueOverload(store, wf, now);
+    if (overload && !(await store.oversight.openAlert("queue_overload", name, null))) {
+      alerts.push(await alertFor(store, wf, "queue_overload", null, overload, now, opts.actor));
     }
   }
   return store.oversight.insertAlerts(alerts);

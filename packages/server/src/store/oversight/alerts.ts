@@ -10,7 +10,7 @@ import type { OversightAlertsTable } from "../schema.js";
  * Oversight alerts (issue 5, item 6): the decisions the oversight run reads, and the alerts it raises.
  */
 
-export type AlertKind = "rubber_stamp" | "approval_high_errors_rising";
+export type AlertKind = "rubber_stamp" | "approval_high_errors_rising" | "queue_overload";
 
 export interface ReviewDecisionWindow {
   workflow: string;

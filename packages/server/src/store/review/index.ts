@@ -4,6 +4,7 @@ import { assignCase } from "./assign.js";
 import { type BlindJudgmentArgs, blindJudgments, recordBlindJudgment } from "./blind.js";
 import { type ClaimArgs, claimNext } from "./claim.js";
 import { type RecordDecisionArgs, recordDecision, releaseCase } from "./decide.js";
+import { type ForecastFacts, forecastFacts } from "./forecast.js";
 import { queueCounts, reviewerDay } from "./queue.js";
 import { type RevertArgs, type RevokeArgs, revertDecision, revokeDecision } from "./reversible.js";
 import type { BlindJudgment, Claimed, QueueCount, ReviewerDay } from "./types.js";
@@ -61,6 +62,16 @@ export interface ReviewStore {
   queueCounts(args: { workflows?: string[]; now: number }): Promise<QueueCount[]>;
   /** What `reviewer` decided in [from, to), and the cases they hold at `now`. */
   reviewerDay(args: { reviewer: string; from: number; to: number; now: number }): Promise<ReviewerDay>;
+  /**
+   * One workflow's waiting work and its team's pace over `paceMs` before `now`, for the queue-depth
+   * forecast: how many wait, the oldest `limit(decidedInWindow)` creation times, and people's decisions.
+   */
+  forecastFacts(args: {
+    workflow: string;
+    now: number;
+    paceMs: number;
+    limit: (decidedInWindow: number) => number;
+  }): Promise<ForecastFacts>;
 }
 
 export function reviewStore(engine: StoreEngine): ReviewStore {
@@ -77,5 +88,6 @@ export function reviewStore(engine: StoreEngine): ReviewStore {
       (await blindJudgments(db, caseId)).find((j) => j.leaseId === leaseId),
     queueCounts: (args) => queueCounts(db, args),
     reviewerDay: (args) => reviewerDay(db, args),
+    forecastFacts: (args) => forecastFacts(db, args),
   };
 }
