@@ -4,6 +4,7 @@ export * from "./metrics/index.js";
 export * from "./oversight/index.js";
 export * from "./policy/index.js";
 export * from "./random.js";
+export * from "./review/changes.js";
 export * from "./review/needs.js";
 export * from "./review/rules.js";
 export * from "./review/sla.js";

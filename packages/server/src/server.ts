@@ -15,6 +15,7 @@ import { openStore, type Store } from "./store/index.js";
 import { DestinationPolicy } from "./webhooks/destinations.js";
 import { signingSecrets } from "./webhooks/signing-secrets.js";
 import { AuditCheckpointWorker } from "./workers/audit-checkpoint.js";
+import { AuditScheduleWorker } from "./workers/audit-schedule.js";
 import { OutboxWorker } from "./workers/outbox.js";
 import { OversightWorker } from "./workers/oversight.js";
 import { RetentionWorker } from "./workers/retention.js";
@@ -67,6 +68,8 @@ export interface ServerConfig {
   oversightIntervalMs?: number;
   /** How often a signed checkpoint of the audit chains' heads is written (default 10 min); 0 = off. */
   auditCheckpointIntervalMs?: number;
+  /** How often the scheduled audits (`oversight.auditEvery`) look for a period that ended (default 5 min); 0 = off. */
+  auditScheduleIntervalMs?: number;
   /** How often finished cases past their workflow's `retention.days` are purged (default 1 h); 0 = off. */
   retentionIntervalMs?: number;
   /** The built web workspace to serve at `/` (default: packages/web/dist). */
@@ -97,6 +100,8 @@ export interface RunningServer {
   caseEvents: CaseEvents;
   /** Fires release and SLA timers; tests call `timers.runOnce()` after moving the clock. */
   timers: TimerWorker;
+  /** Draws the scheduled audits; tests call `auditSchedule.runOnce()` after moving the clock. */
+  auditSchedule: AuditScheduleWorker;
   close(): Promise<void>;
 }
 
@@ -176,6 +181,13 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       intervalMs: cfg.auditCheckpointIntervalMs ?? 10 * 60_000,
       logger,
     });
+    const auditSchedule = new AuditScheduleWorker({
+      store,
+      policies: () => policies,
+      clock,
+      intervalMs: cfg.auditScheduleIntervalMs ?? 5 * 60_000,
+      logger,
+    });
     const retention = new RetentionWorker({
       store,
       policies: () => policies,
@@ -214,6 +226,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     timers.start();
     oversight.start();
     auditCheckpoints.start();
+    auditSchedule.start();
     retention.start();
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -222,12 +235,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       policies,
       caseEvents,
       timers,
+      auditSchedule,
       firstAdminToken: printedToken,
       async close() {
         await app.close();
         await timers.stop();
         await oversight.stop();
         await auditCheckpoints.stop();
+        await auditSchedule.stop();
         await retention.stop();
         await worker.stop();
         await feed?.close();

@@ -161,6 +161,16 @@ describe("parseWorkflow: issues are located", () => {
     expect(zero).toMatchObject({ field: "review.limits.maxHeld" });
   });
 
+  it("reads oversight.auditEvery, at least an hour and only with an audit rate", () => {
+    const daily = parseWorkflow(`${MINIMAL}oversight: { auditRate: 0.05, auditEvery: 1d }\n`, "w.yaml");
+    expect(daily.oversight).toMatchObject({ auditRate: 0.05, auditEvery: "1d", auditEverySeconds: 86_400 });
+    expect(onlyIssue(`${MINIMAL}oversight: { auditRate: 0.05, auditEvery: 10m }\n`)).toMatchObject({
+      field: "oversight.auditEvery",
+    });
+    const noRate = onlyIssue(`${MINIMAL}oversight: { auditEvery: 1d }\n`);
+    expect(noRate.message).toContain("set auditRate too");
+  });
+
   it("reports every issue in one go, in file order", () => {
     const text = MINIMAL.replace("owner: ap-lead@example.com\n", "")
       .replace("pattern: exception_routing", "pattern: exception")

@@ -276,11 +276,20 @@ function readRetention(value: unknown, path: Path, c: Checker): Workflow["retent
 }
 
 function readOversight(value: unknown, path: Path, c: Checker): Workflow["oversight"] {
-  const keys = ["auditRate", "catchTrialRate", "overlapRate", "alertUrl"];
+  const keys = ["auditRate", "auditEvery", "catchTrialRate", "overlapRate", "alertUrl"];
   const o = optionalBlock(value, path, c, keys, keys.join(", "));
   const alertUrl = field(o, path, "alertUrl", httpUrl, c);
+  const auditRate = field(o, path, "auditRate", fraction, c) ?? 0;
+  const every = field(o, path, "auditEvery", duration, c);
+  if (every && every.seconds < 3600) {
+    c.src.issue([...path, "auditEvery"], `must be at least 1h (got ${every.text}): each period is one draw`);
+  } else if (every && auditRate === 0 && o.auditRate === undefined) {
+    const hint = "auditEvery draws auditRate of the approvals of each period: set auditRate too (e.g. 0.05)";
+    c.src.issue([...path, "auditEvery"], hint);
+  }
   return {
-    auditRate: field(o, path, "auditRate", fraction, c) ?? 0,
+    auditRate,
+    ...(every && every.seconds >= 3600 && { auditEvery: every.text, auditEverySeconds: every.seconds }),
     catchTrialRate: field(o, path, "catchTrialRate", fraction, c) ?? 0,
     overlapRate: field(o, path, "overlapRate", fraction, c) ?? 0,
     ...(alertUrl !== undefined && { alertUrl }),

@@ -93,6 +93,9 @@ export interface Workflow {
   };
   oversight: {
     auditRate: number;
+    /** Scheduled audits: each period of this length, a draw of `auditRate` of its approvals (workers/audit-schedule.ts). */
+    auditEvery?: string;
+    auditEverySeconds?: number;
     catchTrialRate: number;
     overlapRate: number;
     /** Where oversight alerts are POSTed for the owner (signed like case webhooks); absent = none. */

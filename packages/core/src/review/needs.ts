@@ -3,6 +3,7 @@ import { run } from "../policy/expressions.js";
 import { schemaProblem } from "../policy/output-schema.js";
 import type { Workflow } from "../policy/workflow.js";
 import type { Route, Verdict } from "../types.js";
+import { changedPaths } from "./changes.js";
 import { type AuthorityCheck, type CaseFacts, checkAuthority, ruleActivation } from "./rules.js";
 
 /**
@@ -197,18 +198,6 @@ export function outputProblem(
 /** A changed path is editable when it is an editable field or lies inside one. */
 function isEditable(editable: readonly string[], path: string): boolean {
   return editable.some((e) => path === e || path.startsWith(`${e}.`));
-}
-
-/** Dotted paths where `after` differs from `before` (leaves of objects and arrays; "" for the whole). */
-function changedPaths(before: unknown, after: unknown, at = ""): string[] {
-  const container = (v: unknown) => typeof v === "object" && v !== null;
-  if (!container(before) || !container(after) || Array.isArray(before) !== Array.isArray(after)) {
-    return JSON.stringify(before) === JSON.stringify(after) ? [] : [at];
-  }
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
-  return [...keys].flatMap((k) => changedPaths(b[k], a[k], at === "" ? k : `${at}.${k}`));
 }
 
 /**

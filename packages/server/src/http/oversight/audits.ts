@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { auditWeight, Conflict, drawAuditSample, medianHumanHeldMs, NotFound } from "@loopgate/core";
+import { Conflict, NotFound } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
+import { drawAudits } from "../../oversight/audit-draw.js";
 import type { AuditView } from "../../store/index.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { canAccessWorkflow, requireRole, requireWorkflow } from "../identity/auth.js";
@@ -44,6 +44,29 @@ const AuditSchema = Type.Object({
     heldSeconds: Type.Union([Type.Number(), Type.Null()]),
     proposal: Type.Unknown(),
     output: Type.Unknown(),
+    reasonCode: Type.Union([Type.String(), Type.Null()]),
+    decisionNote: Type.Union([Type.String(), Type.Null()]),
+    changes: Type.Array(
+      Type.Object({
+        path: Type.String(),
+        before: Type.Optional(Type.Unknown()),
+        after: Type.Optional(Type.Unknown()),
+      }),
+      { description: "Where the output differs from the proposal (an edit), leaf by leaf" },
+    ),
+    blindJudgment: Type.Union([
+      Type.Object(
+        {
+          verdict: Type.String(),
+          output: Type.Unknown(),
+          reasonCode: Type.Union([Type.String(), Type.Null()]),
+          note: Type.Union([Type.String(), Type.Null()]),
+          at: Type.String({ format: "date-time" }),
+        },
+        { description: "The decider's own judgment before the model's side was shown (blind-first)" },
+      ),
+      Type.Null(),
+    ]),
   }),
 });
 
@@ -76,6 +99,13 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 const view = (a: AuditView) => ({
   ...a,
   decidedAt: a.decidedAt === null ? null : new Date(a.decidedAt).toISOString(),
+  case: {
+    ...a.case,
+    blindJudgment: a.case.blindJudgment && {
+      ...a.case.blindJudgment,
+      at: new Date(a.case.blindJudgment.at).toISOString(),
+    },
+  },
 });
 
 function parseTime(value: string | undefined, field: string, fallback: number): number {
@@ -116,47 +146,12 @@ export const auditRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const now = ctx.clock();
         const until = parseTime(body.until, "/until", now + 1);
         const since = parseTime(body.since, "/since", 0);
-        const candidates = await ctx.store.oversight.auditCandidates({ workflow: wf.workflow, since, until });
-        const rate = wf.oversight.auditRate;
-        // Frozen design: fastBelowMs is the median held time of the human approvals in the window, and
-        // meanWeight the mean weight of the population, so the expected sample size is rate × N.
-        const fastBelowMs = medianHumanHeldMs(candidates) ?? null;
-        const weightOpts = { rate, ...(fastBelowMs === null ? {} : { fastBelowMs }) };
-        const meanWeight =
-          candidates.length === 0
-            ? 1
-            : candidates.reduce((sum, c) => sum + auditWeight(c, weightOpts), 0) / candidates.length;
-        const seed = randomUUID();
-        const sample = rate === 0 ? [] : drawAuditSample(candidates, { ...weightOpts, seed, meanWeight });
-        const drawId = `draw_${randomUUID()}`;
-        const audits = sample.map((d) => ({ id: `aud_${randomUUID()}`, ...d }));
-        await ctx.store.oversight.insertAuditDraw({
-          id: drawId,
-          workflow: wf.workflow,
-          seed,
-          rate,
-          meanWeight,
-          fastBelowMs,
-          since,
-          until,
-          population: candidates.length,
-          drawnBy: p.id,
-          drawnAt: now,
-          audits,
-        });
-        const stored = await ctx.store.oversight.listAudits({ ids: audits.map((a) => a.id) });
-        const order = new Map(audits.map((a, i) => [a.id, i]));
+        const draw = await drawAudits(ctx.store, wf, { since, until, drawnBy: p.id, now });
+        const stored = await ctx.store.oversight.listAudits({ ids: draw.auditIds });
+        const order = new Map(draw.auditIds.map((id, i) => [id, i]));
         stored.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-        return reply.code(201).send({
-          drawId,
-          seed,
-          rate,
-          meanWeight,
-          fastBelowMs,
-          population: candidates.length,
-          drawn: audits.length,
-          audits: stored.map(view),
-        });
+        const { auditIds, ...parameters } = draw;
+        return reply.code(201).send({ ...parameters, drawn: auditIds.length, audits: stored.map(view) });
       },
     );
 

@@ -1,4 +1,4 @@
-import { type ApprovalRoute, approvalOf } from "@loopgate/core";
+import { type ApprovalRoute, approvalOf, type OutputChange, outputChanges } from "@loopgate/core";
 import { insertEvents } from "../cases/events.js";
 import { trackRollups } from "../metrics/rollup-writes.js";
 import type { Db } from "../rows.js";
@@ -53,6 +53,19 @@ export interface AuditView {
     heldSeconds: number | null;
     proposal: unknown;
     output: unknown;
+    /** The decision's reason code and note, as the reviewer gave them. */
+    reasonCode: string | null;
+    decisionNote: string | null;
+    /** Where the output differs from the proposal (an edit), leaf by leaf; [] for an approval as proposed. */
+    changes: OutputChange[];
+    /** The decider's own judgment before the model's side was shown (blind-first), when there was one. */
+    blindJudgment: {
+      verdict: string;
+      output: unknown;
+      reasonCode: string | null;
+      note: string | null;
+      at: number;
+    } | null;
   };
 }
 
@@ -198,7 +211,17 @@ export async function listAudits(
   if (rows.length === 0) return [];
   const decisions = await db
     .selectFrom("decisions")
-    .select(["id", "case_id", "decided_by", "verdict", "output", "held_ms", "decided_at"])
+    .select([
+      "id",
+      "case_id",
+      "decided_by",
+      "verdict",
+      "output",
+      "held_ms",
+      "decided_at",
+      "reason_code",
+      "note",
+    ])
     .where(
       "case_id",
       "in",
@@ -214,8 +237,34 @@ export async function listAudits(
       inForce.set(d.case_id, d);
     }
   }
+  const blind = await db
+    .selectFrom("events")
+    .select(["case_id", "actor", "data", "at"])
+    .where("type", "=", "blind_judgment")
+    .where(
+      "case_id",
+      "in",
+      rows.map((r) => r.case_id),
+    )
+    .orderBy("seq")
+    .execute();
+  /** The decider's latest blind judgment on the case: what they thought before the reveal. */
+  const blindOf = (caseId: string, decider: string | undefined): AuditView["case"]["blindJudgment"] => {
+    const e = blind.filter((b) => b.case_id === caseId && b.actor === decider).at(-1);
+    if (!e) return null;
+    const data = JSON.parse(e.data) as Record<string, unknown>;
+    return {
+      verdict: String(data.verdict),
+      output: data.output ?? null,
+      reasonCode: typeof data.reasonCode === "string" ? data.reasonCode : null,
+      note: typeof data.note === "string" ? data.note : null,
+      at: Number(e.at),
+    };
+  };
   return rows.map((r) => {
     const d = inForce.get(r.case_id);
+    const proposal = parse(r.proposal);
+    const output = d ? parse(d.output) : null;
     return {
       id: r.id,
       caseId: r.case_id,
@@ -234,8 +283,12 @@ export async function listAudits(
         verdict: d?.verdict ?? null,
         decidedBy: d?.decided_by ?? null,
         heldSeconds: d?.held_ms == null ? null : Number(d.held_ms) / 1000,
-        proposal: parse(r.proposal),
-        output: d ? parse(d.output) : null,
+        proposal,
+        output,
+        reasonCode: d?.reason_code ?? null,
+        decisionNote: d?.note ?? null,
+        changes: d && d.verdict !== "approve" && output !== null ? outputChanges(proposal, output) : [],
+        blindJudgment: blindOf(r.case_id, d?.decided_by),
       },
     };
   });

@@ -45,6 +45,8 @@ export interface OversightStore {
   auditCandidates(args: { workflow: string; since: number; until: number }): Promise<AuditCandidate[]>;
   /** Stores a draw, its audits and one `audit_drawn` event per audit in one transaction. */
   insertAuditDraw(draw: NewAuditDraw): Promise<void>;
+  /** Whether a draw with this id is stored (a scheduled draw names itself: one per workflow and period). */
+  auditDrawExists(id: string): Promise<boolean>;
   /** Audits (newest first) with their case summary; `workflows` undefined = all. */
   listAudits(args: { workflows?: string[]; status?: "open" | "done"; ids?: string[] }): Promise<AuditView[]>;
   /** Records the verdict of an open audit and its `audit_verdict` event; false when not open. */
@@ -96,6 +98,8 @@ export function oversightStore(engine: StoreEngine): OversightStore {
     insertOutcome: (outcome) => insertOutcome(db, outcome),
     auditCandidates: (args) => auditCandidates(db, args),
     insertAuditDraw: (draw) => insertAuditDraw(db, draw),
+    auditDrawExists: async (id) =>
+      (await db.selectFrom("audit_draws").select("id").where("id", "=", id).executeTakeFirst()) !== undefined,
     listAudits: (args) => listAudits(db, args),
     recordAuditVerdict: (args) => recordAuditVerdict(db, args),
     reviewDecisions: (args) => reviewDecisions(db, args),
