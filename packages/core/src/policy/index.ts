@@ -18,5 +18,5 @@ export {
   type SimulationReport,
   simulatePolicy,
 } from "./simulate.js";
-export type { Action, RiskClass, SuspendedSubmit, Workflow } from "./workflow.js";
+export type { Action, RiskClass, SuspendedSubmit, Workflow, WorkloadLimits } from "./workflow.js";
 export { RETENTION_MIN_DAYS, retentionDays } from "./workflow.js";

@@ -1,4 +1,3 @@
-import type { WorkloadLimits } from "../review/workload.js";
 import { type Boundary, VERDICTS, type Verdict } from "../types.js";
 import {
   boolean,
@@ -18,7 +17,7 @@ import {
 } from "./fields.js";
 import { schemaError } from "./output-schema.js";
 import type { Path } from "./source.js";
-import type { Action, RiskClass, Workflow } from "./workflow.js";
+import type { Action, RiskClass, Workflow, WorkloadLimits } from "./workflow.js";
 
 /**
  * The policy's decision rules, checked field by field like the rest of the document (validate.ts):

@@ -1,6 +1,21 @@
 import type { ActiveLearningStrategy } from "../learning/active-learning.js";
-import type { WorkloadLimits } from "../review/workload.js";
 import type { Boundary, Pattern, Verdict } from "../types.js";
+
+/**
+ * Workload and fatigue limits (policy `review.limits`, issue 15 item 2; checked by review/workload.ts): the guide's complacency grows
+ * "as queues grow", so a workflow's owner can cap what one person takes on. Counted per person (a user
+ * and their keys are one) and per workflow.
+ */
+export interface WorkloadLimits {
+  /** Cases one person may hold (claimed, lease alive) at once. */
+  maxHeld?: number;
+  /** Decisions one person may make in a UTC day. */
+  dailyDecisions?: number;
+  /** After this long deciding without a break, claims wait for one... */
+  continuousWorkSeconds?: number;
+  /** ...of this long without a decision. */
+  breakSeconds?: number;
+}
 
 /** What a submission meets while its workflow or action is suspended (the stop button). */
 export type SuspendedSubmit = "review" | "reject";

@@ -1,20 +1,5 @@
+import type { WorkloadLimits } from "../policy/workflow.js";
 import { formatSeconds } from "./sla.js";
-
-/**
- * Workload and fatigue limits (policy `review.limits`, issue 15 item 2): the guide's complacency grows
- * "as queues grow", so a workflow's owner can cap what one person takes on. Counted per person (a user
- * and their keys are one) and per workflow.
- */
-export interface WorkloadLimits {
-  /** Cases one person may hold (claimed, lease alive) at once. */
-  maxHeld?: number;
-  /** Decisions one person may make in a UTC day. */
-  dailyDecisions?: number;
-  /** After this long deciding without a break, claims wait for one... */
-  continuousWorkSeconds?: number;
-  /** ...of this long without a decision. */
-  breakSeconds?: number;
-}
 
 /** What the store counts for one person in one workflow, as of `now`. */
 export interface WorkloadFacts {
