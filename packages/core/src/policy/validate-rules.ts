@@ -6,6 +6,7 @@ import {
   duration,
   expression,
   field,
+  fraction,
   integer,
   isFields,
   mapping,
@@ -158,6 +159,7 @@ export function readReview(value: unknown, path: Path, c: Checker): Workflow["re
     "approvals",
     "minReviewSeconds",
     "blindFirst",
+    "blindSampleRate",
     "authority",
     "secondReviewWhen",
     "requireReason",
@@ -166,10 +168,12 @@ export function readReview(value: unknown, path: Path, c: Checker): Workflow["re
   const r = optionalBlock(value, path, c, keys, "review settings");
   const secondReviewWhen = field(r, path, "secondReviewWhen", expression("rule"), c);
   const limits = r.limits === undefined ? undefined : readLimits(r.limits, [...path, "limits"], c);
+  const blindSampleRate = field(r, path, "blindSampleRate", fraction, c);
   return {
     approvals: field(r, path, "approvals", integer(1), c) ?? 1,
     minReviewSeconds: field(r, path, "minReviewSeconds", seconds, c) ?? 0,
     blindFirst: field(r, path, "blindFirst", boolean, c) ?? false,
+    ...(blindSampleRate !== undefined && { blindSampleRate }),
     authority: field(r, path, "authority", (v, p) => readAuthority(v, p, c), c) ?? [],
     ...(secondReviewWhen !== undefined && { secondReviewWhen }),
     requireReason: field(r, path, "requireReason", verdictList, c) ?? [],
