@@ -229,6 +229,8 @@ export interface GovernanceReport extends GovernanceFigures {
   workflow: string | null;
   since: string;
   until: string;
+  /** Absent from a server older than issue 15, item 5. */
+  erosion?: Erosion;
   groups?: GovernanceGroup[];
 }
 
@@ -281,4 +283,28 @@ export interface ThresholdsReport {
     recommendation: { threshold: number | null; minCases: number; method: string; reason?: string };
     change: { current: ThresholdRow | null; recommended: ThresholdRow | null };
   }>;
+}
+
+/** A share with what backs it (`GET /v1/metrics/governance` → `erosion`). */
+export interface ErosionRate {
+  count: number;
+  of: number;
+  rate: number | null;
+  interval: { low: number; high: number } | null;
+}
+
+export interface ErosionFigures {
+  judgments: number;
+  matchedModel: ErosionRate;
+  decided: number;
+  changedAfterReveal: ErosionRate;
+  direction: { towardsModel: number; awayFromModel: number; other: number };
+  switchedToModel: ErosionRate;
+}
+
+/** Skill erosion: blind-first judgments against the model and the final decision. */
+export interface Erosion extends ErosionFigures {
+  workflows: Array<ErosionFigures & { workflow: string }>;
+  /** Only with groupBy=reviewer. */
+  reviewers?: Array<ErosionFigures & { reviewer: string; name: string | null }>;
 }

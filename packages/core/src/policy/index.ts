@@ -1,4 +1,4 @@
-export { blindExplanation } from "./blind.js";
+export { blindExplanation, inBlindSample } from "./blind.js";
 export { evaluatePolicy } from "./evaluate.js";
 export { escalationFields, fieldsRead, fieldsReadFromAst } from "./fields-read.js";
 export { buildPolicySet, type PolicySet, parseWorkflow } from "./parse.js";

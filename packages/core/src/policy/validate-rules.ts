@@ -5,6 +5,7 @@ import {
   duration,
   expression,
   field,
+  fraction,
   integer,
   isFields,
   mapping,
@@ -157,6 +158,7 @@ export function readReview(value: unknown, path: Path, c: Checker): Workflow["re
     "approvals",
     "minReviewSeconds",
     "blindFirst",
+    "blindSampleRate",
     "authority",
     "secondReviewWhen",
     "requireReason",
@@ -165,10 +167,12 @@ export function readReview(value: unknown, path: Path, c: Checker): Workflow["re
   const r = optionalBlock(value, path, c, keys, "review settings");
   const secondReviewWhen = field(r, path, "secondReviewWhen", expression("rule"), c);
   const limits = r.limits === undefined ? undefined : readLimits(r.limits, [...path, "limits"], c);
+  const blindSampleRate = field(r, path, "blindSampleRate", fraction, c);
   return {
     approvals: field(r, path, "approvals", integer(1), c) ?? 1,
     minReviewSeconds: field(r, path, "minReviewSeconds", seconds, c) ?? 0,
     blindFirst: field(r, path, "blindFirst", boolean, c) ?? false,
+    ...(blindSampleRate !== undefined && { blindSampleRate }),
     authority: field(r, path, "authority", (v, p) => readAuthority(v, p, c), c) ?? [],
     ...(secondReviewWhen !== undefined && { secondReviewWhen }),
     requireReason: field(r, path, "requireReason", verdictList, c) ?? [],

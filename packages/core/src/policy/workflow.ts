@@ -86,6 +86,11 @@ export interface Workflow {
     approvals: number;
     minReviewSeconds: number;
     blindFirst: boolean;
+    /**
+     * The share of cases (0..1) that ask for a blind judgment although the class is not blind-first, so
+     * skill erosion is measured without making every case blind (`inBlindSample`). Absent = 0.
+     */
+    blindSampleRate?: number;
     authority: Array<{ role: string; when: string }>;
     secondReviewWhen?: string;
     /** Verdicts that need a reason code even when they would not otherwise (e.g. approve). */

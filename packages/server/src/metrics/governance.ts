@@ -1,5 +1,9 @@
 import {
   agreementFromLabels,
+  type ErosionCount,
+  type ErosionFigures,
+  erosionFigures,
+  erosionGroups,
   type GovernanceFigures,
   type GroupBy,
   talliedFigures,
@@ -46,10 +50,20 @@ export interface GovernanceGroup extends Figures {
   name?: string | null;
 }
 
+/**
+ * Skill erosion (core metrics/erosion.ts): the window's blind judgments, per workflow, and per reviewer
+ * only when the report is grouped by reviewer (the route lets only those who oversee the team ask).
+ */
+export interface Erosion extends ErosionFigures {
+  workflows: (ErosionFigures & { workflow: string })[];
+  reviewers?: (ErosionFigures & { reviewer: string; name: string | null })[];
+}
+
 export interface GovernanceReport extends Figures {
   workflow: string | null;
   since: string;
   until: string;
+  erosion: Erosion;
   groups?: GovernanceGroup[];
 }
 
@@ -57,9 +71,10 @@ export async function governanceReport(store: Store, q: GovernanceQuery): Promis
   const { workflows, since, until, groupBy } = q;
   // The whole window's figures are those of every group together, except by reviewer: a reviewer group
   // holds only people's decisions, so the store tallies the window once more without groups.
-  const [{ tallies, byReviewer }, ratings] = await Promise.all([
+  const [{ tallies, byReviewer }, ratings, erosionCounts] = await Promise.all([
     store.metrics.reportTallies({ workflows, since, until, groupBy }),
     store.metrics.overlapRatings({ workflows, since, until }),
+    store.metrics.erosionCounts({ workflows, since, until }),
   ]);
   const body: GovernanceReport = {
     workflow: q.workflow,
@@ -67,6 +82,7 @@ export async function governanceReport(store: Store, q: GovernanceQuery): Promis
     until: new Date(until).toISOString(),
     ...talliedFigures(tallies),
     consistency: consistencyOf(ratings),
+    erosion: await erosionOf(store, erosionCounts, groupBy === "reviewer"),
   };
   if (!groupBy) return body;
   const groups = talliedGroups(byReviewer ?? tallies, groupBy);
@@ -83,6 +99,18 @@ export async function governanceReport(store: Store, q: GovernanceQuery): Promis
       consistency: consistencyOf(ratingsInGroup(ratings, groupBy, g.key)),
     })),
   };
+}
+
+async function erosionOf(store: Store, counts: ErosionCount[], perReviewer: boolean): Promise<Erosion> {
+  const erosion: Erosion = {
+    ...erosionFigures(counts),
+    workflows: erosionGroups(counts, "workflow").map((g) => ({ workflow: g.key, ...g.figures })),
+  };
+  if (!perReviewer) return erosion;
+  const groups = erosionGroups(counts, "reviewer");
+  const names = await Promise.all(groups.map((g) => reviewerName(store, g.key)));
+  erosion.reviewers = groups.map((g, i) => ({ reviewer: g.key, name: names[i] ?? null, ...g.figures }));
+  return erosion;
 }
 
 function consistencyOf(ratings: readonly OverlapRating[]): Consistency | null {

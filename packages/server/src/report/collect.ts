@@ -38,6 +38,7 @@ export async function collectReport(store: Store, o: CollectOptions): Promise<Re
     consistency: consistencyOf(overall.consistency as unknown),
     days,
     reviewers: byReviewer.groups ?? [],
+    erosion: byReviewer.erosion,
     alerts: await alertsOf(store, o),
     suspensions: await suspensionsOf(store, o),
   };

@@ -1,5 +1,6 @@
 import { utcDay } from "@loopgate/core";
 import type { GovernanceGroup } from "../metrics/governance.js";
+import { erosionSection } from "./erosion.js";
 import { escapeText as esc } from "./escape.js";
 import { evidenceSentences } from "./evidence.js";
 import { count, decimal, duration, humanize, percent, utcTime } from "./format.js";
@@ -27,6 +28,7 @@ export function renderReport(d: ReportData): string {
     trends(d),
     exceptions(d),
     reviewers(d),
+    d.erosion ? erosionSection(d.erosion) : "",
     alerts(d),
     suspensions(d),
     footer(),

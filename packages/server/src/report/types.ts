@@ -1,4 +1,4 @@
-import type { GovernanceGroup, GovernanceReport } from "../metrics/governance.js";
+import type { Erosion, GovernanceGroup, GovernanceReport } from "../metrics/governance.js";
 
 /** Everything one governance report shows: what `collect.ts` reads and `html.ts` renders. */
 export interface ReportData {
@@ -12,13 +12,15 @@ export interface ReportData {
   until: number;
   generatedAt: number;
   /** The whole window's figures, as `GET /v1/metrics/governance` answers them. */
-  figures: Omit<GovernanceReport, "groups">;
+  figures: Omit<GovernanceReport, "groups" | "erosion">;
   /** Reviewer agreement, null while it is not computed. */
   consistency: Consistency | null;
   /** groupBy "day": only the days with activity, sorted. */
   days: GovernanceGroup[];
   /** groupBy "reviewer". */
   reviewers: GovernanceGroup[];
+  /** Skill erosion, with the per-reviewer figures (absent: not collected). */
+  erosion?: Erosion;
   /** Oversight alerts raised in the window. */
   alerts: ReportAlert[];
   /** Stop-button suspensions in force at any time in the window (absent: not collected). */

@@ -208,6 +208,8 @@ export interface CasesTable {
   chain_length: number | null;
   /** When the chain last grew: the checkpoint lists the heads that changed since the one before. */
   chain_at: number | null;
+  /** 1 when the case was drawn for a blind judgment at submit (`review.blindSampleRate`, migration 023). */
+  blind_sampled: Generated<number>;
 }
 
 /** A workflow's known-answer cases, mixed into queues as catch trials (migration 008). */

@@ -119,6 +119,16 @@ describe.each(ENGINES)("governance metrics (%s)", (engine) => {
       consistency: null,
       postReviewErrorRate: { auto: null, human: null },
       postReviewErrorCounts: { auto: { incorrect: 0, reported: 0 }, human: { incorrect: 0, reported: 0 } },
+      // No blind judgment in this workflow (api/erosion.test.ts has them).
+      erosion: {
+        judgments: 0,
+        matchedModel: { count: 0, of: 0, rate: null, interval: null },
+        decided: 0,
+        changedAfterReveal: { count: 0, of: 0, rate: null, interval: null },
+        direction: { towardsModel: 0, awayFromModel: 0, other: 0 },
+        switchedToModel: { count: 0, of: 0, rate: null, interval: null },
+        workflows: [],
+      },
     });
   });
 

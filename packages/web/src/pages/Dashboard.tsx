@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, api, errorMessage } from "../api";
 import { AlertsPanel, type AlertsState } from "../components/dashboard/AlertsPanel";
 import { CalibrationPanel } from "../components/dashboard/Calibration";
+import { ErosionPanel } from "../components/dashboard/ErosionPanel";
 import { ExceptionBars } from "../components/dashboard/ExceptionBars";
 import { Filters } from "../components/dashboard/Filters";
 import { WINDOWS, type WindowDays, windowSince } from "../components/dashboard/figures";
@@ -154,6 +155,7 @@ export function Dashboard() {
               <ExceptionBars patterns={report.exceptionPatterns} />
             </div>
           </div>
+          <ErosionPanel erosion={data.byReviewer.erosion ?? report.erosion} />
           {workflow && <CalibrationPanel workflow={workflow} />}
         </>
       )}

@@ -1,4 +1,4 @@
-import { type CaseSubmission, Conflict, classSettings, evaluatePolicy } from "@loopgate/core";
+import { type CaseSubmission, Conflict, classSettings, evaluatePolicy, inBlindSample } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import { canonicalJson, sha256Hex } from "../../canonical-json.js";
@@ -87,6 +87,8 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           policyVersion: explanation.policyVersion,
           createdAt: now,
           priority: auto ? 0 : queuePriority(wf, body.proposal, body.confidence),
+          // Drawn once here and kept on the case (docs/oversight.md "Skill erosion"); an auto case meets no reviewer.
+          blindSampled: !auto && inBlindSample(id, wf.review.blindSampleRate ?? 0),
         };
         const events = submittedEvents(record);
         // Shadow mode: what a draft policy would have done, stored in the case's own transaction.

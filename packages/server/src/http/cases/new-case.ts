@@ -50,6 +50,8 @@ export function submittedEvents(c: NewCase): NewEvent[] {
         route: c.explanation.route,
         riskClass: c.explanation.riskClass,
         triggers: c.explanation.triggers,
+        // On the audit chain too: the row's flag decides the views, the event shows it was set at submit.
+        ...(c.blindSampled && { blindSampled: true }),
       },
       at: c.createdAt,
     },

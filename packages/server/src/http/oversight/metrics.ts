@@ -9,6 +9,7 @@ import { actsAsOwner } from "../identity/ownership.js";
 import { HttpProblem } from "../problem.js";
 import { badQuery, parseTime } from "../query.js";
 import { problemResponses } from "../schemas.js";
+import { ErosionSchema } from "./erosion-schema.js";
 
 const DAY_MS = 86_400_000;
 const DEFAULT_WINDOW_MS = 7 * DAY_MS;
@@ -73,6 +74,7 @@ const GovernanceSchema = Type.Object({
   since: Type.String({ format: "date-time" }),
   until: Type.String({ format: "date-time" }),
   ...FigureProperties,
+  erosion: ErosionSchema,
   groups: Type.Optional(
     Type.Array(
       Type.Object({

@@ -21,9 +21,17 @@ import { HttpProblem } from "../problem.js";
  * time, authority limits and four-eyes. Route handlers call these before anything is written.
  */
 
-/** The case's friction: its risk class's settings, each over the workflow's (core `classSettings`). */
-export function settingsOf(wf: Workflow, c: Pick<CaseRecord, "riskClass">): ReviewSettings {
-  return classSettings(wf, c.riskClass);
+/**
+ * The case's friction: its risk class's settings, each over the workflow's (core `classSettings`). A case
+ * drawn for the blind sample (`review.blindSampleRate`, kept on the case at submit) is blind-first
+ * whatever its class says, so every view and every check that asks here treats it alike.
+ */
+export function settingsOf(
+  wf: Workflow,
+  c: Pick<CaseRecord, "riskClass"> & { blindSampled?: boolean },
+): ReviewSettings {
+  const settings = classSettings(wf, c.riskClass);
+  return c.blindSampled && !settings.blindFirst ? { ...settings, blindFirst: true } : settings;
 }
 
 /**

@@ -184,5 +184,6 @@ function justWritten({ c, extra }: CaseWrite): CaseRecord {
     goldId: c.goldId ?? null,
     overlapOf: c.overlapOf ?? null,
     priority: c.priority ?? 0,
+    blindSampled: c.blindSampled ?? false,
   });
 }

@@ -33,6 +33,7 @@ export function caseToRow(c: NewCase, decidedAt: number | null): Insertable<Case
     gold_id: c.goldId ?? null,
     priority: c.priority ?? 0,
     overlap_of: c.overlapOf ?? null,
+    blind_sampled: c.blindSampled ? 1 : 0,
   };
 }
 
@@ -83,6 +84,7 @@ export function rowToCase(r: Selectable<CasesTable>): CaseRecord {
     goldId: r.gold_id ?? null,
     priority: r.priority ?? 0,
     overlapOf: r.overlap_of ?? null,
+    blindSampled: r.blind_sampled === 1,
   };
 }
 

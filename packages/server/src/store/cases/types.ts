@@ -39,6 +39,11 @@ export interface NewCase {
    * `uncertainty`); the most uncertain waiting case of such a workflow is handed out first. Default 0.
    */
   priority?: number;
+  /**
+   * Drawn at submit for a blind judgment (`review.blindSampleRate`, core `inBlindSample`): reviewers see
+   * the case as under blind-first review. Default false.
+   */
+  blindSampled?: boolean;
 }
 
 /** Release delay, revert and SLA state of a case (migration 005; timers in timers/). */
@@ -69,6 +74,7 @@ export const NO_TIMING: CaseTiming = {
 export interface CaseRecord extends NewCase, CaseTiming {
   goldId: string | null;
   overlapOf: string | null;
+  blindSampled: boolean;
   decidedAt: number | null;
   lease: { id: string; holder: string; claimedAt: number; expiresAt: number } | null;
   /** The only reviewer (user or key id) who may claim it, set by a workflow owner; null = anyone. */

@@ -1,7 +1,8 @@
-import type { GovernanceTallies, GroupBy } from "@loopgate/core";
+import type { ErosionCount, GovernanceTallies, GroupBy } from "@loopgate/core";
 import type { StoreEngine } from "../engine.js";
 import type { OverlapRating } from "../oversight/shadows.js";
 import { type CountedEvent, countedEventsAfter } from "./counted-events.js";
+import { erosionCounts } from "./erosion-reads.js";
 import { governanceTallies, overlapRatings, reportTallies } from "./governance.js";
 import { type GovernanceWindow, type ScannedTallies, scanTallies } from "./governance-scan.js";
 import { rebuildRollups } from "./rollup-rebuild.js";
@@ -37,6 +38,13 @@ export interface MetricsStore {
    */
   overlapRatings(args: GovernanceWindow): Promise<OverlapRating[]>;
   /**
+   * The blind judgments recorded in [since, until), each compared with the model's proposal and with
+   * the decision that ended its claim, counted by workflow, reviewer and what they showed (core
+   * `ErosionCount`). Read through the index of blind judgments (migration 023): its cost follows the
+   * judgments in the window.
+   */
+  erosionCounts(args: GovernanceWindow): Promise<ErosionCount[]>;
+  /**
    * Recomputes every rollup from the tables, in one transaction: after rows were written around the
    * store (a bulk load, a restore of some tables). Migration 014 runs it once.
    */
@@ -52,6 +60,7 @@ export function metricsStore(engine: StoreEngine): MetricsStore {
     reportTallies: (args) => reportTallies(db, args),
     scannedTallies: (args) => scanTallies(db, args),
     overlapRatings: (args) => overlapRatings(db, args),
+    erosionCounts: (args) => erosionCounts(db, args),
     rebuildRollups: () => rebuildRollups(db),
     countedEventsAfter: (afterSeq, limit) => countedEventsAfter(db, afterSeq, limit),
   };
