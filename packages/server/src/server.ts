@@ -9,12 +9,14 @@ import { buildApp } from "./http/app.js";
 import type { AbuseLimits } from "./http/limits/options.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
+import type { NotifyConfig } from "./notify/config.js";
 import { ownersWithoutAccount, ownerWarning } from "./owners.js";
 import { loadPolicyDir } from "./policy-files.js";
 import { openStore, type Store } from "./store/index.js";
 import { DestinationPolicy } from "./webhooks/destinations.js";
 import { signingSecrets } from "./webhooks/signing-secrets.js";
 import { AuditCheckpointWorker } from "./workers/audit-checkpoint.js";
+import { NotifyWorker } from "./workers/notify.js";
 import { OutboxWorker } from "./workers/outbox.js";
 import { OversightWorker } from "./workers/oversight.js";
 import { RetentionWorker } from "./workers/retention.js";
@@ -75,6 +77,8 @@ export interface ServerConfig {
   secret?: string;
   /** Sign-in lockout, per-key rate limit, request timeout, metrics token (http/limits/options.ts). */
   limits?: Partial<AbuseLimits>;
+  /** Notifications to reviewers (Slack, email; notify/config.ts). Unset: no workflow's `notify` is sent. */
+  notify?: NotifyConfig;
 }
 
 export const DEFAULTS = {
@@ -97,6 +101,8 @@ export interface RunningServer {
   caseEvents: CaseEvents;
   /** Fires release and SLA timers; tests call `timers.runOnce()` after moving the clock. */
   timers: TimerWorker;
+  /** Sends notifications when `notify` is configured; tests call `notifications.runOnce()`. */
+  notifications?: NotifyWorker;
   close(): Promise<void>;
 }
 
@@ -183,6 +189,17 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       intervalMs: cfg.retentionIntervalMs ?? 60 * 60_000,
       logger,
     });
+    const notifications = cfg.notify
+      ? new NotifyWorker({ store, policies: () => policies, config: cfg.notify, destinations, clock, logger })
+      : undefined;
+    for (const wf of policies.workflows.values()) {
+      if (wf.notify && (!cfg.notify || (wf.notify.email && !wf.notify.slack && !cfg.notify.smtp))) {
+        logger.warn(
+          { workflow: wf.workflow },
+          "notify is set but this server sends no such notifications (LOOPGATE_PUBLIC_URL, LOOPGATE_SMTP_URL)",
+        );
+      }
+    }
     const app = await buildApp(
       {
         store,
@@ -197,6 +214,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         shadowPolicies: () => shadowPolicies,
         destinations,
         decisionSigner,
+        ...(cfg.notify && { notify: cfg.notify, onNotify: () => notifications?.kick() }),
       },
       {
         bodyLimit: cfg.bodyLimitBytes,
@@ -215,6 +233,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     oversight.start();
     auditCheckpoints.start();
     retention.start();
+    notifications?.start();
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       app,
@@ -222,6 +241,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       policies,
       caseEvents,
       timers,
+      ...(notifications && { notifications }),
       firstAdminToken: printedToken,
       async close() {
         await app.close();
@@ -229,6 +249,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         await oversight.stop();
         await auditCheckpoints.stop();
         await retention.stop();
+        await notifications?.stop();
         await worker.stop();
         await feed?.close();
         await store.close();

@@ -13,6 +13,7 @@ import {
   type Claimer,
   expiredLeases,
   type HeadRow,
+  oneCase,
   overlapMembers,
   type QueueOrder,
   type QueuePosition,
@@ -54,6 +55,11 @@ export interface ClaimArgs {
    * another. Looked up among this reviewer's own leases only.
    */
   claimToken?: string;
+  /**
+   * Only this case (a person deciding from a notification): taken when it is waiting and passes every
+   * check a claim of the queue's head makes; nothing else is taken in its place.
+   */
+  caseId?: string;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -97,6 +103,16 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     if (args.prioritized?.length) {
       const turn = (await claimable({ ...queue, order: "oldest", scope: workflows }).next()).value?.[0];
       if (turn && args.prioritized.includes(turn.workflow)) row = await take("priority", [turn.workflow]);
+    }
+    if (args.caseId !== undefined) {
+      const one = await oneCase(trx, { ...claimer, id: args.caseId, workflows }).execute();
+      const passed =
+        one.length > 0 ? await passing({ ...queue, order: "oldest", scope: workflows }, one) : [];
+      if (passed.length > 0)
+        row = await engine
+          .lockForClaim(stillWaiting(trx, { ...claimer, ids: [args.caseId] }))
+          .executeTakeFirst();
+      if (!row) return undefined;
     }
     row ??= await take("oldest", workflows);
     if (!row) return undefined;
