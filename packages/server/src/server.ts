@@ -9,6 +9,7 @@ import { buildApp } from "./http/app.js";
 import type { AbuseLimits } from "./http/limits/options.js";
 import { ensureAdminKey } from "./keys.js";
 import { DecisionNotifier } from "./notifier.js";
+import type { NotifyConfig } from "./notify/config.js";
 import { ownersWithoutAccount, ownerWarning } from "./owners.js";
 import { loadPolicyDir } from "./policy-files.js";
 import { openStore, type Store } from "./store/index.js";
@@ -16,6 +17,7 @@ import { DestinationPolicy } from "./webhooks/destinations.js";
 import { signingSecrets } from "./webhooks/signing-secrets.js";
 import { AuditCheckpointWorker } from "./workers/audit-checkpoint.js";
 import { AuditScheduleWorker } from "./workers/audit-schedule.js";
+import { NotifyWorker } from "./workers/notify.js";
 import { OutboxWorker } from "./workers/outbox.js";
 import { OversightWorker } from "./workers/oversight.js";
 import { RetentionWorker } from "./workers/retention.js";
@@ -78,6 +80,8 @@ export interface ServerConfig {
   secret?: string;
   /** Sign-in lockout, per-key rate limit, request timeout, metrics token (http/limits/options.ts). */
   limits?: Partial<AbuseLimits>;
+  /** Notifications to reviewers (Slack, email; notify/config.ts). Unset: no workflow's `notify` is sent. */
+  notify?: NotifyConfig;
 }
 
 export const DEFAULTS = {
@@ -102,6 +106,8 @@ export interface RunningServer {
   timers: TimerWorker;
   /** Draws the scheduled audits; tests call `auditSchedule.runOnce()` after moving the clock. */
   auditSchedule: AuditScheduleWorker;
+  /** Sends notifications when `notify` is configured; tests call `notifications.runOnce()`. */
+  notifications?: NotifyWorker;
   close(): Promise<void>;
 }
 
@@ -195,6 +201,17 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       intervalMs: cfg.retentionIntervalMs ?? 60 * 60_000,
       logger,
     });
+    const notifications = cfg.notify
+      ? new NotifyWorker({ store, policies: () => policies, config: cfg.notify, destinations, clock, logger })
+      : undefined;
+    for (const wf of policies.workflows.values()) {
+      if (wf.notify && (!cfg.notify || (wf.notify.email && !wf.notify.slack && !cfg.notify.smtp))) {
+        logger.warn(
+          { workflow: wf.workflow },
+          "notify is set but this server sends no such notifications (LOOPGATE_PUBLIC_URL, LOOPGATE_SMTP_URL)",
+        );
+      }
+    }
     const app = await buildApp(
       {
         store,
@@ -209,6 +226,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         shadowPolicies: () => shadowPolicies,
         destinations,
         decisionSigner,
+        ...(cfg.notify && { notify: cfg.notify, onNotify: () => notifications?.kick() }),
       },
       {
         bodyLimit: cfg.bodyLimitBytes,
@@ -228,6 +246,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     auditCheckpoints.start();
     auditSchedule.start();
     retention.start();
+    notifications?.start();
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       app,
@@ -236,6 +255,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
       caseEvents,
       timers,
       auditSchedule,
+      ...(notifications && { notifications }),
       firstAdminToken: printedToken,
       async close() {
         await app.close();
@@ -244,6 +264,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
         await auditCheckpoints.stop();
         await auditSchedule.stop();
         await retention.stop();
+        await notifications?.stop();
         await worker.stop();
         await feed?.close();
         await store.close();

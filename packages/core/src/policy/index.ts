@@ -1,6 +1,7 @@
 export { blindExplanation, inBlindSample } from "./blind.js";
 export { evaluatePolicy } from "./evaluate.js";
 export { escalationFields, fieldsRead, fieldsReadFromAst } from "./fields-read.js";
+export { DEFAULT_DIGEST, type NotifySettings, type SlackTarget } from "./notify.js";
 export { buildPolicySet, type PolicySet, parseWorkflow } from "./parse.js";
 export {
   type CaseEvidence,

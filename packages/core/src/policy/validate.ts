@@ -20,6 +20,7 @@ import {
   text,
 } from "./fields.js";
 import { fieldsReadFromAst } from "./fields-read.js";
+import { readNotify } from "./notify.js";
 import type { Path } from "./source.js";
 import { checkApproveOnTimeout, readActions, readReview, readRiskClass } from "./validate-rules.js";
 import { RETENTION_MIN_DAYS, SUSPENDED_SUBMIT, type Workflow } from "./workflow.js";
@@ -43,6 +44,7 @@ const TOP_KEYS = [
   "activeLearning",
   "suspension",
   "retention",
+  "notify",
 ];
 const ON_TIMEOUT = ["escalate", "reject", "approve"] as const;
 
@@ -113,6 +115,7 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
 
   const suspension = field(doc, [], "suspension", readSuspension, c);
   const retention = field(doc, [], "retention", readRetention, c);
+  const notify = field(doc, [], "notify", readNotify, c);
   if (sla.onTimeout === "approve") checkApproveOnTimeout(risk, actions, c);
   if (c.src.issues.length > before) return undefined;
   // Every required value is present here: each absence above recorded an issue.
@@ -133,6 +136,7 @@ export function validateWorkflow(c: Checker): WorkflowBody | undefined {
     ...(activeLearning && { activeLearning }),
     ...(suspension && { suspension }),
     ...(retention && { retention }),
+    ...(notify && { notify }),
   } as WorkflowBody;
 }
 

@@ -1,5 +1,6 @@
 import type { ActiveLearningStrategy } from "../learning/active-learning.js";
 import type { Boundary, Pattern, Verdict } from "../types.js";
+import type { NotifySettings } from "./notify.js";
 
 /**
  * Workload and fatigue limits (policy `review.limits`, issue 15 item 2; checked by review/workload.ts): the guide's complacency grows
@@ -136,6 +137,8 @@ export interface Workflow {
    * Fewer days than the minimum need `belowMinimumBecause`, the operator's recorded reason.
    */
   retention?: { days: number; belowMinimumBecause?: string };
+  /** Who hears that a case waits for review (Slack, email) and when they get a digest instead. */
+  notify?: NotifySettings;
   /** Where it came from, and a content hash so every routed case names the policy version it met. */
   source: { file: string; version: string };
 }

@@ -5,6 +5,7 @@ import { runGoldImport } from "./gold-import.js";
 import { runKeysCreate } from "./keys-create.js";
 import { runKeysList, runKeysRevoke, runKeysRotate } from "./keys-manage.js";
 import { runMcp } from "./mcp.js";
+import { runNotifyList, runNotifyMap, runNotifyUnmap } from "./notify.js";
 import { runPolicyValidate } from "./policy-validate.js";
 import { runPurge } from "./purge.js";
 import { runReport } from "./report.js";
@@ -53,6 +54,9 @@ Usage:
   loopgate audit export --since 30d|ISO --out DIR [--data-dir DIR] [--database-url URL]
   loopgate purge [--dry-run] [--workflow W] [--json] [--data-dir DIR] [--database-url URL] [--policy-dir DIR]
                  (deletes finished cases past their workflow's retention.days; recorded in the audit log)
+  loopgate notify map (--slack SLACK_USER_ID | --email ADDRESS) --user USERNAME [--data-dir DIR] [--database-url URL]
+  loopgate notify unmap (--slack SLACK_USER_ID | --email ADDRESS) | notify list [--json] [--data-dir DIR] [--database-url URL]
+                 (who may decide from Slack and email notifications)
   loopgate mcp [--url http://localhost:8080] [--key KEY] [--wait-seconds 50]
                  (MCP over stdio, bridged to a running server; LOOPGATE_URL, LOOPGATE_KEY)
 
@@ -62,6 +66,8 @@ LOOPGATE_BOOTSTRAP_TOKEN, LOOPGATE_SECRET, LOOPGATE_DEMO (0 turns the demo strea
 LOOPGATE_SIGNIN_MAX_FAILURES, LOOPGATE_SIGNIN_ADDRESS_MAX_FAILURES, LOOPGATE_SIGNIN_LOCKOUT_SECONDS,
 LOOPGATE_RATE_LIMIT_PER_MINUTE, LOOPGATE_REQUEST_TIMEOUT_SECONDS, LOOPGATE_METRICS_TOKEN,
 LOOPGATE_CALLBACK_ALLOW, LOOPGATE_LEGACY_WEBHOOK_SIGNATURE,
+LOOPGATE_PUBLIC_URL (turns notifications on), LOOPGATE_SLACK_SIGNING_SECRET, LOOPGATE_SMTP_URL,
+LOOPGATE_MAIL_FROM, LOOPGATE_NOTIFY_TOKEN_HOURS,
 LOOPGATE_AUDIT_CHECKPOINT_MINUTES (0 turns the signed audit checkpoints off).`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -115,6 +121,13 @@ export async function main(argv: string[]): Promise<number> {
       return runMcp(rest);
     case "purge":
       return runPurge(rest);
+    case "notify": {
+      const [sub, ...args] = rest;
+      if (sub === "map") return runNotifyMap(args);
+      if (sub === "unmap") return runNotifyUnmap(args);
+      if (sub === "list") return runNotifyList(args);
+      break;
+    }
     case undefined:
     case "help":
     case "--help":

@@ -3,6 +3,7 @@ import pino from "pino";
 import { startDemoStream } from "../demo/stream.js";
 import { DEMO_USER, ensureDemoUser } from "../demo/user.js";
 import type { AbuseLimits } from "../http/limits/options.js";
+import { notifyFromEnv } from "../notify/config.js";
 import { defaultPolicyDir } from "../policy-files.js";
 import { DEFAULTS, startServer } from "../server.js";
 import { parseFlags } from "./flags.js";
@@ -72,6 +73,7 @@ export async function runServe(args: string[]): Promise<number> {
     // Loopback, private and link-local callback destinations only where the operator names them.
     callbackAllow: flag("callback-allow") ?? env.LOOPGATE_CALLBACK_ALLOW,
     legacyWebhookSignature: env.LOOPGATE_LEGACY_WEBHOOK_SIGNATURE === "1",
+    notify: notifyFromEnv(env),
     logger,
   });
 

@@ -19,6 +19,7 @@ import {
 } from "./learning/index.js";
 import { perKeyRateLimit, requireMetricsToken, securityHeaders } from "./limits/hardening.js";
 import { type AbuseLimits, DEFAULT_LIMITS } from "./limits/options.js";
+import { emailRoutes, identityRoutes, slackRoutes } from "./notify/index.js";
 import { addNulKeyword, refuseNulInParameters, withNulRefused } from "./nul-refusal.js";
 import {
   alertRoutes,
@@ -171,6 +172,10 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     // MCP (issue 14): its tools call the routes above in-process with the caller's key.
     await v1.register(mcpRoutes());
     await v1.register(suspensionRoutes(ctx));
+    // Notifications (issue 14, item 5): Slack and the email page authenticate by signature and token.
+    await v1.register(identityRoutes(ctx));
+    await v1.register(slackRoutes(ctx));
+    await v1.register(emailRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

@@ -3,6 +3,7 @@ import { ValidationError } from "@loopgate/core";
 import type { CaseEvents } from "../case-events.js";
 import type { DecisionSigner } from "../decision-signature.js";
 import type { DecisionNotifier } from "../notifier.js";
+import type { NotifyConfig } from "../notify/config.js";
 import type { Store } from "../store/index.js";
 import type { DestinationPolicy } from "../webhooks/destinations.js";
 
@@ -27,6 +28,10 @@ export interface AppContext {
   decisionSigner: DecisionSigner;
   /** Which callback URLs a submit may name (`LOOPGATE_CALLBACK_ALLOW`); unset = public addresses only. */
   destinations?: DestinationPolicy;
+  /** Notifications to reviewers (Slack, email); unset = none, and their endpoints refuse. */
+  notify?: NotifyConfig;
+  /** Called after a commit that queued a notification (a Slack reply), so it goes out at once. */
+  onNotify?: () => void;
 }
 
 export function workflowOrFail(ctx: AppContext, name: string): Workflow {

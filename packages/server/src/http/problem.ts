@@ -1,4 +1,11 @@
-import { Conflict, Forbidden, NotFound, PolicyError, ValidationError } from "@loopgate/core";
+import {
+  Conflict,
+  Forbidden,
+  NotFound,
+  PolicyError,
+  ValidationError,
+  WorkloadLimitReached,
+} from "@loopgate/core";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 
 /** One field-level problem inside a problem+json body. `field` is a JSON pointer into the request. */
@@ -84,6 +91,13 @@ export function problemOf(error: unknown): Problem | undefined {
     });
   }
   if (error instanceof NotFound) return problem(404, "not-found", "Not found", error.message);
+  if (error instanceof WorkloadLimitReached) {
+    // The claim route sends its own (with Retry-After, review/workload.ts); other paths say the same.
+    const held = error.refusals.some((r) => r.retryAt === null);
+    return problem(held ? 409 : 429, "workload-limit", "Workload limit", error.message, {
+      limits: error.refusals.map((r) => ({ workflow: r.workflow, limit: r.limit, value: r.value })),
+    });
+  }
   if (error instanceof Conflict) return problem(409, "conflict", "Conflict", error.message);
   if (error instanceof Forbidden) return problem(403, "forbidden", "Forbidden", error.message);
   if (error instanceof PolicyError) {

@@ -40,6 +40,14 @@ export type { ShadowPair, SimulationWindow } from "./learning/simulation.js";
 export type { CountedEvent } from "./metrics/counted-events.js";
 export type { GovernanceWindow, ScannedTallies } from "./metrics/governance-scan.js";
 export type { MetricsStore } from "./metrics/index.js";
+export type {
+  NotifyChannel,
+  NotifyIdentity,
+  NotifyMessage,
+  NotifyStore,
+  NotifyToken,
+} from "./notify/index.js";
+export { NOTIFY_CHANNELS } from "./notify/index.js";
 export type { OutboxStore } from "./outbox/index.js";
 export type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./outbox/types.js";
 export type { AlertKind, AlertRecord, NewAlert, ReviewDecisionWindow } from "./oversight/alerts.js";

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Lock } from "./engine.js";
 import type { Db } from "./rows.js";
-import type { OutboxTable, TimersTable } from "./schema.js";
+import type { NotifyMessagesTable, OutboxTable, TimersTable } from "./schema.js";
 
 /**
  * The durable jobs' tables: rows that are due at a time, held by one worker under a lease
@@ -10,11 +10,13 @@ import type { OutboxTable, TimersTable } from "./schema.js";
 interface JobTables {
   outbox: { row: Selectable<OutboxTable>; due: "next_attempt_at"; done: "delivered_at" };
   timers: { row: Selectable<TimersTable>; due: "due_at"; done: "done_at" };
+  notify_messages: { row: Selectable<NotifyMessagesTable>; due: "next_attempt_at"; done: "sent_at" };
 }
 
 const COLUMNS: { [T in keyof JobTables]: { due: JobTables[T]["due"]; done: JobTables[T]["done"] } } = {
   outbox: { due: "next_attempt_at", done: "delivered_at" },
   timers: { due: "due_at", done: "done_at" },
+  notify_messages: { due: "next_attempt_at", done: "sent_at" },
 };
 
 /**

@@ -26,6 +26,9 @@ export interface Database {
   sign_in_failures: SignInFailuresTable;
   webhook_secrets: WebhookSecretsTable;
   suspensions: SuspensionsTable;
+  notify_identities: NotifyIdentitiesTable;
+  notify_tokens: NotifyTokensTable;
+  notify_messages: NotifyMessagesTable;
 }
 
 /**
@@ -387,4 +390,55 @@ export interface SuspensionsTable {
   /** Null while the suspension is in force. */
   resumed_at: number | null;
   resume_note: string | null;
+}
+
+/** Who a Slack user id or an email address is in Loopgate (migration 021, notify/). */
+export interface NotifyIdentitiesTable {
+  /** "slack" or "email". */
+  channel: string;
+  /** The Slack user id (U…), or the email address in lower case. */
+  external_id: string;
+  user_id: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** An email link's token, stored as its sha256 (migration 021). */
+export interface NotifyTokensTable {
+  token_hash: string;
+  case_id: string;
+  user_id: string;
+  /** The address it was mailed to: the token works only while that address still maps to the user. */
+  address: string;
+  created_at: number;
+  expires_at: number;
+  /** Set by the one POST that used it. */
+  used_at: number | null;
+}
+
+/** The notification outbox (migration 021): one row per waiting case and channel, or a Slack reply. */
+export interface NotifyMessagesTable {
+  id: string;
+  workflow: string;
+  /** "slack" or "email". */
+  channel: string;
+  /** "case" (announce a waiting case) or "reply" (update a Slack message after a decision). */
+  kind: string;
+  case_id: string | null;
+  /** The case's created_at: the scan for new waiting cases starts from the newest one announced. */
+  case_created_at: number | null;
+  /** A reply's response_url. */
+  target: string | null;
+  /** A reply's JSON body; case messages are composed when sent. */
+  body: string | null;
+  created_at: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: number | null;
+  /** sent, digest (announced in a summary), skipped (decided before its turn), failed. */
+  outcome: string | null;
+  /** The summary that announced it (outcome digest). */
+  digest_id: string | null;
 }

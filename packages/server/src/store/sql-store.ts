@@ -6,6 +6,7 @@ import { identityStore } from "./identity/index.js";
 import { learningStore } from "./learning/index.js";
 import { metricsStore } from "./metrics/index.js";
 import { migrationProvider } from "./migrations/index.js";
+import { notifyStore } from "./notify/index.js";
 import { outboxStore } from "./outbox/index.js";
 import { oversightStore } from "./oversight/index.js";
 import { retentionStore } from "./retention/index.js";
@@ -30,6 +31,7 @@ export class SqlStore implements Store {
   readonly audit: Store["audit"];
   readonly suspensions: Store["suspensions"];
   readonly retention: Store["retention"];
+  readonly notify: Store["notify"];
   readonly #engine: StoreEngine;
   #closing: Promise<void> | undefined;
 
@@ -48,6 +50,7 @@ export class SqlStore implements Store {
     this.audit = auditStore(engine);
     this.suspensions = suspensionStore(engine);
     this.retention = retentionStore(engine);
+    this.notify = notifyStore(engine);
   }
 
   describe(): string {

@@ -4,6 +4,7 @@ import type { EngineName } from "./engine.js";
 import type { IdentityStore } from "./identity/index.js";
 import type { LearningStore } from "./learning/index.js";
 import type { MetricsStore } from "./metrics/index.js";
+import type { NotifyStore } from "./notify/index.js";
 import type { OutboxStore } from "./outbox/index.js";
 import type { OversightStore } from "./oversight/index.js";
 import type { RetentionStore } from "./retention/index.js";
@@ -56,4 +57,6 @@ export interface Store {
   readonly suspensions: SuspensionStore;
   /** The retention purge: finished cases past their workflow's `retention.days`, deleted and recorded. */
   readonly retention: RetentionStore;
+  /** Notifications to reviewers: Slack and email identities, email tokens, the notification outbox. */
+  readonly notify: NotifyStore;
 }

@@ -1,13 +1,10 @@
-import { randomUUID } from "node:crypto";
-import { Conflict, heldOnRelease, type Workflow, WorkloadLimitReached } from "@loopgate/core";
+import { Conflict, type Workflow, WorkloadLimitReached } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord } from "../../store/index.js";
-import { decidedWebhookBody } from "../../webhooks/bodies.js";
 import { caseFor } from "../cases/case-access.js";
 import { viewFor } from "../cases/case-screen.js";
-import { decisionView } from "../cases/views.js";
-import { type AppContext, workflowOrFail } from "../context.js";
+import type { AppContext } from "../context.js";
 import { requireRole, requireWorkflow } from "../identity/auth.js";
 import { utcMidnight } from "../learning/queue-priority.js";
 import {
@@ -17,8 +14,7 @@ import {
   DecisionSchema,
   problemResponses,
 } from "../schemas.js";
-import { callbackMessage } from "./callback.js";
-import { checkDecision } from "./decision-checks.js";
+import { decideCase } from "./decide.js";
 import { mayDecide, minDecisionAtIso } from "./review-rules.js";
 import type { VerdictBody } from "./verdicts.js";
 import { claimLimits, limitProblem } from "./workload.js";
@@ -109,56 +105,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const body = request.body as VerdictBody;
         const c = await caseFor(ctx, p, id);
         if (c.status === "decided") throw new Conflict(`case ${id} is already decided`);
-        const wf = workflowOrFail(ctx, c.workflow);
-        // Every rule the policy sets, in the order a refusal should name it (decision-checks.ts).
-        const { output, needs, pendingApprovals, lease } = await checkDecision(ctx, p, c, wf, body);
-        const now = ctx.clock();
-        const decision = {
-          caseId: id,
-          reviewer: p.id,
-          decisionId: `dec_${randomUUID()}`,
-          verdict: body.verdict,
-          output,
-          reasonCode: body.reasonCode ?? null,
-          note: body.note ?? null,
-          now,
-        };
-        if (pendingApprovals) {
-          // Not the last approval needed: recorded, and the case goes back to the queue for another person.
-          const recorded = await ctx.store.review.recordDecision({ ...decision, pendingApprovals });
-          ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
-          return reply.code(201).send({ ...decisionView(recorded.decision), approvals: pendingApprovals });
-        }
-        // release.delaySeconds (or the class's): the decision is held (revocable) until releaseAt.
-        const delayMs = needs.settings.releaseDelaySeconds * 1000;
-        const releaseAt = delayMs > 0 && heldOnRelease(body.verdict) ? now + delayMs : undefined;
-        const claimedAt = lease.claimedAt;
-        const outbox = callbackMessage(
-          c,
-          () =>
-            decidedWebhookBody(
-              c,
-              {
-                id: decision.decisionId,
-                decidedBy: p.id,
-                verdict: decision.verdict,
-                output,
-                reasonCode: decision.reasonCode,
-                note: decision.note,
-                claimedAt,
-                decidedAt: now,
-                heldMs: now - claimedAt,
-              },
-              ctx.decisionSigner,
-            ),
-          now,
-          releaseAt,
-        );
-        const result = await ctx.store.review.recordDecision({ ...decision, outbox, releaseAt });
-        ctx.notifier.notify(id);
-        ctx.caseEvents.publish({ type: "decided", caseId: id, workflow: c.workflow });
-        if (outbox) ctx.onOutbox();
-        return reply.code(201).send(decisionView(result.decision));
+        return reply.code(201).send(await decideCase(ctx, p, c, body));
       },
     );
 

@@ -68,6 +68,17 @@ export function queueHead(db: Db, args: HeadArgs) {
   return rest.reduce((union, q) => union.unionAll(q), first as NonNullable<typeof first>);
 }
 
+/** One waiting case by id, if `reviewer` may claim it (the claim of a case named by a notification). */
+export function oneCase(db: Db, args: Claimer & { id: string; workflows?: string[] }) {
+  return db
+    .selectFrom("cases")
+    .select(HEAD_COLUMNS)
+    .where("id", "=", args.id)
+    .where("status", "=", sql.lit("queued"))
+    .$if(args.workflows !== undefined, (q) => q.where("workflow", "in", args.workflows ?? []))
+    .where(claimableBy(args));
+}
+
 /**
  * The workflows that have waiting cases, for a claim over all of them: a skip scan of
  * `cases_queued_oldest`, one probe per workflow, never a read of the queue.

@@ -13,6 +13,7 @@ import {
   type Claimer,
   expiredLeases,
   type HeadRow,
+  oneCase,
   overlapMembers,
   type QueueOrder,
   type QueuePosition,
@@ -61,6 +62,11 @@ export interface ClaimArgs {
    * could be claimed either, the claim throws WorkloadLimitReached saying which limits and until when.
    */
   limits?: ReadonlyMap<string, WorkloadLimits>;
+  /**
+   * Only this case (a person deciding from a notification): taken when it is waiting and passes every
+   * check a claim of the queue's head makes; nothing else is taken in its place.
+   */
+  caseId?: string;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -111,6 +117,16 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
     if (args.prioritized?.length) {
       const turn = (await claimable({ ...queue, order: "oldest", scope: open }).next()).value?.[0];
       if (turn && args.prioritized.includes(turn.workflow)) row = await take("priority", [turn.workflow]);
+    }
+    if (args.caseId !== undefined) {
+      const one = await oneCase(trx, { ...claimer, id: args.caseId, workflows: open }).execute();
+      const passed = one.length > 0 ? await passing({ ...queue, order: "oldest", scope: open }, one) : [];
+      if (passed.length > 0)
+        row = await engine
+          .lockForClaim(stillWaiting(trx, { ...claimer, ids: [args.caseId] }))
+          .executeTakeFirst();
+      if (!row && refused.length > 0) throw new WorkloadLimitReached(refused);
+      if (!row) return undefined;
     }
     row ??= await take("oldest", open);
     if (!row && refused.length > 0) throw new WorkloadLimitReached(refused);

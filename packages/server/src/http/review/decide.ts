@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { heldOnRelease } from "@loopgate/core";
+import type { CaseRecord } from "../../store/index.js";
+import { decidedWebhookBody } from "../../webhooks/bodies.js";
+import { decisionView } from "../cases/views.js";
+import { type AppContext, workflowOrFail } from "../context.js";
+import type { Principal } from "../identity/auth.js";
+import { callbackMessage } from "./callback.js";
+import { checkDecision } from "./decision-checks.js";
+import type { VerdictBody } from "./verdicts.js";
+
+/**
+ * Decides case `c` as `p`: every rule of the policy (decision-checks.ts, throws the first refusal),
+ * then the decision, its event, the case update and the webhook in one transaction, then the wake-ups.
+ * The decisions route and the notifications (Slack, email) both decide through here, so a decision
+ * reached from a notification is the same record, with the same checks, as one made in the workspace.
+ */
+export async function decideCase(ctx: AppContext, p: Principal, c: CaseRecord, body: VerdictBody) {
+  const id = c.id;
+  const wf = workflowOrFail(ctx, c.workflow);
+  // Every rule the policy sets, in the order a refusal should name it (decision-checks.ts).
+  const { output, needs, pendingApprovals, lease } = await checkDecision(ctx, p, c, wf, body);
+  const now = ctx.clock();
+  const decision = {
+    caseId: id,
+    reviewer: p.id,
+    decisionId: `dec_${randomUUID()}`,
+    verdict: body.verdict,
+    output,
+    reasonCode: body.reasonCode ?? null,
+    note: body.note ?? null,
+    now,
+  };
+  if (pendingApprovals) {
+    // Not the last approval needed: recorded, and the case goes back to the queue for another person.
+    const recorded = await ctx.store.review.recordDecision({ ...decision, pendingApprovals });
+    ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
+    return { ...decisionView(recorded.decision), approvals: pendingApprovals };
+  }
+  // release.delaySeconds (or the class's): the decision is held (revocable) until releaseAt.
+  const delayMs = needs.settings.releaseDelaySeconds * 1000;
+  const releaseAt = delayMs > 0 && heldOnRelease(body.verdict) ? now + delayMs : undefined;
+  const claimedAt = lease.claimedAt;
+  const outbox = callbackMessage(
+    c,
+    () =>
+      decidedWebhookBody(
+        c,
+        {
+          id: decision.decisionId,
+          decidedBy: p.id,
+          verdict: decision.verdict,
+          output,
+          reasonCode: decision.reasonCode,
+          note: decision.note,
+          claimedAt,
+          decidedAt: now,
+          heldMs: now - claimedAt,
+        },
+        ctx.decisionSigner,
+      ),
+    now,
+    releaseAt,
+  );
+  const result = await ctx.store.review.recordDecision({ ...decision, outbox, releaseAt });
+  ctx.notifier.notify(id);
+  ctx.caseEvents.publish({ type: "decided", caseId: id, workflow: c.workflow });
+  if (outbox) ctx.onOutbox();
+  return decisionView(result.decision);
+}
