@@ -5,6 +5,7 @@ import { runGoldImport } from "./gold-import.js";
 import { runKeysCreate } from "./keys-create.js";
 import { runKeysList, runKeysRevoke, runKeysRotate } from "./keys-manage.js";
 import { runMcp } from "./mcp.js";
+import { runMcpGateway } from "./mcp-gateway.js";
 import { runNotifyList, runNotifyMap, runNotifyUnmap } from "./notify.js";
 import { runPolicyValidate } from "./policy-validate.js";
 import { runPurge } from "./purge.js";
@@ -59,6 +60,9 @@ Usage:
                  (who may decide from Slack and email notifications)
   loopgate mcp [--url http://localhost:8080] [--key KEY] [--wait-seconds 50]
                  (MCP over stdio, bridged to a running server; LOOPGATE_URL, LOOPGATE_KEY)
+  loopgate mcp-gateway --upstream "COMMAND ARGS" | URL  [--map mapping.yaml] [--workflow W]
+                 [--url http://localhost:8080] [--key KEY] [--decision-key PEM_FILE] [--wait-seconds 50]
+                 (an MCP server on stdio in front of another: each tool call waits for Loopgate's approval)
 
 Environment: PORT, HOST, LOOPGATE_DATA_DIR, LOOPGATE_DATABASE_URL, LOOPGATE_POLICY_DIR,
 LOOPGATE_SHADOW_POLICY_DIR,
@@ -119,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
       return runAudit(rest);
     case "mcp":
       return runMcp(rest);
+    case "mcp-gateway":
+      return runMcpGateway(rest);
     case "purge":
       return runPurge(rest);
     case "notify": {

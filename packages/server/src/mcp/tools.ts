@@ -161,7 +161,7 @@ async function submitAndWait(
  * Progress notifications, only to a client that asked for them (a progressToken in the call's _meta);
  * a client that resets its timeout on progress can then wait as long as the call's waitSeconds.
  */
-function progressSender(extra: Extra): (message: string) => Promise<void> {
+export function progressSender(extra: Extra): (message: string) => Promise<void> {
   const token = extra._meta?.progressToken;
   let progress = 0;
   return async (message) => {
