@@ -235,7 +235,7 @@ export interface GovernanceReport extends GovernanceFigures {
 /** `GET /v1/oversight/alerts` (docs/oversight.md). */
 export interface OversightAlert {
   id: string;
-  kind: "rubber_stamp" | "approval_high_errors_rising" | string;
+  kind: "rubber_stamp" | "team_rubber_stamp" | "approval_high_errors_rising" | string;
   reviewer: string | null;
   reviewerName?: string | null;
   workflow: string;

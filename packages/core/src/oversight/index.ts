@@ -1,3 +1,4 @@
+export * from "./absolute-checks.js";
 export {
   type AgreementSummary,
   type AgreementUndefinedReason,
@@ -13,6 +14,8 @@ export {
 } from "./agreement.js";
 export * from "./catch-trials.js";
 export * from "./error-trend.js";
+export * from "./review-decision.js";
 export * from "./rubber-stamp.js";
 export * from "./sampling.js";
 export * from "./significance.js";
+export * from "./team-rubber-stamp.js";

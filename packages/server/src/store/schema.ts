@@ -89,7 +89,7 @@ export interface MetricRollupsTable {
 /** What the oversight run found, open until the owner acknowledges it (migration 009, oversight/alerts.ts). */
 export interface OversightAlertsTable {
   id: string;
-  /** `rubber_stamp` or `approval_high_errors_rising` */
+  /** `rubber_stamp`, `team_rubber_stamp` or `approval_high_errors_rising` */
   kind: string;
   workflow: string;
   /** The reviewer the alert is about; null for a workflow-level alert. */

@@ -10,7 +10,11 @@ import { actsAsOwner, requireOwner } from "../identity/ownership.js";
 import { HttpProblem } from "../problem.js";
 import { problemResponses } from "../schemas.js";
 
-const Kind = Type.Union([Type.Literal("rubber_stamp"), Type.Literal("approval_high_errors_rising")]);
+const Kind = Type.Union([
+  Type.Literal("rubber_stamp"),
+  Type.Literal("team_rubber_stamp"),
+  Type.Literal("approval_high_errors_rising"),
+]);
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 const AlertSchema = Type.Object({

@@ -124,5 +124,6 @@ export function describeEvidence(alert: Pick<OversightAlert, "evidence">): {
 
 export const ALERT_TITLES: Record<string, string> = {
   rubber_stamp: "Possible rubber-stamping",
+  team_rubber_stamp: "The whole team may be rubber-stamping",
   approval_high_errors_rising: "Approvals stay high while errors rise",
 };
