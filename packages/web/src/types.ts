@@ -237,7 +237,7 @@ export interface GovernanceReport extends GovernanceFigures {
 /** `GET /v1/oversight/alerts` (docs/oversight.md). */
 export interface OversightAlert {
   id: string;
-  kind: "rubber_stamp" | "approval_high_errors_rising" | "queue_overload" | string;
+  kind: "rubber_stamp" | "team_rubber_stamp" | "approval_high_errors_rising" | "queue_overload" | string;
   reviewer: string | null;
   reviewerName?: string | null;
   workflow: string;

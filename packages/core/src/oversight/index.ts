@@ -1,3 +1,4 @@
+export * from "./absolute-checks.js";
 export {
   type AgreementSummary,
   type AgreementUndefinedReason,
@@ -14,6 +15,8 @@ export {
 export * from "./catch-trials.js";
 export * from "./error-trend.js";
 export * from "./queue-forecast.js";
+export * from "./review-decision.js";
 export * from "./rubber-stamp.js";
 export * from "./sampling.js";
 export * from "./significance.js";
+export * from "./team-rubber-stamp.js";

@@ -17,15 +17,26 @@
  * 5. `approval_vs_own_history` — Fisher's exact test, recent half vs earlier half of the reviewer's
  *    decisions (ordered by `at`).
  * 6. `dwell_vs_own_history` — Mann–Whitney U, recent half shorter than earlier half.
+ * 7–9. The absolute signals of absolute-checks.ts (`catch_trial_miss_rate`, `known_wrong_approvals`,
+ *    `dwell_below_floor`): exact binomial tests against the policy's tolerances, which need no peers, so
+ *    a lone reviewer, or every member of a team that stamps together, can be flagged.
  *
  * Decision rule: a reviewer is flagged only with at least `minDecisions` decisions (default 30) and when
- * the smallest p-value among the k signals actually tested is ≤ `alpha / k` (Bonferroni 1936; default
- * alpha 0.01). Bonferroni holds under any dependence between the signals, so for a reviewer who behaves
- * like their peers (and like their own past) the probability of being flagged in one run is ≤ alpha = 1 %
- * (up to the normal approximation in the Mann–Whitney tests and the union bound in the streak test, both
- * of which err on the conservative side at the sample sizes used). See docs/oversight.md.
+ * the smallest p-value among the k signals actually tested (relative and absolute, one family) is
+ * ≤ `alpha / k` (Bonferroni 1936; default alpha 0.01). Bonferroni holds under any dependence between the
+ * signals, so for a reviewer who behaves like their peers (and like their own past) and meets the
+ * absolute standards, the probability of being flagged in one run is ≤ alpha = 1 % (up to the normal
+ * approximation in the Mann–Whitney tests and the union bound in the streak test, both of which err on
+ * the conservative side at the sample sizes used). See docs/oversight.md.
  */
 
+import {
+  type AbsoluteEvidence,
+  type AbsoluteOptions,
+  type AbsoluteSignalKind,
+  absoluteSignals,
+} from "./absolute-checks.js";
+import type { ReviewDecision } from "./review-decision.js";
 import {
   fisherExactGreater,
   longestRun,
@@ -37,20 +48,7 @@ import {
   medianOfSorted,
 } from "./significance.js";
 
-/** One reviewer decision as the detector needs it. */
-export interface ReviewDecision {
-  reviewer: string;
-  workflow: string;
-  verdict: string;
-  /** Dwell time: how long the reviewer held the case before deciding, in milliseconds. */
-  heldMs: number;
-  /** Decision time, epoch milliseconds or ISO-8601; orders the reviewer's own history. */
-  at: number | string;
-  /** Present when the case was a catch trial (known-answer case). */
-  catchTrial?: { passed: boolean };
-}
-
-export interface RubberStampOptions {
+export interface RubberStampOptions extends AbsoluteOptions {
   /** Fewest decisions behind a flag (default 30). */
   minDecisions?: number;
   /** Per-reviewer family-wise false-alarm level (default 0.01). */
@@ -71,20 +69,26 @@ export type RubberStampSignalKind =
   | "fast_approval_streak"
   | "catch_trial_misses"
   | "approval_vs_own_history"
-  | "dwell_vs_own_history";
+  | "dwell_vs_own_history"
+  | AbsoluteSignalKind;
 
 export interface RubberStampSignal {
   kind: RubberStampSignalKind;
+  /** `relative`: against peers or the reviewer's own past; `absolute`: against the policy's tolerance. */
+  basis: "relative" | "absolute";
   /** One-sided p-value (small = looks like rubber-stamping). */
   pValue: number;
-  /** Cases behind the test: the reviewer's cases and the comparison group's. */
+  /** Cases behind the test: the reviewer's cases and the comparison group's (0 for an absolute signal). */
   cases: number;
   comparisonCases: number;
+  /** Absolute signals: the failures counted and the failure probability H0 allows. */
+  failures?: number;
+  tolerance?: number;
   /** True when pValue ≤ the Bonferroni threshold alpha / k. */
   significant: boolean;
 }
 
-export interface RubberStampEvidence {
+export interface RubberStampEvidence extends AbsoluteEvidence {
   decisions: number;
   peerDecisions: number;
   approvalRate: number;
@@ -111,6 +115,8 @@ export interface RubberStampFinding {
   reviewer: string;
   workflow: string;
   flagged: boolean;
+  /** The bases of the significant signals: why the reviewer was flagged (empty when not flagged). */
+  basis: Array<"relative" | "absolute">;
   signals: RubberStampSignal[];
   evidence: RubberStampEvidence;
 }
@@ -200,6 +206,7 @@ export function detectRubberStamps(
           minCatchTrials,
           minHistoryWindow,
           isApproval,
+          absolute: { ...opts, minCatchTrials, isApproval },
         }),
       );
     }
@@ -225,6 +232,7 @@ interface AssessContext {
   minCatchTrials: number;
   minHistoryWindow: number;
   isApproval: (verdict: string) => boolean;
+  absolute: AbsoluteOptions;
 }
 
 function assess(
@@ -252,7 +260,7 @@ function assess(
   const dwellIn = (list: ReviewDecision[]): number[] =>
     list.filter((d) => validDwell(d.heldMs)).map((d) => d.heldMs);
 
-  const raw: Array<Omit<RubberStampSignal, "significant">> = [];
+  const raw: Array<Omit<RubberStampSignal, "significant" | "basis"> & { basis?: "absolute" }> = [];
   if (n > 0 && ctx.peerDecisions > 0) {
     raw.push({
       kind: "approval_vs_peers",
@@ -317,16 +325,25 @@ function assess(
     }
   }
 
+  const absolute = absoluteSignals(own, ctx.absolute);
+  raw.push(...absolute.signals);
+
   const k = raw.length;
   const threshold = k > 0 ? ctx.alpha / k : 0;
-  const signals = raw.map((s) => ({ ...s, significant: s.pValue <= threshold }));
+  const signals: RubberStampSignal[] = raw.map((s) => ({
+    ...s,
+    basis: s.basis ?? "relative",
+    significant: s.pValue <= threshold,
+  }));
   const minPValue = k > 0 ? Math.min(...raw.map((s) => s.pValue)) : null;
   const flagged = n >= ctx.minDecisions && signals.some((s) => s.significant);
+  const basis = flagged ? [...new Set(signals.filter((s) => s.significant).map((s) => s.basis))].sort() : [];
 
   return {
     reviewer,
     workflow,
     flagged,
+    basis,
     signals,
     evidence: {
       decisions: n,
@@ -345,6 +362,7 @@ function assess(
       recentApprovalRate: historyTestable ? approvalsIn(recent) / recent.length : null,
       earlierMedianHeldMs: historyTestable ? median(dwellIn(earlier)) : null,
       recentMedianHeldMs: historyTestable ? median(dwellIn(recent)) : null,
+      ...absolute.evidence,
       signalsTested: k,
       threshold,
       minPValue,

@@ -23,6 +23,7 @@ describe("oversight.alertUrl", () => {
       auditRate: 0.05,
       catchTrialRate: 0,
       overlapRate: 0,
+      maxCatchTrialMissRate: 0.1,
     });
   });
 

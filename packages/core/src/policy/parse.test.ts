@@ -42,7 +42,7 @@ describe("parseWorkflow: a valid document", () => {
       review: { approvals: 1, minReviewSeconds: 0, blindFirst: false, authority: [] },
       release: { delaySeconds: 0 },
       sla: { onTimeout: "escalate" },
-      oversight: { auditRate: 0, catchTrialRate: 0, overlapRate: 0 },
+      oversight: { auditRate: 0, catchTrialRate: 0, overlapRate: 0, maxCatchTrialMissRate: 0.1 },
       source: { file: "invoice.yaml" },
     });
     expect(w.source.version).toMatch(/^[0-9a-f]{12}$/);

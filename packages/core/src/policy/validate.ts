@@ -1,4 +1,5 @@
 import { ACTIVE_LEARNING_STRATEGIES } from "../learning/active-learning.js";
+import { DEFAULT_MAX_MISS_RATE } from "../oversight/absolute-checks.js";
 import { PATTERNS, type Pattern } from "../types.js";
 import { cacheKey, classifyLiterals } from "./expressions.js";
 import {
@@ -280,7 +281,14 @@ function readRetention(value: unknown, path: Path, c: Checker): Workflow["retent
 }
 
 function readOversight(value: unknown, path: Path, c: Checker): Workflow["oversight"] {
-  const keys = ["auditRate", "auditEvery", "catchTrialRate", "overlapRate", "alertUrl"];
+  const keys = [
+    "auditRate",
+    "auditEvery",
+    "catchTrialRate",
+    "overlapRate",
+    "maxCatchTrialMissRate",
+    "alertUrl",
+  ];
   const o = optionalBlock(value, path, c, keys, keys.join(", "));
   const alertUrl = field(o, path, "alertUrl", httpUrl, c);
   const auditRate = field(o, path, "auditRate", fraction, c) ?? 0;
@@ -296,8 +304,19 @@ function readOversight(value: unknown, path: Path, c: Checker): Workflow["oversi
     ...(every && every.seconds >= 3600 && { auditEvery: every.text, auditEverySeconds: every.seconds }),
     catchTrialRate: field(o, path, "catchTrialRate", fraction, c) ?? 0,
     overlapRate: field(o, path, "overlapRate", fraction, c) ?? 0,
+    maxCatchTrialMissRate: field(o, path, "maxCatchTrialMissRate", tolerance, c) ?? DEFAULT_MAX_MISS_RATE,
     ...(alertUrl !== undefined && { alertUrl }),
   };
+}
+
+/**
+ * A tolerated failure share strictly between 0 and 1: at 0 a single miss would flag a reviewer with no
+ * statistics behind it, and at 1 nothing could ever be flagged.
+ */
+function tolerance(value: unknown, path: Path, c: Checker): number | undefined {
+  if (typeof value === "number" && value > 0 && value < 1) return value;
+  c.src.issue(path, `must be a number above 0 and below 1, e.g. 0.1 (got ${JSON.stringify(value)})`);
+  return undefined;
 }
 
 /** An absolute http(s) URL: alerts are POSTed there, so anything else could never be delivered. */

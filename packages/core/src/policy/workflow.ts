@@ -119,6 +119,11 @@ export interface Workflow {
     auditEverySeconds?: number;
     catchTrialRate: number;
     overlapRate: number;
+    /**
+     * The share of catch trials a reviewer (or the team) may miss, and of known-wrong work they may
+     * approve, before the absolute checks flag them (oversight/absolute-checks.ts); in (0, 1), default 0.1.
+     */
+    maxCatchTrialMissRate: number;
     /** Where oversight alerts are POSTed for the owner (signed like case webhooks); absent = none. */
     alertUrl?: string;
   };

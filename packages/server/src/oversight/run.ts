@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import {
   approvalHighErrorsRising,
+  classSettings,
   detectRubberStamps,
+  detectTeamRubberStamps,
   type ErrorTrendOptions,
   type PolicySet,
+  type ReviewDecision,
   type RubberStampOptions,
   type Workflow,
   windowCounts,
@@ -15,9 +18,11 @@ import { queueOverload } from "./queue-overload.js";
 
 /**
  * The oversight run (issue 5, item 6): for each workflow, the rubber-stamp detector over the last
- * `windowDays` of human decisions and the approval-high-errors-rising test over the last two windows of
- * that length. Each finding becomes an alert unless one of the same kind, workflow and reviewer is still
- * open (unacknowledged); the store enforces that too, so two processes running at once raise it once.
+ * `windowDays` of human decisions (per reviewer: relative and absolute signals), the team check over the
+ * same decisions pooled (issue 15, item 1) and the approval-high-errors-rising test over the last two
+ * windows of that length. Each finding becomes an alert unless one of the same kind, workflow and
+ * reviewer is still open (unacknowledged); the store enforces that too, so two processes running at once
+ * raise it once.
  */
 
 const DEFAULT_WINDOW_DAYS = 30;
@@ -47,15 +52,26 @@ export async function runOversight(
   for (const name of [...names].sort()) {
     const wf = policies.workflows.get(name);
     if (!wf) continue;
-    const decisions = await store.oversight.reviewDecisions({
+    const stored = await store.oversight.reviewDecisions({
       workflow: name,
       since: now - windowMs,
       until: now,
     });
-    for (const f of detectRubberStamps(decisions, opts.detector)) {
+    // The dwell floor starts from the minimum review time the server enforced on each case's class.
+    const decisions: ReviewDecision[] = stored.map(({ riskClass, ...d }) => ({
+      ...d,
+      minReviewMs: classSettings(wf, riskClass).minReviewSeconds * 1000,
+    }));
+    const detector = { maxMissRate: wf.oversight.maxCatchTrialMissRate, ...opts.detector };
+    for (const f of detectRubberStamps(decisions, detector)) {
       if (!f.flagged || (await store.oversight.openAlert("rubber_stamp", name, f.reviewer))) continue;
-      const evidence = { ...f.evidence, signals: f.signals, window };
+      const evidence = { ...f.evidence, basis: f.basis, signals: f.signals, window };
       alerts.push(await alertFor(store, wf, "rubber_stamp", f.reviewer, evidence, now, opts.actor));
+    }
+    for (const t of detectTeamRubberStamps(decisions, detector)) {
+      if (!t.flagged || (await store.oversight.openAlert("team_rubber_stamp", name, null))) continue;
+      const evidence = { ...t.evidence, signals: t.signals, window };
+      alerts.push(await alertFor(store, wf, "team_rubber_stamp", null, evidence, now, opts.actor));
     }
     const counts = async (since: number, until: number) =>
       windowCounts(await store.metrics.governanceTallies({ workflows: [name], since, until }), since, until);

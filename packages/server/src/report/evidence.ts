@@ -58,6 +58,35 @@ export function evidenceSentences(evidence: unknown): string[] {
       );
     }
   }
+  // The absolute checks (core absolute-checks.ts): against the policy's tolerance, not against peers.
+  if (num(e.maxMissRate)) {
+    const [max, missRate, checked, approved] = take(
+      "maxMissRate",
+      "catchTrialMissRate",
+      "knownWrongChecked",
+      "knownWrongApproved",
+      "knownWrongApprovalRate",
+    );
+    const tolerated = `tolerated ${percent(max as number)}`;
+    if (num(missRate)) out.push(`Catch-trial miss rate ${percent(missRate)} (${tolerated}).`);
+    if (num(checked) && checked > 0) {
+      out.push(
+        `Failed ${count(num(approved) ? approved : 0)} of ${count(checked)} checks for approved wrong work (wrong catch-trial proposals approved, audited approvals judged incorrect; ${tolerated}).`,
+      );
+    }
+  }
+  if ("dwellFloorMs" in e) {
+    const [floor, below, share] = take("dwellFloorMs", "decisionsBelowFloor", "belowFloorShare");
+    if (num(floor) && num(below) && num(share)) {
+      out.push(
+        `${count(below)} decisions (${percent(share)}) held less than the ${duration(floor / 1000)} floor (the minimum review time plus 5 s).`,
+      );
+    }
+  }
+  if (Array.isArray(e.basis)) {
+    const [basis] = take("basis");
+    if ((basis as unknown[]).length > 0) out.push(`Flagged on ${(basis as string[]).join(" and ")} signals.`);
+  }
   if ("earlierApprovalRate" in e) {
     const [earlier, recent] = take("earlierApprovalRate", "recentApprovalRate");
     if (num(earlier) && num(recent)) {

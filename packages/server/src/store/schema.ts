@@ -92,7 +92,7 @@ export interface MetricRollupsTable {
 /** What the oversight run found, open until the owner acknowledges it (migration 009, oversight/alerts.ts). */
 export interface OversightAlertsTable {
   id: string;
-  /** `rubber_stamp`, `approval_high_errors_rising` or `queue_overload` */
+  /** `rubber_stamp`, `team_rubber_stamp`, `approval_high_errors_rising` or `queue_overload` */
   kind: string;
   workflow: string;
   /** The reviewer the alert is about; null for a workflow-level alert. */

@@ -125,8 +125,14 @@ describe.each(ENGINES)("rubber-stamp simulation through the API (%s)", (engine) 
     const res = await s.call("POST", "/v1/oversight/run", { workflow: WF }, owner);
     expect(res.status).toBe(200);
     const { alerts } = await res.json();
-    expect(alerts.every((a: { kind: string }) => a.kind === "rubber_stamp")).toBe(true);
-    const flagged = new Set(alerts.map((a: { reviewerName: string }) => a.reviewerName));
+    // A fifth of the team stamping may also fail the team as a whole (team_rubber_stamp, reviewer null).
+    const kinds = new Set(alerts.map((a: { kind: string }) => a.kind));
+    expect([...kinds].every((k) => k === "rubber_stamp" || k === "team_rubber_stamp")).toBe(true);
+    const flagged = new Set(
+      alerts
+        .filter((a: { kind: string }) => a.kind === "rubber_stamp")
+        .map((a: { reviewerName: string }) => a.reviewerName),
+    );
     for (const r of reviewers.filter((x) => x.stamper)) expect(flagged.has(r.name)).toBe(true);
     // Each diligent reviewer is flagged with probability ≤ alpha = 1 % (Bonferroni over the detector's
     // signals; docs/oversight.md), so the expected number among 12 is ≤ 0.12. Markov's inequality gives

@@ -12,6 +12,7 @@ import { problemResponses } from "../schemas.js";
 
 const Kind = Type.Union([
   Type.Literal("rubber_stamp"),
+  Type.Literal("team_rubber_stamp"),
   Type.Literal("approval_high_errors_rising"),
   Type.Literal("queue_overload"),
 ]);

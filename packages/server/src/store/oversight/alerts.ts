@@ -1,4 +1,10 @@
-import { catchTrialPassed, type GoldExpectation, type ReviewDecision, SYSTEM_DECIDERS } from "@loopgate/core";
+import {
+  APPROVING_VERDICTS,
+  catchTrialPassed,
+  type GoldExpectation,
+  type ReviewDecision,
+  SYSTEM_DECIDERS,
+} from "@loopgate/core";
 import type { Selectable } from "kysely";
 import { insertEvents } from "../cases/events.js";
 import { insertOutbox } from "../outbox/rows.js";
@@ -10,7 +16,11 @@ import type { OversightAlertsTable } from "../schema.js";
  * Oversight alerts (issue 5, item 6): the decisions the oversight run reads, and the alerts it raises.
  */
 
-export type AlertKind = "rubber_stamp" | "approval_high_errors_rising" | "queue_overload";
+export type AlertKind =
+  | "rubber_stamp"
+  | "team_rubber_stamp"
+  | "approval_high_errors_rising"
+  | "queue_overload";
 
 export interface ReviewDecisionWindow {
   workflow: string;
@@ -18,6 +28,9 @@ export interface ReviewDecisionWindow {
   since: number;
   until: number;
 }
+
+/** A decision as the detectors read it, with the case's risk class (its `minReviewSeconds`). */
+export type StoredReviewDecision = ReviewDecision & { riskClass: string };
 
 export interface NewAlert {
   id: string;
@@ -44,12 +57,23 @@ export interface AlertRecord {
   acknowledgedBy: string | null;
 }
 
-export async function reviewDecisions(db: Db, w: ReviewDecisionWindow): Promise<ReviewDecision[]> {
+export async function reviewDecisions(db: Db, w: ReviewDecisionWindow): Promise<StoredReviewDecision[]> {
   const rows = await db
     .selectFrom("decisions as d")
     .innerJoin("cases as c", "c.id", "d.case_id")
     .leftJoin("gold_cases as g", "g.id", "c.gold_id")
-    .select(["d.decided_by", "d.verdict", "d.held_ms", "d.decided_at", "d.id", "g.expected"])
+    // A case is audited at most once (unique case_id), so the join adds no row.
+    .leftJoin("audits as a", (j) => j.onRef("a.case_id", "=", "c.id").on("a.status", "=", "done"))
+    .select([
+      "d.decided_by",
+      "d.verdict",
+      "d.held_ms",
+      "d.decided_at",
+      "d.id",
+      "g.expected",
+      "c.risk_class",
+      "a.verdict as audit_verdict",
+    ])
     .where("c.workflow", "=", w.workflow)
     .where("d.decided_at", ">=", w.since)
     .where("d.decided_at", "<", w.until)
@@ -66,9 +90,18 @@ export async function reviewDecisions(db: Db, w: ReviewDecisionWindow): Promise<
     // detector's dwell tests rather than counted as an instant decision.
     heldMs: r.held_ms === null ? -1 : Number(r.held_ms),
     at: Number(r.decided_at),
+    riskClass: r.risk_class,
     ...(r.expected !== null && {
-      catchTrial: { passed: catchTrialPassed(r.expected as GoldExpectation, r.verdict) },
+      catchTrial: {
+        passed: catchTrialPassed(r.expected as GoldExpectation, r.verdict),
+        expected: r.expected as GoldExpectation,
+      },
     }),
+    // Audits draw cases whose decision in force approves them; the verdict judges what this person's
+    // approval let through. A decision that did not approve (an earlier one, since revoked, is left out
+    // above) gets none.
+    ...(r.audit_verdict !== null &&
+      APPROVING_VERDICTS.includes(r.verdict) && { audit: { correct: r.audit_verdict === "correct" } }),
   }));
 }
 

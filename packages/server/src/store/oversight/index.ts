@@ -1,4 +1,3 @@
-import type { ReviewDecision } from "@loopgate/core";
 import type { StoreEngine } from "../engine.js";
 import {
   type AlertRecord,
@@ -9,6 +8,7 @@ import {
   openAlert,
   type ReviewDecisionWindow,
   reviewDecisions,
+  type StoredReviewDecision,
 } from "./alerts.js";
 import {
   type AuditCandidate,
@@ -55,9 +55,10 @@ export interface OversightStore {
   // --- alerts (alerts.ts)
   /**
    * The human decisions of `workflow` decided in [since, until): not by the policy or an SLA default, not
-   * revoked, shadow cases included, catch trials scored (`catchTrial.passed`). The detector's input.
+   * revoked, shadow cases included, catch trials scored (`catchTrial.passed`, with the gold answer),
+   * the audit verdict on an approval that was audited, and the case's risk class. The detectors' input.
    */
-  reviewDecisions(args: ReviewDecisionWindow): Promise<ReviewDecision[]>;
+  reviewDecisions(args: ReviewDecisionWindow): Promise<StoredReviewDecision[]>;
   /**
    * Stores each alert with its `oversight_alert` event and optional outbox row, in one transaction. An
    * alert whose kind, workflow and reviewer already has an open one is skipped (unique partial index, so

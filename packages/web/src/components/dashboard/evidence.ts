@@ -124,6 +124,7 @@ export function describeEvidence(alert: Pick<OversightAlert, "evidence">): {
 
 export const ALERT_TITLES: Record<string, string> = {
   rubber_stamp: "Possible rubber-stamping",
+  team_rubber_stamp: "The whole team may be rubber-stamping",
   approval_high_errors_rising: "Approvals stay high while errors rise",
   queue_overload: "The queue cannot be cleared within its SLA at the team's pace",
 };
