@@ -7,4 +7,5 @@ export * from "./random.js";
 export * from "./review/needs.js";
 export * from "./review/rules.js";
 export * from "./review/sla.js";
+export * from "./review/tool-input-schema.js";
 export * from "./types.js";

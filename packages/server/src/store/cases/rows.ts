@@ -33,6 +33,9 @@ export function caseToRow(c: NewCase, decidedAt: number | null): Insertable<Case
     gold_id: c.goldId ?? null,
     priority: c.priority ?? 0,
     overlap_of: c.overlapOf ?? null,
+    revision_of: c.revisionOf ?? null,
+    version: c.version ?? 1,
+    tool_input_schema: toJsonOrNull(c.toolInputSchema ?? null),
   };
 }
 
@@ -83,6 +86,9 @@ export function rowToCase(r: Selectable<CasesTable>): CaseRecord {
     goldId: r.gold_id ?? null,
     priority: r.priority ?? 0,
     overlapOf: r.overlap_of ?? null,
+    revisionOf: r.revision_of ?? null,
+    version: r.version ?? 1,
+    toolInputSchema: fromJsonOrNull<Record<string, unknown>>(r.tool_input_schema ?? null),
   };
 }
 
