@@ -1,12 +1,14 @@
 import {
+  ChangesRequested,
   DecisionTimeout,
   HumanOwned,
   LoopgateApiError,
   Overridden,
   type Problem,
   Rejected,
+  Responded,
 } from "./errors.js";
-import type { CaseInput, Decision, Submitted } from "./types.js";
+import type { CaseInput, Decision, Revised, RevisionInput, Submitted } from "./types.js";
 
 export interface LoopgateOptions {
   /** Base URL of the Loopgate server, e.g. "http://localhost:8080". */
@@ -65,6 +67,26 @@ export class Loopgate {
   }
 
   /**
+   * Revises a case a reviewer asked changes on (verdict `request_changes`, their feedback in the
+   * decision's `note`): a new case, linked to it, in the same workflow and action, which a person
+   * reviews. Only the key that submitted the case may revise it, once per request for changes; sending
+   * the same revision again returns the same case.
+   *
+   * @example
+   * ```ts
+   * const decision = await loopgate.waitForDecision(id);
+   * if (decision.verdict === "request_changes") {
+   *   const next = await loopgate.revise(id, { proposal: redraft(decision.note), confidence: 0.8 });
+   *   const again = await loopgate.waitForDecision(next.id);
+   * }
+   * ```
+   */
+  async revise<Proposal = unknown>(caseId: string, revision: RevisionInput<Proposal>): Promise<Revised> {
+    const res = await this.request("POST", `/v1/cases/${encodeURIComponent(caseId)}/revisions`, revision);
+    return (await res.json()) as Revised;
+  }
+
+  /**
    * Waits for the decision on a case (long-polls the server). Resolves at once for auto-routed cases.
    * Throws DecisionTimeout when none arrives within `timeoutMs`. A decision with `humanOwned: true` (a
    * human_only action) is a person's record of what they did, never something for you to run.
@@ -98,7 +120,8 @@ export class Loopgate {
    * output: the proposal as is, the reviewer's edited version, or, on active-learning and
    * preference-ranking workflows, the reviewer's label (`LabelOutput`) or ranking (`RankOutput`). A
    * rejection throws `Rejected`; an override throws `Overridden` (its output is the human's own
-   * decision, for you to act on instead).
+   * decision, for you to act on instead); a respond throws `Responded` (the person's answer, in place of
+   * what `run` would return); a request for changes throws `ChangesRequested` (revise with `revise`).
    *
    * `Output` is what `run` receives; it defaults to the proposal's type. On a workflow whose reviewers
    * label or rank, type it as the union, e.g. `gate<Triage, void, Triage | LabelOutput>(...)`.
@@ -157,6 +180,10 @@ export class Loopgate {
         return run(decision.output, decision);
       case "reject":
         throw new Rejected(decision);
+      case "respond":
+        throw new Responded(decision);
+      case "request_changes":
+        throw new ChangesRequested(decision);
       default:
         throw new Overridden(decision);
     }

@@ -63,3 +63,25 @@ export class HumanOwned extends Error {
     this.name = "HumanOwned";
   }
 }
+
+/**
+ * A person answered in the tool's place (verdict `respond`): the action must not run; `decision.output`
+ * is their answer, to use as the tool's result (check it with `verifyDecision` first).
+ */
+export class Responded extends Error {
+  constructor(readonly decision: Decision) {
+    super(`case ${decision.caseId} was answered by a person: use decision.output, do not run the action`);
+    this.name = "Responded";
+  }
+}
+
+/**
+ * A reviewer asked for changes (verdict `request_changes`): nothing runs; `decision.note` is their
+ * feedback. Revise with `loopgate.revise(decision.caseId, {...})`, which opens the next version.
+ */
+export class ChangesRequested extends Error {
+  constructor(readonly decision: Decision) {
+    super(`case ${decision.caseId}: changes requested: ${decision.note ?? ""}`);
+    this.name = "ChangesRequested";
+  }
+}

@@ -1,12 +1,14 @@
 export { Loopgate, type LoopgateOptions, type WaitOptions } from "./client.js";
 export { outputHashOf, type SignedDecision, verifyDecision } from "./decision-signature.js";
 export {
+  ChangesRequested,
   DecisionTimeout,
   HumanOwned,
   LoopgateApiError,
   Overridden,
   type Problem,
   Rejected,
+  Responded,
 } from "./errors.js";
 export type {
   CaseInput,
@@ -14,6 +16,8 @@ export type {
   Decision,
   LabelOutput,
   RankOutput,
+  Revised,
+  RevisionInput,
   Route,
   RouteExplanation,
   Submitted,

@@ -4,8 +4,19 @@ export type Route = "auto" | "review" | "human_only";
 /**
  * `label` only on active_learning workflows, `rank` only on preference_ranking ones. `done` only on
  * human_only actions: the person did the action themselves and `output` is their record of it.
+ * `respond`: the person answered in the tool's place; `output` is the answer, the tool must not run.
+ * `request_changes`: nothing runs; `note` is the reviewer's feedback; revise with `Loopgate.revise`.
  */
-export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "done";
+export type Verdict =
+  | "approve"
+  | "edit"
+  | "reject"
+  | "override"
+  | "label"
+  | "rank"
+  | "done"
+  | "respond"
+  | "request_changes";
 
 /** The output of a `label` verdict: the reviewer's label for the case. */
 export interface LabelOutput {
@@ -41,6 +52,21 @@ export interface CaseInput<Proposal = unknown> {
   metadata?: Record<string, unknown>;
   /** Extra facts the workflow's escalation rules read (`context.po.supplier`). */
   context?: Record<string, unknown>;
+  /**
+   * The JSON Schema of the tool's arguments: the server refuses a proposal that breaks it, and never
+   * records a person's edit that breaks it, so an edited call always fits the tool.
+   */
+  toolInputSchema?: Record<string, unknown>;
+}
+
+/** A revised proposal, after a reviewer's `request_changes` (`Loopgate.revise`). */
+export interface RevisionInput<Proposal = unknown> {
+  proposal: Proposal;
+  confidence: number;
+  rationale?: string;
+  /** Left out: the revised case's input. */
+  input?: Record<string, unknown>;
+  evidence?: unknown[];
 }
 
 export interface RouteExplanation {
@@ -60,7 +86,13 @@ export interface Submitted {
   status: "queued" | "claimed" | "decided";
   riskClass: string;
   explanation: RouteExplanation;
+  /** The case this one revises (null for a first version), and its place along the chain (1 first). */
+  revisionOf?: string | null;
+  version?: number;
 }
+
+/** A revision: a new case linked to the one a reviewer asked changes on. */
+export type Revised = Submitted & { revisionOf: string; version: number };
 
 export interface Decision<Output = unknown> {
   caseId: string;
@@ -75,7 +107,8 @@ export interface Decision<Output = unknown> {
   verdict: Verdict;
   /**
    * What to run: the proposal (approve), the reviewer's version (edit/override), the label (label:
-   * `LabelOutput`), the ranking (rank: `RankOutput`), null (reject). When `humanOwned`: nothing to run,
+   * `LabelOutput`), the ranking (rank: `RankOutput`), null (reject, request_changes). For respond: the
+   * person's answer, to use as the tool's result (nothing runs). When `humanOwned`: nothing to run,
    * the person's own record of what they did (done) or null.
    */
   output: Output;

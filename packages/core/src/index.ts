@@ -8,5 +8,6 @@ export * from "./review/changes.js";
 export * from "./review/needs.js";
 export * from "./review/rules.js";
 export * from "./review/sla.js";
+export * from "./review/tool-input-schema.js";
 export * from "./review/workload.js";
 export * from "./types.js";

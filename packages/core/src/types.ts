@@ -26,8 +26,20 @@ export const PATTERNS: readonly Pattern[] = [
  * reviewer's label for the case) and `rank` only to preference_ranking ones (candidates ordered best
  * first). `done` only to human_only actions: the person did the action themselves and records what they
  * did; the machine's proposal is never handed back to run (see review/needs.ts `verdictsFor`).
+ * `respond` (issue 14): the person's answer stands in for the tool's result; nothing is run, `output` is
+ * the answer. `request_changes`: nothing is run; `note` is the reviewer's feedback and the automation may
+ * submit a revision (a new case linked to this one, `POST /v1/cases/:id/revisions`).
  */
-export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "done";
+export type Verdict =
+  | "approve"
+  | "edit"
+  | "reject"
+  | "override"
+  | "label"
+  | "rank"
+  | "done"
+  | "respond"
+  | "request_changes";
 export const VERDICTS: readonly Verdict[] = [
   "approve",
   "edit",
@@ -36,6 +48,8 @@ export const VERDICTS: readonly Verdict[] = [
   "label",
   "rank",
   "done",
+  "respond",
+  "request_changes",
 ];
 
 /**

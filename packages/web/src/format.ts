@@ -70,6 +70,8 @@ export const VERDICT_PAST: Record<string, string> = {
   label: "Labelled",
   rank: "Ranked",
   done: "Done by a person",
+  respond: "Answered in the tool's place",
+  request_changes: "Changes requested",
 };
 
 /** JSON for display: strings as they are, everything else pretty-printed. */

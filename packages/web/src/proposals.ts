@@ -145,7 +145,18 @@ export function asCandidates(proposal: unknown): Candidate[] {
 }
 
 /** What a person can do on a case of this pattern: the screen shows these and nothing else. */
-export type Action = "approve" | "edit" | "reject" | "override" | "label" | "pick" | "rank" | "tie" | "done";
+export type Action =
+  | "approve"
+  | "edit"
+  | "reject"
+  | "override"
+  | "label"
+  | "pick"
+  | "rank"
+  | "tie"
+  | "done"
+  | "respond"
+  | "changes";
 
 /**
  * `humanOnly`: the case's action is a person's to do (route human_only). They record that they did it
@@ -167,6 +178,7 @@ export function actionsFor(pattern: Pattern | undefined, blind: boolean, humanOn
     case "preference_ranking":
       return ["rank", "tie", "reject"];
     default:
-      return ["approve", "edit", "reject"];
+      // respond: answer in the tool's place (nothing runs); changes: send feedback for a revision.
+      return ["approve", "edit", "respond", "changes", "reject"];
   }
 }

@@ -8,7 +8,16 @@ export type Pattern =
   | "decision_support"
   | "preference_ranking";
 /** `done`: on a human_only case, the person did the action themselves and records what they did. */
-export type Verdict = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "done";
+export type Verdict =
+  | "approve"
+  | "edit"
+  | "reject"
+  | "override"
+  | "label"
+  | "rank"
+  | "done"
+  | "respond"
+  | "request_changes";
 
 export interface User {
   id: string;
@@ -148,6 +157,29 @@ export interface CaseView {
   events?: EventView[];
   history?: HistoryEntry[];
   blind?: boolean;
+  /** Revisions: the case this one revises (a reviewer asked for changes on it), and its version. */
+  revisionOf?: string | null;
+  version?: number;
+  /** The chain of versions, first to last, when the case has more than one. */
+  versions?: VersionView[];
+}
+
+/** One version of a revised case: its proposal and the decision on it (request_changes: the feedback). */
+export interface VersionView {
+  id: string;
+  version: number;
+  status: string;
+  proposal: unknown;
+  confidence: number | null;
+  rationale: string | null;
+  createdAt: string;
+  decision: {
+    verdict: Verdict;
+    output: unknown;
+    reasonCode: string | null;
+    note: string | null;
+    decidedAt: string;
+  } | null;
 }
 
 export interface Claimed {

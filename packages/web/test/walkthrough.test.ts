@@ -98,7 +98,13 @@ describe("reviewer workspace: a new reviewer's first case", () => {
     );
     // Only this pattern's actions are offered.
     const actions = page.getByRole("group", { name: "Actions" });
-    expect(await actions.getByRole("button").allTextContents()).toEqual(["a Approve", "e Edit", "r Reject"]);
+    expect(await actions.getByRole("button").allTextContents()).toEqual([
+      "a Approve",
+      "e Edit",
+      "s Answer instead",
+      "c Request changes",
+      "r Reject",
+    ]);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "case-review-and-approve", { top: true });
 

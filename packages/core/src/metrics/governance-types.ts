@@ -144,7 +144,29 @@ export type GroupBy = "reviewer" | "riskClass" | "day";
 /** Deciders that are the system, not a person. */
 export const SYSTEM_DECIDERS: readonly string[] = ["policy", "sla"];
 export const ESCALATED_ROUTES: readonly string[] = ["review", "human_only"];
-export const OVERRIDE_VERDICTS: readonly string[] = ["edit", "reject", "override"];
+/**
+ * Verdicts by which a person did not let the machine's proposal run as it was. A respond counts: the
+ * person answered in the tool's place, so the proposed call was replaced, as much a correction as an
+ * override. A request for changes counts too: the proposal was sent back (its revision is a case of its
+ * own, counted on its own verdict), so a model that keeps being asked for changes shows it here.
+ */
+export const OVERRIDE_VERDICTS: readonly string[] = [
+  "edit",
+  "reject",
+  "override",
+  "respond",
+  "request_changes",
+];
 export const TOP_PATTERNS = 10;
-/** Verdicts by which a person approves the work (possibly corrected); reject is not one. */
-export const APPROVING_VERDICTS: readonly string[] = ["approve", "edit", "override", "label", "rank"];
+/**
+ * Verdicts by which a person approves the work (possibly corrected), and so answers for its result;
+ * reject and request_changes are not (nothing ran). A respond is: the person's answer is the result.
+ */
+export const APPROVING_VERDICTS: readonly string[] = [
+  "approve",
+  "edit",
+  "override",
+  "label",
+  "rank",
+  "respond",
+];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  approvalOf,
   type DecisionRow,
   type GovernanceRows,
   type GovernanceTallies,
@@ -83,6 +84,24 @@ describe("nearest-rank percentiles", () => {
     const v = Array.from({ length: 100 }, (_, i) => 100 - i);
     expect(percentilesOf(v)).toEqual({ p50: 50, p90: 90, p99: 99 });
     expect(percentilesOf([7])).toEqual({ p50: 7, p90: 7, p99: 7 });
+  });
+});
+
+describe("respond and request_changes in the figures", () => {
+  it("both count as overrides; a respond is a person's approval, a request for changes is not", () => {
+    const f = governanceFigures({
+      ...rows,
+      decisions: [
+        decision({ verdict: "approve" }),
+        decision({ verdict: "respond" }),
+        decision({ verdict: "request_changes" }),
+        decision({ verdict: "approve" }),
+      ],
+    });
+    expect(f.decisions).toBe(4);
+    expect(f.overrideRate).toBe(0.5);
+    expect(approvalOf({ decidedBy: "alice", verdict: "respond" })).toBe("human");
+    expect(approvalOf({ decidedBy: "alice", verdict: "request_changes" })).toBeNull();
   });
 });
 

@@ -7,8 +7,9 @@
  *
  * Definitions (also in docs/api.md):
  * - escalationRate = cases routed `review` or `human_only` / cases submitted in the window.
- * - overrideRate = (edit + reject + override) / human decisions in the window. Human means decided by a
- *   person: not `policy` (auto route) nor `sla` (timeout default); revoked decisions do not count.
+ * - overrideRate = (edit + reject + override + respond + request_changes) / human decisions in the
+ *   window (governance-types.ts `OVERRIDE_VERDICTS` says why respond and request_changes count). Human
+ *   means decided by a person: not `policy` (auto route) nor `sla` (timeout default); revoked decisions do not count.
  * - resolutionSeconds = nearest-rank percentiles of decidedAt − createdAt over cases decided in the window,
  *   from a sketch (sketch.ts): each within `SKETCH_RELATIVE_ERROR` (1 %) of the exact percentile.
  * - exceptionPatterns = top reason codes among human decisions (share of human decisions) and top fired
@@ -58,7 +59,7 @@ export function percentilesOf(values: readonly number[]): Percentiles {
 
 /**
  * Who approved a case, from its final decision: the policy (`auto`, an auto-route approve), a person
- * (`human`: approve, edit, override, label, rank), or nobody (a reject, an SLA default, no decision).
+ * (`human`: approve, edit, override, label, rank, respond), or nobody (a reject, an SLA default, no decision).
  */
 export function approvalOf(d: { decidedBy: string; verdict: string } | undefined): Approval | null {
   if (!d || d.decidedBy === "sla") return null;

@@ -4,8 +4,10 @@ import { parseWorkflow } from "../policy/index.js";
 import {
   classSettings,
   decisionNeeds,
+  endsAlone,
   executedFacts,
   outputProblem,
+  runsOutput,
   timeoutMayApprove,
   verdictsFor,
 } from "./needs.js";
@@ -122,7 +124,38 @@ describe("executedFacts", () => {
 describe("verdictsFor", () => {
   it("gives a human_only action only done and reject", () => {
     expect(verdictsFor(wf, "wire")).toEqual(["done", "reject"]);
-    expect(verdictsFor(wf, "pay")).toEqual(["approve", "edit", "reject", "override"]);
+    expect(verdictsFor(wf, "pay")).toEqual([
+      "approve",
+      "edit",
+      "reject",
+      "override",
+      "respond",
+      "request_changes",
+    ]);
+  });
+});
+
+describe("respond and request_changes", () => {
+  it("a respond's answer is not arguments: it never moves the case into another class", () => {
+    // An answer that, overlaid on the input as an edit is, would read as a 50,000 payment.
+    const needs = decisionNeeds(wf, facts(420), "respond", { amount: 50_000 }, ["ap_clerk"]);
+    expect(needs).toMatchObject({ riskClass: "low", executedClass: "low", approvals: 1 });
+    expect(needs.authority.allowed).toBe(true);
+    // It still needs what the case as submitted asks for: two people on a high case.
+    expect(decisionNeeds(wf, facts(20_000), "respond", "paid", ["ap_manager"]).approvals).toBe(2);
+  });
+
+  it("a request for changes runs nothing, so one person ends the case, whatever its class", () => {
+    expect(endsAlone("request_changes")).toBe(true);
+    expect(runsOutput("request_changes")).toBe(false);
+    expect(runsOutput("respond")).toBe(false);
+    expect(runsOutput("edit")).toBe(true);
+    expect(decisionNeeds(wf, facts(20_000), "request_changes", null, ["ap_manager"]).approvals).toBe(1);
+  });
+
+  it("the action's editable fields and outputSchema bound edits, not answers", () => {
+    expect(outputProblem(wf, "pay", facts(420).proposal, "respond", "any text")).toBeUndefined();
+    expect(outputProblem(wf, "pay", facts(420).proposal, "edit", "any text")).toBeDefined();
   });
 });
 

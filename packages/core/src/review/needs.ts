@@ -81,9 +81,22 @@ function submissionOf(facts: CaseFacts, wf: Workflow, requested?: string) {
   };
 }
 
-/** Only a reject may end a case alone: every other verdict lets something happen. */
+/**
+ * Only a reject or a request for changes may end a case alone: every other verdict lets something
+ * happen (a respond hands the model an answer in place of the tool's result). Feedback runs nothing, and
+ * the revision it asks for is a new case that meets the workflow's four-eyes again.
+ */
 export function endsAlone(verdict: Verdict): boolean {
-  return verdict === "reject";
+  return verdict === "reject" || verdict === "request_changes";
+}
+
+/**
+ * Whether the verdict's output is the action's arguments, to be run: not for a reject or a request for
+ * changes (no output), nor for a respond (the output is the answer the tool would have given, so it is
+ * never overlaid on the input as an edit is, and never checked against the tool's input schema).
+ */
+export function runsOutput(verdict: Verdict): boolean {
+  return !endsAlone(verdict) && verdict !== "respond";
 }
 
 /** Verdicts that belong to one pattern; the others (but `done`) apply to every pattern. */
@@ -101,7 +114,16 @@ const ONLY_FOR: Partial<Record<Verdict, Workflow["pattern"]>> = {
 export function verdictsFor(wf: Workflow, action: string, route?: Route): Verdict[] {
   // A case routed human_only stays the person's even if the policy has loosened since it was queued.
   if (route === "human_only" || wf.actions[action]?.boundary === "human_only") return ["done", "reject"];
-  const all: Verdict[] = ["approve", "edit", "reject", "override", "label", "rank"];
+  const all: Verdict[] = [
+    "approve",
+    "edit",
+    "reject",
+    "override",
+    "label",
+    "rank",
+    "respond",
+    "request_changes",
+  ];
   return all.filter((v) => {
     const only = ONLY_FOR[v];
     return only === undefined || only === wf.pattern;
@@ -124,7 +146,9 @@ export interface DecisionNeeds {
 
 /**
  * Everything a verdict needs on this case. `output` is what the verdict releases: the proposal for an
- * approve, the person's version for edit, override or done, null for a reject.
+ * approve, the person's version for edit, override or done, the answer for a respond, null for a reject
+ * or a request for changes. A verdict that runs nothing new (`runsOutput` false) is judged on the case
+ * as submitted: an answer is not arguments, so it cannot move the case into another class.
  */
 export function decisionNeeds(
   wf: Workflow,
@@ -133,9 +157,10 @@ export function decisionNeeds(
   output: unknown,
   authorityRoles: readonly string[],
 ): DecisionNeeds {
-  const submitted: CaseFacts = { ...facts, output: verdict === "reject" ? null : output };
-  const executed = verdict === "reject" ? submitted : executedFacts(facts, output);
-  const executedClass = verdict === "reject" ? facts.riskClass : riskClassOf(wf, executed);
+  const runs = runsOutput(verdict);
+  const submitted: CaseFacts = { ...facts, output: endsAlone(verdict) ? null : output };
+  const executed = runs ? executedFacts(facts, output) : submitted;
+  const executedClass = runs ? riskClassOf(wf, executed) : facts.riskClass;
   const settings = stricter(classSettings(wf, facts.riskClass), classSettings(wf, executedClass));
   const onBoth = [submitted, { ...executed, riskClass: executedClass }];
   const checks = onBoth.map((f) => checkAuthority(wf, authorityRoles, f));

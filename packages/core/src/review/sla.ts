@@ -15,9 +15,13 @@ export function slaTimes(startAt: number, withinSeconds: number): { reminderAt: 
   return { reminderAt: startAt + Math.floor(windowMs * REMINDER_AT), dueAt: startAt + windowMs };
 }
 
-/** Verdicts that let the automation act, and so are held for `release.delaySeconds`; a reject is not. */
+/**
+ * Verdicts that let the automation act, and so are held for `release.delaySeconds`; a reject is not,
+ * nor a request for changes (nothing runs; the revision is a new case with its own review). A respond
+ * is held: the answer it hands the model acts as the tool's result.
+ */
 export function heldOnRelease(verdict: Verdict): boolean {
-  return verdict !== "reject";
+  return verdict !== "reject" && verdict !== "request_changes";
 }
 
 /** 14400 -> "4h", 5400 -> "1h30m", 90 -> "1m30s", 172800 -> "2d". */

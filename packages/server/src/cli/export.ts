@@ -59,7 +59,7 @@ export async function exportToDirectory(
 }
 
 /**
- * `loopgate export --kind corrections|preferences|labels [--workflow W] [--since 30d|ISO] [--until ISO]
+ * `loopgate export --kind corrections|preferences|labels|sft [--workflow W] [--since 30d|ISO] [--until ISO]
  * [--reviewer ID] [--verdict V] [--reason CODE] [--out DIR]`: a dataset read straight from storage (no
  * running server), like `loopgate report`.
  */

@@ -40,7 +40,7 @@ Usage:
                  [--policy-dir DIR]
   loopgate report --workflow W [--since 7d|24h|30m|ISO] [--until ISO] [--out FILE|-]
                  [--data-dir DIR] [--database-url URL] [--policy-dir DIR]
-  loopgate export --kind corrections|preferences|labels [--workflow W] [--since 30d|ISO] [--until ISO]
+  loopgate export --kind corrections|preferences|labels|sft [--workflow W] [--since 30d|ISO] [--until ISO]
                  [--reviewer ID] [--verdict V] [--reason CODE] [--out DIR]
                  [--data-dir DIR] [--database-url URL]
   loopgate thresholds --workflow W --max-error 0.01 [--level 0.95] [--since 90d|ISO] [--until ISO]

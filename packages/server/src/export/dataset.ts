@@ -6,18 +6,22 @@ import { SeenSet } from "./seen-set.js";
  * Dataset exports (issue 6, item 1): the review record as training data, one JSON object per row.
  * - corrections: what a person corrected (edit, override, reject), for fine-tuning;
  * - preferences: `prompt`/`chosen`/`rejected` pairs from rankings and edits (core preferences.ts);
- * - labels: the labels people gave active-learning cases.
+ * - labels: the labels people gave active-learning cases;
+ * - sft: supervised fine-tuning examples from `respond` decisions: the person answered in the tool's
+ *   place, so (the input and the tool call the model proposed) → the person's answer is a completion the
+ *   model should learn to give.
  * Rows stream in batches; duplicates are dropped exactly (seen-set.ts) and counted for the manifest.
  */
 
-export type ExportKind = "corrections" | "preferences" | "labels";
-export const EXPORT_KINDS: readonly ExportKind[] = ["corrections", "preferences", "labels"];
+export type ExportKind = "corrections" | "preferences" | "labels" | "sft";
+export const EXPORT_KINDS: readonly ExportKind[] = ["corrections", "preferences", "labels", "sft"];
 
 /** The verdicts each kind is made from (and that its `verdict` filter may name). */
 export const KIND_VERDICTS: Record<ExportKind, readonly Verdict[]> = {
-  corrections: ["edit", "override", "reject"],
+  corrections: ["edit", "override", "reject", "respond", "request_changes"],
   preferences: ["rank", "edit"],
   labels: ["label"],
+  sft: ["respond"],
 };
 
 export interface CorrectionRow {
@@ -27,7 +31,10 @@ export interface CorrectionRow {
   input: unknown;
   /** The model's proposal. */
   modelOutput: unknown;
-  /** What the reviewer said the automation should do instead; null for a reject. */
+  /**
+   * What the reviewer said the automation should do instead; their answer for a respond; null for a
+   * reject or a request for changes (whose feedback is the note).
+   */
   humanOutput: unknown;
   verdict: Verdict;
   reason: string | null;
@@ -59,7 +66,23 @@ export interface LabelRow {
   confidence: number;
 }
 
-export type ExportRow = CorrectionRow | PreferenceRow | LabelRow;
+/**
+ * One supervised fine-tuning example: `prompt` is what the model worked from, `toolCall` what it
+ * proposed to call (the action and its arguments), `completion` the answer a person gave in the tool's
+ * place (respond).
+ */
+export interface SftRow {
+  prompt: unknown;
+  toolCall: { action: string; arguments: unknown };
+  completion: unknown;
+  caseId: string;
+  workflow: string;
+  reviewer: string;
+  decidedAt: string;
+  policyVersion: string;
+}
+
+export type ExportRow = CorrectionRow | PreferenceRow | LabelRow | SftRow;
 
 /** What a caller asks for; the filter in user terms (times epoch ms). */
 export interface ExportRequest {
@@ -105,7 +128,7 @@ function rowsOf(kind: ExportKind, d: ExportDecision): { row: ExportRow; identity
   const who = { caseId: d.caseId, workflow: d.workflow };
   switch (kind) {
     case "corrections": {
-      const humanOutput = d.verdict === "reject" ? null : d.output;
+      const humanOutput = d.verdict === "reject" || d.verdict === "request_changes" ? null : d.output;
       const row: CorrectionRow = {
         ...who,
         action: d.action,
@@ -151,6 +174,18 @@ function rowsOf(kind: ExportKind, d: ExportDecision): { row: ExportRow; identity
         confidence: d.confidence,
       };
       return [{ row, identity: ["label", d.input, label] }];
+    }
+    case "sft": {
+      const row: SftRow = {
+        prompt: d.input,
+        toolCall: { action: d.action, arguments: d.proposal },
+        completion: d.output,
+        ...who,
+        reviewer: d.reviewer,
+        decidedAt,
+        policyVersion: d.policyVersion,
+      };
+      return [{ row, identity: ["sft", d.input, d.action, d.proposal, d.output] }];
     }
   }
 }

@@ -4,7 +4,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { mcpRoutes } from "../mcp/http.js";
-import { casesRoutes, decisionKeyRoutes } from "./cases/index.js";
+import { casesRoutes, decisionKeyRoutes, revisionRoutes } from "./cases/index.js";
 import type { AppContext } from "./context.js";
 import { KeyCache } from "./identity/auth.js";
 import { adminRoutes, makeAuthenticator, sessionRoutes } from "./identity/index.js";
@@ -34,6 +34,7 @@ import { installErrorHandling } from "./problem.js";
 import { assignRoutes, previewRoutes, reversibleRoutes, reviewRoutes } from "./review/index.js";
 import { closeUnusedConnectionsOnClose } from "./shutdown.js";
 import { signingSecretRoutes } from "./webhooks/signing-secrets.js";
+import { correctionRoutes } from "./workflows/corrections.js";
 import { suspensionRoutes } from "./workflows/suspensions.js";
 import { staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
 
@@ -150,6 +151,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(keyLifecycleRoutes(ctx, keyCache));
     await v1.register(userLifecycleRoutes(ctx, keyCache));
     await v1.register(casesRoutes(ctx));
+    await v1.register(revisionRoutes(ctx));
     await v1.register(decisionKeyRoutes(ctx));
     await v1.register(reviewRoutes(ctx));
     await v1.register(previewRoutes(ctx));
@@ -172,6 +174,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     // MCP (issue 14): its tools call the routes above in-process with the caller's key.
     await v1.register(mcpRoutes());
     await v1.register(suspensionRoutes(ctx));
+    await v1.register(correctionRoutes(ctx));
     // Notifications (issue 14, item 5): Slack and the email page authenticate by signature and token.
     await v1.register(identityRoutes(ctx));
     await v1.register(slackRoutes(ctx));

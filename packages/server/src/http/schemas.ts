@@ -2,6 +2,7 @@ import { VERDICTS } from "@loopgate/core";
 import { Type } from "typebox";
 import { MAX_PASSWORD_LENGTH } from "../passwords.js";
 import { USERNAME_PATTERN } from "../users.js";
+import { RevisionFields, VersionSchema } from "./cases/revision-schemas.js";
 import { HistoryEntrySchema, WorkflowSettingsSchema } from "./workspace/workspace-schemas.js";
 
 /**
@@ -41,6 +42,12 @@ export const CaseSubmissionSchema = Type.Object(
     callbackUrl: Type.Optional(Type.String({ format: "uri", pattern: "^https?://", maxLength: 2000 })),
     metadata: Type.Optional(JsonObject),
     context: Type.Optional(JsonObject),
+    toolInputSchema: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          "JSON Schema of the tool's arguments: the proposal must meet it, and so must every edit before it is recorded (at most 65 536 characters of JSON)",
+      }),
+    ),
   },
   { additionalProperties: false, required: ["workflow", "action", "input", "proposal", "confidence"] },
 );
@@ -65,6 +72,7 @@ export const SubmitResponseSchema = Type.Object({
   status: Type.String(),
   riskClass: Type.String(),
   explanation: ExplanationSchema,
+  ...RevisionFields,
 });
 
 export const DecisionSchema = Type.Object({
@@ -113,6 +121,17 @@ export const CaseViewSchema = Type.Object({
   metadata: Type.Union([JsonObject, Type.Null()]),
   context: Type.Union([JsonObject, Type.Null()]),
   explanation: ExplanationSchema,
+  revisionOf: Type.Optional(RevisionFields.revisionOf),
+  version: Type.Optional(RevisionFields.version),
+  toolInputSchema: Type.Optional(
+    Type.Union([JsonObject, Type.Null()], { description: "The tool's arguments' JSON Schema, if sent" }),
+  ),
+  versions: Type.Optional(
+    Type.Array(VersionSchema, {
+      description:
+        "The chain of versions this case belongs to, first to last (only when it has more than one): each version's proposal and the decision on it (request_changes carries the reviewer's feedback in note)",
+    }),
+  ),
   idempotencyKey: Type.Optional(
     Type.Union([Type.String(), Type.Null()], {
       description: "Only for the automation that submitted the case; left out for everyone else",
@@ -177,7 +196,10 @@ export const DecisionResultSchema = Type.Object({
   verdict: Type.Optional(
     Type.Union(
       VERDICTS.map((v) => Type.Literal(v)),
-      { description: "done: on a human_only case, the person did it themselves (output is their record)" },
+      {
+        description:
+          "done: on a human_only case, the person did it themselves (output is their record); respond: output is the person's answer, to hand the model as the tool's result (the tool never runs); request_changes: nothing runs, note is the reviewer's feedback (revise with POST /v1/cases/:id/revisions)",
+      },
     ),
   ),
   output: Type.Optional(Json),
@@ -236,15 +258,7 @@ export const ClaimResponseSchema = Type.Object({
 
 export const DecideRequestSchema = Type.Object(
   {
-    verdict: Type.Union([
-      Type.Literal("approve"),
-      Type.Literal("edit"),
-      Type.Literal("reject"),
-      Type.Literal("override"),
-      Type.Literal("label"),
-      Type.Literal("rank"),
-      Type.Literal("done"),
-    ]),
+    verdict: Type.Union(VERDICTS.map((v) => Type.Literal(v))),
     output: Type.Optional(Json),
     reasonCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     note: Type.Optional(Type.String({ maxLength: 20_000 })),

@@ -3,7 +3,16 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { LoopgateApi } from "./api.js";
-import { askHumanInput, askHumanOutput, requestApprovalInput, requestApprovalOutput } from "./schemas.js";
+import {
+  askHumanInput,
+  askHumanOutput,
+  recentCorrectionsInput,
+  recentCorrectionsOutput,
+  requestApprovalInput,
+  requestApprovalOutput,
+  reviseRequestInput,
+  reviseRequestOutput,
+} from "./schemas.js";
 import { ApiRefusal, awaitDecision, type DecisionResult } from "./wait.js";
 
 export interface McpToolOptions {
@@ -22,8 +31,12 @@ const QUESTION_ACTION = "ask_human";
 const INSTRUCTIONS = `Loopgate puts a person in the loop before you act.
 Call request_approval before any action the workflow's policy covers and run only what it answers:
 verdict approve or edit → run \`output\` (an edit is the person's corrected version); reject → do not
-run it and do not ask again for the same thing (see reasonCode and note); status pending → nobody has
-decided yet: call again with the same arguments and idempotencyKey to keep waiting.
+run it and do not ask again for the same thing (see reasonCode and note); respond → do not run the
+tool: \`output\` is the person's answer, use it as the tool's result; request_changes → do not run it:
+\`note\` is the reviewer's feedback; revise your proposal and call revise_request with the caseId;
+status pending → nobody has decided yet: call again with the same arguments and idempotencyKey to
+keep waiting.
+Call recent_corrections before asking to see how people corrected this action lately.
 Call ask_human to put a question to the workflow's reviewers and wait for their answer.`;
 
 /** What a tool was given, besides the submission's own fields. */
@@ -41,7 +54,7 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): McpServer {
   const server = new McpServer({ name: "loopgate", version: "0.1.0" }, { instructions: INSTRUCTIONS });
   const ask = (submission: Record<string, unknown>, w: Waiting, extra: Extra) =>
-    submitAndWait(api, opts, submission, w, extra);
+    submitCaseAndWait(api, opts, submission, w, extra);
 
   server.registerTool(
     "request_approval",
@@ -56,20 +69,62 @@ export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): 
       const asked = await ask(fields, { waitSeconds, idempotencyKey }, extra);
       if ("error" in asked) return asked.error;
       const { decision: d, key } = asked;
-      const decided = d.status === "decided";
-      const verdict = decided ? (d.verdict ?? null) : null;
+      const result = { ...approvalResult(d), idempotencyKey: key };
+      const again = `call again with the same arguments and idempotencyKey "${key}"`;
+      return answer(result, d.status === "decided" ? decidedText(result.verdict, d) : pendingText(d, again));
+    },
+  );
+
+  server.registerTool(
+    "revise_request",
+    {
+      title: "Revise a request a person asked changes on",
+      description:
+        "After request_approval answered verdict request_changes: send your revised proposal for the same case (same workflow and action). The revision is a new case, linked to the first, that a person reviews; the answer is as request_approval's.",
+      inputSchema: reviseRequestInput,
+      outputSchema: reviseRequestOutput,
+    },
+    async ({ caseId, waitSeconds, ...revision }, extra) => {
+      const path = `/v1/cases/${encodeURIComponent(caseId)}/revisions`;
+      const asked = await submitAndWait(api, opts, path, revision, { waitSeconds }, extra);
+      if ("error" in asked) return asked.error;
+      const { decision: d, submitted } = asked;
       const result = {
-        caseId: d.caseId,
-        status: decided ? ("decided" as const) : ("pending" as const),
-        route: d.route,
-        verdict,
-        output: verdict === "reject" ? null : (d.output ?? null),
-        reasonCode: d.reasonCode ?? null,
-        note: d.note ?? null,
-        idempotencyKey: key,
-        ...signedFields(d),
+        ...approvalResult(d),
+        revisionOf: String(submitted.revisionOf ?? caseId),
+        version: Number(submitted.version ?? 2),
       };
-      return answer(result, decided ? decidedText(verdict, d) : pendingText(d, key));
+      const again = `call revise_request again with caseId "${caseId}" and the same revision`;
+      return answer(result, d.status === "decided" ? decidedText(result.verdict, d) : pendingText(d, again));
+    },
+  );
+
+  server.registerTool(
+    "recent_corrections",
+    {
+      title: "How people corrected an action lately",
+      description:
+        "A workflow's recent corrections by people, newest first: edits (before and after), rejects (reason code and note), answers given in the tool's place (respond) and requested changes (the feedback). Read them before you propose, to avoid what people keep correcting.",
+      inputSchema: recentCorrectionsInput,
+      outputSchema: recentCorrectionsOutput,
+    },
+    async ({ workflow, action, limit }, extra) => {
+      const query = new URLSearchParams();
+      if (action !== undefined) query.set("action", action);
+      if (limit !== undefined) query.set("limit", String(limit));
+      const path = `/v1/workflows/${encodeURIComponent(workflow)}/corrections?${query}`;
+      try {
+        const res = await api("GET", path, undefined, extra.signal);
+        if (res.status !== 200) throw new ApiRefusal(res);
+        const body = res.body as { corrections: unknown[] };
+        const text = `${body.corrections.length} recent corrections of ${workflow}${action ? ` ${action}` : ""}`;
+        return answer(res.body as Record<string, unknown>, text);
+      } catch (err) {
+        if (extra.signal.aborted) throw err;
+        const text =
+          err instanceof ApiRefusal ? err.message : `Loopgate could not be reached: ${String(err)}`;
+        return { isError: true, content: [{ type: "text", text }] };
+      }
     },
   );
 
@@ -86,9 +141,9 @@ export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): 
       { workflow, question, action, suggestedAnswer, details, subject, waitSeconds, idempotencyKey },
       extra,
     ) => {
-      // A question is a case like any other: the person approves the suggested answer, or edits the
-      // proposal's `answer` (or writes it in the note), or rejects the question. A `respond` verdict
-      // (issue 14, item 4) will carry its answer in `output` the same way, so it needs no change here.
+      // A question is a case like any other: the person approves the suggested answer, edits the
+      // proposal's `answer` (or writes it in the note), answers it in `output` (respond), or rejects the
+      // question (a request for changes to a question is a decline with the feedback in the note).
       const submission = {
         workflow,
         action: action ?? QUESTION_ACTION,
@@ -101,7 +156,7 @@ export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): 
       if ("error" in asked) return asked.error;
       const { decision: d, key } = asked;
       const decided = d.status === "decided";
-      const declined = decided && d.verdict === "reject";
+      const declined = decided && (d.verdict === "reject" || d.verdict === "request_changes");
       const result = {
         caseId: d.caseId,
         status: !decided ? ("pending" as const) : declined ? ("declined" as const) : ("answered" as const),
@@ -112,7 +167,7 @@ export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): 
         idempotencyKey: key,
       };
       const text = !decided
-        ? pendingText(d, key)
+        ? pendingText(d, `call again with the same arguments and idempotencyKey "${key}"`)
         : declined
           ? `The person declined to answer (${d.reasonCode ?? "no reason code"})${d.note ? `: ${d.note}` : ""}.`
           : `The person answered: ${JSON.stringify(result.answer)}`;
@@ -127,7 +182,7 @@ export function loopgateMcpServer(api: LoopgateApi, opts: McpToolOptions = {}): 
  * action, a validation error naming the field) come back as a tool error the model can read, with no
  * case behind it.
  */
-async function submitAndWait(
+async function submitCaseAndWait(
   api: LoopgateApi,
   opts: McpToolOptions,
   fields: Record<string, unknown>,
@@ -136,8 +191,24 @@ async function submitAndWait(
 ): Promise<{ decision: DecisionResult; key: string } | { error: CallToolResult }> {
   // A key is always sent, so a call that ran out of time can be asked again without a second case.
   const key = w.idempotencyKey ?? `mcp-${randomUUID()}`;
+  const asked = await submitAndWait(api, opts, "/v1/cases", { ...fields, idempotencyKey: key }, w, extra);
+  return "error" in asked ? asked : { decision: asked.decision, key };
+}
+
+/**
+ * POSTs a case (or a revision, whose idempotency the server derives from the case it revises) and
+ * waits for its decision.
+ */
+async function submitAndWait(
+  api: LoopgateApi,
+  opts: McpToolOptions,
+  path: string,
+  body: Record<string, unknown>,
+  w: Waiting,
+  extra: Extra,
+): Promise<{ decision: DecisionResult; submitted: Record<string, unknown> } | { error: CallToolResult }> {
   try {
-    const submitted = await api("POST", "/v1/cases", { ...fields, idempotencyKey: key }, extra.signal);
+    const submitted = await api("POST", path, body, extra.signal);
     if (submitted.status !== 200 && submitted.status !== 201) throw new ApiRefusal(submitted);
     const { id, route } = submitted.body as { id: string; route: string };
     const progress = progressSender(extra);
@@ -148,7 +219,7 @@ async function submitAndWait(
       signal: extra.signal,
       onWaiting: (waited) => progress(`Case ${id}: still waiting for a person after ${waited} s`),
     });
-    return { decision, key };
+    return { decision, submitted: submitted.body as Record<string, unknown> };
   } catch (err) {
     // Cancelled, or the client went away: nobody is listening for an answer.
     if (extra.signal.aborted) throw err;
@@ -171,6 +242,27 @@ export function progressSender(extra: Extra): (message: string) => Promise<void>
       method: "notifications/progress",
       params: { progressToken: token, progress, message },
     });
+  };
+}
+
+/**
+ * request_approval's (and revise_request's) answer: what to run, or why not. `output` is what to run
+ * (approve, edit, override), or the person's answer to use as the tool's result (respond); null for a
+ * reject and for request_changes, whose feedback is `note`.
+ */
+function approvalResult(d: DecisionResult) {
+  const decided = d.status === "decided";
+  const verdict = decided ? (d.verdict ?? null) : null;
+  const nothing = verdict === "reject" || verdict === "request_changes";
+  return {
+    caseId: d.caseId,
+    status: decided ? ("decided" as const) : ("pending" as const),
+    route: d.route,
+    verdict,
+    output: nothing ? null : (d.output ?? null),
+    reasonCode: d.reasonCode ?? null,
+    note: d.note ?? null,
+    ...signedFields(d),
   };
 }
 
@@ -219,12 +311,16 @@ function decidedText(verdict: string | null, d: DecisionResult): string {
       return `Rejected (${d.reasonCode ?? "no reason code"})${d.note ? `: ${d.note}` : ""}. Do not run it and do not ask again for the same thing.`;
     case "done":
       return "A person did this themselves: do not run it.";
+    case "respond":
+      return "A person answered in the tool's place: do not run the tool; use `output` as its result.";
+    case "request_changes":
+      return `Changes requested: do not run it. The reviewer's feedback: ${d.note ?? "(none)"}. Revise your proposal and send it with revise_request (caseId ${d.caseId}).`;
     default:
       return `Decided (${verdict}).`;
   }
 }
 
-function pendingText(d: DecisionResult, key: string): string {
+function pendingText(d: DecisionResult, again: string): string {
   const held = d.status === "releasing" ? ` (decided, held until ${d.releaseAt})` : "";
-  return `Still pending: case ${d.caseId}${held}. Nobody has decided yet; call again with the same arguments and idempotencyKey "${key}" to keep waiting. Do not act meanwhile.`;
+  return `Still pending: case ${d.caseId}${held}. Nobody has decided yet; ${again} to keep waiting. Do not act meanwhile.`;
 }

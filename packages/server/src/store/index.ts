@@ -19,6 +19,8 @@ export { caseFacts } from "./cases/facts.js";
 // Everything outside store/ imports from here; the folders' query files stay private to the store.
 export type { CaseStore } from "./cases/index.js";
 export type { InsertCaseExtra, ShadowInsert } from "./cases/insert.js";
+export type { CaseVersion, CorrectionRecord } from "./cases/revisions.js";
+export { CORRECTION_VERDICTS, MAX_VERSIONS } from "./cases/revisions.js";
 export type {
   CaseDetail,
   CaseRecord,

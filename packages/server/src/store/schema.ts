@@ -183,6 +183,13 @@ export interface CasesTable {
   lease_expires_at: number | null;
   /** The client's token for the claim that took the lease (migration 018), null without one. */
   claim_token: string | null;
+  // Revisions and the tool's input schema (migration 020).
+  /** The case this one revises (a reviewer asked for changes on it); null for a first version. */
+  revision_of: string | null;
+  /** 1 for a first version, n for the n-th along its chain of revisions. */
+  version: number;
+  /** The tool's arguments' JSON Schema sent with the case (JSON text), or null. */
+  tool_input_schema: string | null;
   /** The only reviewer who may claim the case (set by a workflow owner, migration 004); null = anyone. */
   assigned_to: string | null;
   // Release delay and SLA (migration 005): see timers/ and review/reversible.ts.

@@ -23,10 +23,15 @@ describe.each(ENGINES)("MCP over Streamable HTTP (%s)", (engine) => {
     await s?.storage.cleanup();
   });
 
-  it("lists request_approval and ask_human with their input and output schemas", async () => {
+  it("lists request_approval, ask_human, revise_request and recent_corrections with their schemas", async () => {
     const { tools } = await agent.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual(["ask_human", "request_approval"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "ask_human",
+      "recent_corrections",
+      "request_approval",
+      "revise_request",
+    ]);
     const approval = byName.request_approval;
     expect(approval?.inputSchema.required?.sort()).toEqual(
       ["action", "confidence", "input", "proposal", "workflow"].sort(),

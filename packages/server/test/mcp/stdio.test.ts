@@ -49,7 +49,12 @@ describe("loopgate mcp (stdio)", () => {
 
   it("lists the tools and answers an auto-approved request at once", async () => {
     const { tools } = await agent.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["ask_human", "request_approval"]);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "ask_human",
+      "recent_corrections",
+      "request_approval",
+      "revise_request",
+    ]);
     const res = await call(agent, "request_approval", email({ action: "lookup", proposal: { q: 1 } }));
     expect(res.structuredContent).toMatchObject({ route: "auto", verdict: "approve", output: { q: 1 } });
   });

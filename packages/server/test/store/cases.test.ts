@@ -38,6 +38,9 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       policyVersion: "sha256:abc",
       createdAt: T0 + 123,
       priority: 0.4242,
+      revisionOf: "case_first_version",
+      version: 3,
+      toolInputSchema: { type: "array", items: [{ const: "block" }], minItems: 2 },
     });
     const { case: stored, created } = await t.store.cases.insert(c, { events: submitted(c) });
     expect(created).toBe(true);
@@ -66,6 +69,7 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       context: null,
     });
     expect(got).toMatchObject({ subject: null, idempotencyKey: null, callbackUrl: null });
+    expect(got).toMatchObject({ revisionOf: null, version: 1, toolInputSchema: null });
   });
 
   it("stores an auto-routed case with its policy decision, events and webhook in one go", async () => {

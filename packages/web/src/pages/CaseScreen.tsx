@@ -18,6 +18,7 @@ import { buildVerdict, EMPTY_DRAFT, refusedField } from "./case-screen/decision-
 import { ProposalPanel } from "./case-screen/ProposalPanel";
 import { useDecisionDraft } from "./case-screen/useDecisionDraft";
 import { useDecisionPreview } from "./case-screen/useDecisionPreview";
+import { VersionsPanel } from "./case-screen/VersionsPanel";
 
 /**
  * One case, for every pattern: loads it, keeps the lease and clock, binds the keys and submits the
@@ -99,9 +100,8 @@ export function CaseScreen({ id }: { id: string }) {
     const built = buildVerdict(c, draft, actions, original);
     if ("problem" in built) {
       setProblem(built.problem);
-      setFocus(
-        built.problem.where === "reason" ? "reason" : built.problem.where === "editor" ? "editor" : null,
-      );
+      const where = built.problem.where;
+      setFocus(where === "general" ? null : where);
       return;
     }
     inFlight.current = true;
@@ -169,6 +169,8 @@ export function CaseScreen({ id }: { id: string }) {
     t: actions.includes("tie") ? () => setMode("tie", { ranking: [] }, "reason") : null,
     l: actions.includes("label") ? () => setMode("label", {}, "label") : null,
     d: actions.includes("done") ? state.startDone : null,
+    s: actions.includes("respond") ? state.startRespond : null,
+    c: actions.includes("changes") ? () => setMode("changes", { option: null }, "note") : null,
   };
   if (actions.some((a) => a === "pick" || a === "rank" || (a === "label" && !blind))) {
     for (let n = 1; n <= 9; n++) bindings[String(n)] = () => state.pickNumber(n);
@@ -235,6 +237,7 @@ export function CaseScreen({ id }: { id: string }) {
         <CaseEvidence c={c} wf={wf} me={ws.user.id} flags={flags} />
 
         <div className="col">
+          <VersionsPanel c={c} />
           <ProposalPanel
             c={c}
             pattern={pattern}

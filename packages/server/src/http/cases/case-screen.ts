@@ -1,5 +1,5 @@
 import { blindExplanation, type Workflow } from "@loopgate/core";
-import type { CaseDetail, CaseRecord, EventRecord, HistoryEntry } from "../../store/index.js";
+import type { CaseDetail, CaseRecord, CaseVersion, EventRecord, HistoryEntry } from "../../store/index.js";
 import type { AppContext } from "../context.js";
 import type { Principal } from "../identity/auth.js";
 import { accountableFor, minDecisionAtIso, settingsOf } from "../review/review-rules.js";
@@ -79,6 +79,33 @@ function historyView(h: HistoryEntry) {
 }
 
 /**
+ * One version of a revised case, as the case screen lists them side by side: its proposal, and the
+ * decision on it (a request_changes carries the reviewer's feedback in `note`). Blind: no version shows
+ * the model's side (each is a recommendation the reviewer must not anchor on before judging).
+ */
+function versionView(v: CaseVersion, blind: boolean) {
+  const d = v.decision;
+  return {
+    id: v.case.id,
+    version: v.case.version,
+    status: v.case.status,
+    proposal: blind ? null : v.case.proposal,
+    confidence: blind ? null : v.case.confidence,
+    rationale: blind ? null : v.case.rationale,
+    createdAt: iso(v.case.createdAt),
+    decision: d
+      ? {
+          verdict: d.verdict,
+          output: d.output,
+          reasonCode: d.reasonCode,
+          note: d.note,
+          decidedAt: iso(d.decidedAt),
+        }
+      : null,
+  };
+}
+
+/**
  * The case screen: the case with its decisions and events, the subject's earlier cases in workflows
  * the caller may see (for an automation, only the cases it submitted), and blind-first applied.
  */
@@ -95,11 +122,15 @@ export async function caseScreen(ctx: AppContext, p: Principal, c: CaseDetail) {
       })
     : [];
   const wf = ctx.policies().workflows.get(c.workflow);
+  const blind = isBlind(p, wf, c, judgedUnderLease(c, c.events));
+  const versions = await ctx.store.cases.versions(c);
   const view = {
     ...caseView(c, { plumbing: ownsCase(p, c) }),
     history: history.map(historyView),
     minDecisionAt: minDecisionAtIso(wf, c),
     accountable: await accountableFor(ctx, wf, c),
+    // The chain of versions only where there is one (a revision, or a case that was revised).
+    ...(versions.length > 1 && { versions: versions.map((v) => versionView(v, blind)) }),
   };
-  return isBlind(p, wf, c, judgedUnderLease(c, c.events)) ? blindView(view) : view;
+  return blind ? blindView(view) : view;
 }

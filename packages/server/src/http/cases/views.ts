@@ -37,6 +37,9 @@ export function caseView(c: CaseRecord | CaseDetail, opts: { plumbing?: boolean 
     metadata: c.metadata,
     context: c.context,
     explanation: c.explanation,
+    revisionOf: c.revisionOf,
+    version: c.version,
+    toolInputSchema: c.toolInputSchema,
     ...(plumbing && { idempotencyKey: c.idempotencyKey, callbackUrl: c.callbackUrl }),
     policyVersion: c.policyVersion,
     createdAt: iso(c.createdAt),
@@ -77,6 +80,19 @@ function withoutPlumbing(c: CaseRecord, e: EventRecord): EventRecord[] {
   }
   if (e.type === "outcome_reported") return [{ ...e, actor }];
   return [e];
+}
+
+/** What a submit (and a revision) answers: the route, and for a revision its place along the chain. */
+export function submittedView(c: CaseRecord) {
+  return {
+    id: c.id,
+    route: c.route,
+    status: c.status,
+    riskClass: c.riskClass,
+    explanation: c.explanation,
+    revisionOf: c.revisionOf,
+    version: c.version,
+  };
 }
 
 export function decisionView(d: DecisionRecord) {

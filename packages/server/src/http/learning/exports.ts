@@ -32,7 +32,7 @@ const ExportQuery = Type.Object(
     verdict: Type.Optional(
       Type.String({
         description:
-          "One of the kind's verdicts: corrections edit|override|reject, preferences rank|edit, labels label",
+          "One of the kind's verdicts: corrections edit|override|reject|respond|request_changes, preferences rank|edit, labels label, sft respond",
       }),
     ),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "A reason code" })),

@@ -1,4 +1,4 @@
-import { Conflict, type DecisionNeeds, decisionNeeds, type Workflow } from "@loopgate/core";
+import { Conflict, type DecisionNeeds, decisionNeeds, endsAlone, type Workflow } from "@loopgate/core";
 import type { CaseRecord } from "../../store/index.js";
 import { caseFacts } from "../../store/index.js";
 import type { AppContext } from "../context.js";
@@ -39,9 +39,9 @@ export async function checkDecision(
     ? await ctx.store.identity.personsOf([c.submittedBy, ...earlier.map((d) => d.decidedBy)])
     : new Map<string, string>();
   const facts = caseFacts(c);
-  const asProposed = body.verdict === "reject" ? null : (body.output ?? c.proposal);
+  const asProposed = endsAlone(body.verdict) ? null : (body.output ?? c.proposal);
   const proposedNeeds = decisionNeeds(wf, facts, body.verdict, asProposed, p.authorityRoles);
-  fourEyes(p, c, proposedNeeds, asProposed, earlier, persons);
+  fourEyes(p, c, proposedNeeds, asProposed, earlier, persons, body.verdict);
   const lease = c.lease;
   if (!lease || lease.holder !== p.id) {
     throw new Conflict(
@@ -51,12 +51,12 @@ export async function checkDecision(
   if (settingsOf(wf, c).blindFirst && !(await ctx.store.review.findBlindJudgment(c.id, lease.id))) {
     throw new Conflict(`record your own judgment first (POST /v1/cases/${c.id}/blind-judgment)`);
   }
-  const output = checkVerdict(wf, facts, body, c.route);
+  const output = checkVerdict(wf, facts, body, c.route, c.toolInputSchema);
   // The case as it will run: an edit may move it into a stricter class or a four-eyes condition,
   // which then asks for that class's authority, people, review time and release delay.
   const needs = decisionNeeds(wf, facts, body.verdict, output, p.authorityRoles);
   requireAuthority(p, wf, c, needs);
-  const pendingApprovals = fourEyes(p, c, needs, output, earlier, persons);
+  const pendingApprovals = fourEyes(p, c, needs, output, earlier, persons, body.verdict);
   enforceMinReviewTime(wf, lease.claimedAt, ctx.clock(), needs.settings.minReviewSeconds);
   return { output, needs, pendingApprovals, lease };
 }

@@ -1,4 +1,4 @@
-import { classSettings, type DecisionNeeds, decisionNeeds, type Workflow } from "@loopgate/core";
+import { classSettings, type DecisionNeeds, decisionNeeds, endsAlone, type Workflow } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
 import type { CaseRecord } from "../../store/index.js";
@@ -87,7 +87,7 @@ export const previewRoutes = (ctx: AppContext): FastifyPluginAsync => {
 
 /** The needs of a verdict that was refused: judged on its output when it has one, else on the proposal. */
 function roughNeeds(wf: Workflow, p: Principal, c: CaseRecord, body: VerdictBody): DecisionNeeds {
-  const output = body.verdict === "reject" ? null : (body.output ?? c.proposal);
+  const output = endsAlone(body.verdict) ? null : (body.output ?? c.proposal);
   try {
     return decisionNeeds(wf, caseFacts(c), body.verdict, output, p.authorityRoles);
   } catch {

@@ -1,4 +1,4 @@
-import { Conflict, Forbidden, isReversible, ValidationError, type Workflow } from "@loopgate/core";
+import { Conflict, endsAlone, Forbidden, isReversible, ValidationError, type Workflow } from "@loopgate/core";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { CaseDetail, DecisionRecord } from "../../store/index.js";
@@ -121,8 +121,9 @@ export const reversibleRoutes = (ctx: AppContext): FastifyPluginAsync => {
           throw new Conflict(`case ${id} is not decided: there is nothing to revert`);
         const d = currentDecision(c);
         await mayUndo(ctx, p, wf, d, "revert");
-        if (d?.verdict === "reject") {
-          throw new Conflict(`case ${id} was rejected: nothing was done, so there is nothing to revert`);
+        if (d && endsAlone(d.verdict)) {
+          const what = d.verdict === "reject" ? "rejected" : "sent back for changes";
+          throw new Conflict(`case ${id} was ${what}: nothing was done, so there is nothing to revert`);
         }
         const now = ctx.clock();
         const outbox = callbackMessage(

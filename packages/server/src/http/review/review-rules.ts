@@ -89,14 +89,21 @@ const personOf = (persons: Persons, id: string) => persons.get(id) ?? id;
 /**
  * The approvals recorded so far on an undecided case that count with this verdict: one per person, not
  * revoked, and releasing the same output. People must agree on what will run: an approve after an
- * earlier edit approves the proposal, not the edit, so the edit's approval does not count for it.
+ * earlier edit approves the proposal, not the edit, so the edit's approval does not count for it. An
+ * answer (respond) and arguments to run never agree, even when their JSON is the same.
  */
-function approvalsSoFar(decisions: DecisionRecord[], persons: Persons, output: unknown): DecisionRecord[] {
+function approvalsSoFar(
+  decisions: DecisionRecord[],
+  persons: Persons,
+  output: unknown,
+  respond: boolean,
+): DecisionRecord[] {
   const seen = new Set<string>();
   const same = canonicalJson(output ?? null);
   return decisions.filter((d) => {
     const person = personOf(persons, d.decidedBy);
     if (!APPROVING.includes(d.verdict) || d.revokedAt != null || seen.has(person)) return false;
+    if ((d.verdict === "respond") !== respond) return false;
     if (canonicalJson(d.output ?? null) !== same) return false;
     seen.add(person);
     return true;
@@ -118,6 +125,7 @@ export function fourEyes(
   output: unknown,
   decisions: DecisionRecord[],
   persons: Persons,
+  verdict?: DecisionRecord["verdict"],
 ): { count: number; needed: number } | undefined {
   const needed = needs.approvals;
   if (needed <= 1) return undefined;
@@ -140,7 +148,7 @@ export function fourEyes(
       `${rule}: you already approved case ${c.id}; the next approval must come from another person`,
     );
   }
-  const count = approvalsSoFar(decisions, persons, output).length + 1;
+  const count = approvalsSoFar(decisions, persons, output, verdict === "respond").length + 1;
   return count < needed ? { count, needed } : undefined;
 }
 

@@ -3,6 +3,7 @@ import {
   decisionNeeds,
   outputProblem,
   type Route,
+  toolInputProblem,
   ValidationError,
   type Verdict,
   verdictsFor,
@@ -27,13 +28,23 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 /**
  * Checks a verdict against the workflow and returns the output the automation may act on: the proposal
  * for approve, the reviewer's version for edit/override, the label or ranking for label/rank, the
- * person's own record for done (human_only), null for reject. In order: the verdict is one the action
- * takes (`verdictsFor`: a human_only action takes only done and reject, so the machine's proposal is never
- * handed back to run), the output has the verdict's shape, stays inside the action's `editable` fields
- * and `outputSchema`, and the reason code (and, for `other`, a note) is there when the policy asks.
+ * person's own record for done (human_only), the person's answer for respond, null for reject and
+ * request_changes. In order: the verdict is one the action takes (`verdictsFor`: a human_only action
+ * takes only done and reject, so the machine's proposal is never handed back to run), the output has
+ * the verdict's shape, stays inside the action's `editable` fields and `outputSchema`, an edit or
+ * override meets the tool's input schema sent with the case (`toolInputSchema`: an edit that breaks the
+ * tool never runs), and the reason code (and, for `other`, a note) is there when the policy asks.
+ * Every path that records a person's output comes through here: decisions (each four-eyes approval
+ * included), blind judgments and the preview; timers release only the proposal, checked at submit.
  * @throws ValidationError naming the field at fault (`/verdict`, `/output...`, `/reasonCode`, `/note`).
  */
-export function checkVerdict(wf: Workflow, facts: CaseFacts, body: VerdictBody, route?: Route): unknown {
+export function checkVerdict(
+  wf: Workflow,
+  facts: CaseFacts,
+  body: VerdictBody,
+  route?: Route,
+  toolInputSchema?: Record<string, unknown> | null,
+): unknown {
   const allowed = verdictsFor(wf, facts.action, route);
   if (!allowed.includes(body.verdict)) {
     throw new ValidationError(notAllowed(wf, facts.action, body.verdict, route), "/verdict");
@@ -41,6 +52,10 @@ export function checkVerdict(wf: Workflow, facts: CaseFacts, body: VerdictBody, 
   const output = outputFor(body, facts.proposal);
   const problem = outputProblem(wf, facts.action, facts.proposal, body.verdict, output);
   if (problem) throw new ValidationError(problem.message, problem.field);
+  if (toolInputSchema && (body.verdict === "edit" || body.verdict === "override")) {
+    const broken = toolInputProblem(toolInputSchema, output, "/output");
+    if (broken) throw new ValidationError(broken.message, broken.field);
+  }
   const { reasonRequired } = decisionNeeds(wf, facts, body.verdict, output, []);
   assertReason(wf.reasons, body, reasonRequired);
   return output;
@@ -52,6 +67,9 @@ function notAllowed(wf: Workflow, action: string, verdict: Verdict, route?: Rout
     return `action ${action} is human_only: a person does it, so the machine's proposal is never approved to run; record what you did with verdict done (your output, a note), or reject (allowed: ${allowed})`;
   }
   if (verdict === "done") return `verdict done is only for human_only actions; ${action} takes ${allowed}`;
+  if (verdict === "respond" || verdict === "request_changes") {
+    return `verdict ${verdict} is not for action ${action}; it takes ${allowed}`;
+  }
   const pattern = verdict === "label" ? "active_learning" : "preference_ranking";
   return `verdict ${verdict} is only for ${pattern} workflows; ${wf.workflow} is ${wf.pattern}`;
 }
@@ -116,6 +134,29 @@ function outputFor(body: VerdictBody, proposal: unknown): unknown {
       return body.output;
     case "reject":
       if (body.output !== undefined) throw new ValidationError("reject carries no output", "/output");
+      return null;
+    case "respond":
+      // Any JSON value but null: the answer the model receives as the tool's result.
+      if (body.output === undefined || body.output === null) {
+        throw new ValidationError(
+          "respond needs your answer in output: it is handed to the model as the tool's result, and the tool is not run",
+          "/output",
+        );
+      }
+      return body.output;
+    case "request_changes":
+      if (body.output !== undefined) {
+        throw new ValidationError(
+          "request_changes carries no output: write the changes you want in note, and the automation revises",
+          "/output",
+        );
+      }
+      if (!body.note?.trim()) {
+        throw new ValidationError(
+          "request_changes needs your feedback in note: it is what the automation revises from",
+          "/note",
+        );
+      }
       return null;
     case "label":
       return labelOutput(body.output);

@@ -120,7 +120,7 @@ export const workspaceRoutes = (ctx: AppContext): FastifyPluginAsync => {
         enforceMinReviewTime(wf, c.lease.claimedAt, ctx.clock(), settingsOf(wf, c).minReviewSeconds);
         // The same rules as a decision, so the blind judgment is comparable with the final one. For
         // approve the judgment stores no output: the reviewer has not seen the proposal it would take.
-        const output = checkVerdict(wf, caseFacts(c), body, c.route);
+        const output = checkVerdict(wf, caseFacts(c), body, c.route, c.toolInputSchema);
         await ctx.store.review.recordBlindJudgment({
           caseId: id,
           reviewer: p.id,

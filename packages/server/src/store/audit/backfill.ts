@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../schema.js";
-import { CASE_CONTENT_COLUMNS, ChainCursor, type ChainedTable, caseHash, SYSTEM_GENESIS } from "./chain.js";
+import { CASE_BASE_COLUMNS, ChainCursor, type ChainedTable, caseHash, SYSTEM_GENESIS } from "./chain.js";
 
 /** Cases chained per round of the backfill: bounded memory on a large history. */
 const BATCH = 500;
@@ -16,7 +16,8 @@ export async function chainExistingRows(db: Kysely<Database>): Promise<void> {
   for (;;) {
     const cases = await db
       .selectFrom("cases")
-      .select(CASE_CONTENT_COLUMNS)
+      // Migration 017 runs before 020 adds the revision columns (a case then has none: chain.ts).
+      .select(CASE_BASE_COLUMNS)
       .where("id", ">", after)
       .orderBy("id")
       .limit(BATCH)

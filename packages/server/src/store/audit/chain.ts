@@ -48,6 +48,9 @@ export type CaseContent = Pick<
   | "created_at"
   | "gold_id"
   | "overlap_of"
+  | "revision_of"
+  | "version"
+  | "tool_input_schema"
 >;
 
 export const CASE_CONTENT_COLUMNS = [
@@ -73,7 +76,21 @@ export const CASE_CONTENT_COLUMNS = [
   "created_at",
   "gold_id",
   "overlap_of",
+  "revision_of",
+  "version",
+  "tool_input_schema",
 ] as const satisfies readonly (keyof CaseContent)[];
+
+/**
+ * Migration 020's columns, hashed only when a case has a revision link or a tool schema: a case without
+ * either hashes exactly as before the columns existed, so chains written earlier still verify.
+ */
+const REVISION_COLUMNS = ["revision_of", "version", "tool_input_schema"] as const;
+/** The case columns before migration 020: all that migration 017's backfill may read. */
+export const CASE_BASE_COLUMNS = CASE_CONTENT_COLUMNS.filter(
+  (k): k is Exclude<(typeof CASE_CONTENT_COLUMNS)[number], (typeof REVISION_COLUMNS)[number]> =>
+    !(REVISION_COLUMNS as readonly string[]).includes(k),
+);
 
 /** The content columns of each chained table, in hash order (links and generated keys excluded). */
 const CONTENT_COLUMNS = {
@@ -101,7 +118,10 @@ type Columns = Readonly<Record<string, unknown>>;
 
 /** The hash a case's chain starts from. */
 export function caseHash(c: Columns): string {
-  return sha256(JSON.stringify(["case", ...CASE_CONTENT_COLUMNS.map((k) => c[k] ?? null)]));
+  const base = CASE_BASE_COLUMNS.map((k) => c[k] ?? null);
+  const linked = (c.revision_of ?? null) !== null || (c.tool_input_schema ?? null) !== null;
+  const revision = linked ? REVISION_COLUMNS.map((k) => c[k] ?? null) : [];
+  return sha256(JSON.stringify(["case", ...base, ...revision]));
 }
 
 /** The hash of one chained row at `pos` after `prev`. */

@@ -3,8 +3,16 @@ import { GroupCommit } from "../group-commit.js";
 import { insertEvents, type NewEvent, rowToEvent } from "./events.js";
 import { type HistoryQuery, subjectHistory } from "./history.js";
 import { type CaseWrite, caseWriter, type InsertCaseExtra, type Inserted } from "./insert.js";
+import {
+  type CaseVersion,
+  type CorrectionRecord,
+  type CorrectionsQuery,
+  latestDecision,
+  recentCorrections,
+  versionChain,
+} from "./revisions.js";
 import { rowToCase, rowToDecision } from "./rows.js";
-import type { CaseDetail, CaseRecord, HistoryEntry, NewCase } from "./types.js";
+import type { CaseDetail, CaseRecord, DecisionRecord, HistoryEntry, NewCase } from "./types.js";
 
 /**
  * Cases: what automations submit, with their decisions and their events. Owns the `cases`,
@@ -28,6 +36,12 @@ export interface CaseStore {
    * `submittedBy`, only that key's cases (what an automation may see).
    */
   subjectHistory(args: HistoryQuery): Promise<HistoryEntry[]>;
+  /** The chain of versions `c` belongs to (revisions, migration 020), first to last, with their decisions. */
+  versions(c: CaseRecord): Promise<CaseVersion[]>;
+  /** The case's latest decision not revoked, or null. */
+  latestDecision(caseId: string): Promise<DecisionRecord | null>;
+  /** A workflow's most recent corrections by people, newest first (revisions.ts). */
+  corrections(q: CorrectionsQuery): Promise<CorrectionRecord[]>;
 }
 
 export function caseStore(engine: StoreEngine): CaseStore {
@@ -69,5 +83,8 @@ export function caseStore(engine: StoreEngine): CaseStore {
     // One multi-row INSERT is atomic by itself; no transaction needed.
     appendEvents: (events) => insertEvents(db, events),
     subjectHistory: (args) => subjectHistory(db, args),
+    versions: (c) => versionChain(db, c),
+    latestDecision: (caseId) => latestDecision(db, caseId),
+    corrections: (q) => recentCorrections(db, q),
   };
 }

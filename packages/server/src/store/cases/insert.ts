@@ -183,6 +183,9 @@ function justWritten({ c, extra }: CaseWrite): CaseRecord {
     releaseAt: extra.releaseAt ?? null,
     goldId: c.goldId ?? null,
     overlapOf: c.overlapOf ?? null,
+    revisionOf: c.revisionOf ?? null,
+    version: c.version ?? 1,
+    toolInputSchema: c.toolInputSchema ?? null,
     priority: c.priority ?? 0,
     blindSampled: c.blindSampled ?? false,
   });

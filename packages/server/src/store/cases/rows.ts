@@ -34,6 +34,9 @@ export function caseToRow(c: NewCase, decidedAt: number | null): Insertable<Case
     priority: c.priority ?? 0,
     overlap_of: c.overlapOf ?? null,
     blind_sampled: c.blindSampled ? 1 : 0,
+    revision_of: c.revisionOf ?? null,
+    version: c.version ?? 1,
+    tool_input_schema: toJsonOrNull(c.toolInputSchema ?? null),
   };
 }
 
@@ -85,6 +88,9 @@ export function rowToCase(r: Selectable<CasesTable>): CaseRecord {
     priority: r.priority ?? 0,
     overlapOf: r.overlap_of ?? null,
     blindSampled: r.blind_sampled === 1,
+    revisionOf: r.revision_of ?? null,
+    version: r.version ?? 1,
+    toolInputSchema: fromJsonOrNull<Record<string, unknown>>(r.tool_input_schema ?? null),
   };
 }
 

@@ -34,6 +34,11 @@ export interface NewCase {
    */
   goldId?: string | null;
   overlapOf?: string | null;
+  /** Revisions (migration 020): the case this one revises, and its place along the chain (1 first). */
+  revisionOf?: string | null;
+  version?: number;
+  /** The JSON Schema of the tool's arguments sent with the case; proposal and edits must meet it. */
+  toolInputSchema?: Record<string, unknown> | null;
   /**
    * Active-learning workflows: the model's uncertainty by the workflow's strategy (core
    * `uncertainty`); the most uncertain waiting case of such a workflow is handed out first. Default 0.
@@ -75,6 +80,9 @@ export interface CaseRecord extends NewCase, CaseTiming {
   goldId: string | null;
   overlapOf: string | null;
   blindSampled: boolean;
+  revisionOf: string | null;
+  version: number;
+  toolInputSchema: Record<string, unknown> | null;
   decidedAt: number | null;
   lease: { id: string; holder: string; claimedAt: number; expiresAt: number } | null;
   /** The only reviewer (user or key id) who may claim it, set by a workflow owner; null = anyone. */

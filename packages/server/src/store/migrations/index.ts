@@ -19,6 +19,7 @@ import { keyLifecycleMigration } from "./016_key_lifecycle.js";
 import { auditChainMigration } from "./017_audit_chain.js";
 import { claimTokenMigration } from "./018_claim_token.js";
 import { suspensionsMigration } from "./019_suspensions.js";
+import { revisionsMigration } from "./020_revisions.js";
 import { notificationsMigration } from "./021_notifications.js";
 import { blindSampleMigration } from "./023_blind_sample.js";
 
@@ -50,6 +51,7 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "017_audit_chain": auditChainMigration(),
         "018_claim_token": claimTokenMigration(),
         "019_suspensions": suspensionsMigration(),
+        "020_revisions": revisionsMigration(),
         "021_notifications": notificationsMigration(),
         "023_blind_sample": blindSampleMigration(),
       };

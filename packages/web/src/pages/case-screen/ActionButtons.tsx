@@ -13,14 +13,16 @@ export function ActionButtons({
   onEdit,
   onOwn,
   onDone,
+  onRespond,
 }: {
   actions: Action[];
   blind: boolean;
   draft: DecisionDraft;
-  setMode: (mode: Mode | null, patch: Partial<DecisionDraft>, focusOn: "submit" | "reason") => void;
+  setMode: (mode: Mode | null, patch: Partial<DecisionDraft>, focusOn: "submit" | "reason" | "note") => void;
   onEdit: () => void;
   onOwn: () => void;
   onDone: () => void;
+  onRespond: () => void;
 }) {
   // Each entry: the action it offers, its key, its label, whether it is the draft's mode, and its click.
   const buttons: Array<[Action, string, string, string, boolean, () => void]> = [
@@ -36,6 +38,15 @@ export function ActionButtons({
     ["override", "o", "Write your own", "act", draft.mode === "override" && draft.option === null, onOwn],
     ["tie", "t", "Tie", "act", draft.mode === "tie", () => setMode("tie", { ranking: [] }, "reason")],
     ["done", "d", "Done", "act approve", draft.mode === "done", onDone],
+    ["respond", "s", "Answer instead", "act", draft.mode === "respond", onRespond],
+    [
+      "changes",
+      "c",
+      "Request changes",
+      "act",
+      draft.mode === "changes",
+      () => setMode("changes", { option: null }, "note"),
+    ],
     [
       "reject",
       "r",

@@ -44,7 +44,8 @@ export function DecisionForm({
     draft.mode !== null && (NEEDS_REASON.has(draft.mode) || preview?.preview.reasonRequired === true);
   const refused = refusedField(serverError, draft);
   const refusal = (where: "reason" | "note") => (refused === where ? (serverError?.detail ?? null) : null);
-  const noteProblem = refusal("note");
+  const noteProblem = problem?.where === "note" ? problem.text : refusal("note");
+  const feedback = draft.mode === "changes";
   return (
     <form
       onSubmit={(ev) => {
@@ -66,6 +67,7 @@ export function DecisionForm({
         onEdit={state.startEdit}
         onOwn={state.startOwn}
         onDone={state.startDone}
+        onRespond={state.startRespond}
       />
 
       <DecisionPanel c={c} actions={actions} blind={blind} original={original} state={state} />
@@ -85,8 +87,10 @@ export function DecisionForm({
       />
       <label className="field">
         <span>
-          Note{" "}
-          {draft.reason === "other" ? (
+          {feedback ? "Feedback for the agent" : "Note"}{" "}
+          {feedback ? (
+            <span className="req">(required: the changes you want)</span>
+          ) : draft.reason === "other" ? (
             <span className="req">(required with reason “other”)</span>
           ) : (
             <span className="muted">(optional)</span>
@@ -99,7 +103,10 @@ export function DecisionForm({
           aria-invalid={noteProblem ? true : undefined}
           aria-describedby={noteProblem ? "note-problem" : undefined}
           onChange={(ev) => {
-            if (noteProblem) setServerError(null);
+            if (noteProblem) {
+              setServerError(null);
+              if (problem?.where === "note") setProblem(null);
+            }
             setDraft((d) => ({ ...d, note: ev.target.value }));
           }}
         />

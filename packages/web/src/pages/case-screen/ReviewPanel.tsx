@@ -8,7 +8,12 @@ import { type Draft, draftText } from "../../proposals";
  * version (written blind, so there is nothing to diff against); on a human_only case, the person's record
  * of what they did (not diffed either: it is not a change to the machine's preparation).
  */
-const LABELS = { edit: "Your edit", override: "Your own version", done: "What you did" } as const;
+const LABELS = {
+  edit: "Your edit",
+  override: "Your own version",
+  done: "What you did",
+  respond: "Your answer (the agent gets it instead of the tool's result; the tool is not run)",
+} as const;
 
 export function ReviewPanel({
   edit,
@@ -19,7 +24,7 @@ export function ReviewPanel({
   editorRef,
 }: {
   edit: Draft;
-  mode: "edit" | "override" | "done";
+  mode: "edit" | "override" | "done" | "respond";
   /** The proposal as a draft; null when blind. */
   original: Draft | null;
   problem: string | null;

@@ -21,6 +21,8 @@ export function caseShortcuts(s: {
   if (actions.includes("rank")) shortcuts.push({ keys: "1–9", label: "Pick the better candidate" });
   if (actions.includes("tie")) shortcuts.push({ keys: "t", label: "Tie (needs a reason)" });
   if (actions.includes("done")) shortcuts.push({ keys: "d", label: "Done: record what you did" });
+  if (actions.includes("respond")) shortcuts.push({ keys: "s", label: "Answer in the tool's place" });
+  if (actions.includes("changes")) shortcuts.push({ keys: "c", label: "Request changes (feedback)" });
   if (actions.includes("reject")) shortcuts.push({ keys: "r", label: "Reject" });
   if (canAct) shortcuts.push({ keys: "Ctrl+Enter", label: blind ? "Record your judgment" : "Submit" });
   if (canAct) shortcuts.push({ keys: "Esc", label: "Cancel" });

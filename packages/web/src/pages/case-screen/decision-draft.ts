@@ -13,7 +13,17 @@ import type { CaseView, VerdictBody } from "../../types";
 
 /** The decision a reviewer is putting together on the case screen, and the rules that turn it into a verdict. */
 
-export type Mode = "approve" | "edit" | "reject" | "override" | "label" | "rank" | "tie" | "done";
+export type Mode =
+  | "approve"
+  | "edit"
+  | "reject"
+  | "override"
+  | "label"
+  | "rank"
+  | "tie"
+  | "done"
+  | "respond"
+  | "changes";
 
 export interface DecisionDraft {
   mode: Mode | null;
@@ -49,6 +59,8 @@ const MODE_VERB: Record<Mode, string> = {
   rank: "rank",
   tie: "record a tie",
   done: "record what you did",
+  respond: "answer in the tool's place",
+  changes: "request changes",
 };
 
 const ACTION_KEYS: Record<Action, string> = {
@@ -61,6 +73,8 @@ const ACTION_KEYS: Record<Action, string> = {
   rank: "1–9 pick the better",
   tie: "t tie",
   done: "d done: record what you did",
+  respond: "s answer instead",
+  changes: "c request changes",
 };
 
 /** Where the next keystroke belongs after an action; the screen moves focus there once it renders. */
@@ -68,13 +82,20 @@ export type Focus = "submit" | "reason" | "note" | "editor" | "label" | "next" |
 
 /** What blocks a decision, and the control it is shown beside. */
 export interface Problem {
-  where: "reason" | "editor" | "general";
+  where: "reason" | "editor" | "note" | "general";
   text: string;
 }
 
 /** Whether the draft is written in the editor: an edit, one's own version, or a record of what one did. */
-export function editorShown(d: DecisionDraft): d is DecisionDraft & { mode: "edit" | "override" | "done" } {
-  return d.mode === "edit" || d.mode === "done" || (d.mode === "override" && d.option === null);
+export function editorShown(
+  d: DecisionDraft,
+): d is DecisionDraft & { mode: "edit" | "override" | "done" | "respond" } {
+  return (
+    d.mode === "edit" ||
+    d.mode === "done" ||
+    d.mode === "respond" ||
+    (d.mode === "override" && d.option === null)
+  );
 }
 
 /**
@@ -178,6 +199,34 @@ export function draftBody(
       body = { verdict: "done", output: out.output, note, reasonCode };
       break;
     }
+    case "respond": {
+      // The person's answer, handed to the model as the tool's result: nothing of the proposal in it.
+      const edit = d.edit ?? blankDraft();
+      const out = draftOutput(null, edit);
+      if ("error" in out) return { problem: { where: "editor", text: out.error } };
+      if (draftText(edit).trim() === "") {
+        return {
+          problem: {
+            where: "editor",
+            text: "Write the answer the agent should get instead of running the tool.",
+          },
+        };
+      }
+      body = { verdict: "respond", output: out.output, note, reasonCode };
+      break;
+    }
+    case "changes": {
+      if (!note) {
+        return {
+          problem: {
+            where: "note",
+            text: "Write the changes you want in the note: it is what the agent revises from.",
+          },
+        };
+      }
+      body = { verdict: "request_changes", note, reasonCode };
+      break;
+    }
     case "label": {
       const label = d.label.trim();
       if (!label) return { problem: { where: "general", text: "Pick a label (1–9) or type one." } };
@@ -223,6 +272,10 @@ export function submitLabel(d: DecisionDraft, blind: boolean, c: CaseView): stri
       return "Record a tie";
     case "done":
       return "Record as done";
+    case "respond":
+      return "Send this answer";
+    case "changes":
+      return "Request changes";
     default:
       return "Submit";
   }

@@ -65,6 +65,15 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
     setMode("override", { edit: draft.edit ?? blankDraft() }, "editor");
   }, [draft.edit, setMode]);
 
+  /** Answer in the tool's place: an empty editor (the answer is not the proposal's arguments). */
+  const startRespond = useCallback(() => {
+    setMode(
+      "respond",
+      { edit: draft.mode === "respond" && draft.edit ? draft.edit : blankDraft() },
+      "editor",
+    );
+  }, [draft.mode, draft.edit, setMode]);
+
   /** Human_only: the person's record of what they did, in an editor without the machine's values. */
   const startDone = useCallback(() => {
     if (!c) return;
@@ -143,6 +152,7 @@ export function useDecisionDraft(c: CaseView | null, actions: Action[], blind: b
     startEdit,
     startOwn,
     startDone,
+    startRespond,
     pickOption,
     pickLabel,
     pickCandidate,
