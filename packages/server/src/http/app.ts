@@ -27,6 +27,7 @@ import {
   goldRoutes,
   metricsRoutes,
   outcomeRoutes,
+  pauseRoutes,
   prometheusRoutes,
 } from "./oversight/index.js";
 import { installErrorHandling } from "./problem.js";
@@ -34,7 +35,7 @@ import { assignRoutes, previewRoutes, reversibleRoutes, reviewRoutes } from "./r
 import { closeUnusedConnectionsOnClose } from "./shutdown.js";
 import { signingSecretRoutes } from "./webhooks/signing-secrets.js";
 import { suspensionRoutes } from "./workflows/suspensions.js";
-import { staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
+import { ownQualityRoutes, staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
 
 export interface AppOptions {
   /** Largest accepted request body, in bytes. */
@@ -171,6 +172,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     // MCP (issue 14): its tools call the routes above in-process with the caller's key.
     await v1.register(mcpRoutes());
     await v1.register(suspensionRoutes(ctx));
+    await v1.register(ownQualityRoutes(ctx));
+    await v1.register(pauseRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

@@ -8,6 +8,7 @@ import { metricsStore } from "./metrics/index.js";
 import { migrationProvider } from "./migrations/index.js";
 import { outboxStore } from "./outbox/index.js";
 import { oversightStore } from "./oversight/index.js";
+import { pauseStore } from "./pauses/index.js";
 import { retentionStore } from "./retention/index.js";
 import { reviewStore } from "./review/index.js";
 import type { Store } from "./store.js";
@@ -30,6 +31,7 @@ export class SqlStore implements Store {
   readonly audit: Store["audit"];
   readonly suspensions: Store["suspensions"];
   readonly retention: Store["retention"];
+  readonly pauses: Store["pauses"];
   readonly #engine: StoreEngine;
   #closing: Promise<void> | undefined;
 
@@ -48,6 +50,7 @@ export class SqlStore implements Store {
     this.audit = auditStore(engine);
     this.suspensions = suspensionStore(engine);
     this.retention = retentionStore(engine);
+    this.pauses = pauseStore(engine);
   }
 
   describe(): string {

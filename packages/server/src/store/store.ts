@@ -6,6 +6,7 @@ import type { LearningStore } from "./learning/index.js";
 import type { MetricsStore } from "./metrics/index.js";
 import type { OutboxStore } from "./outbox/index.js";
 import type { OversightStore } from "./oversight/index.js";
+import type { PauseStore } from "./pauses/index.js";
 import type { RetentionStore } from "./retention/index.js";
 import type { ReviewStore } from "./review/index.js";
 import type { SuspensionStore } from "./suspensions/index.js";
@@ -56,4 +57,6 @@ export interface Store {
   readonly suspensions: SuspensionStore;
   /** The retention purge: finished cases past their workflow's `retention.days`, deleted and recorded. */
   readonly retention: RetentionStore;
+  /** Reviewers paused from claiming a workflow's cases (the owner's inbox), and the history. */
+  readonly pauses: PauseStore;
 }

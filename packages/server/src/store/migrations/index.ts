@@ -19,6 +19,7 @@ import { keyLifecycleMigration } from "./016_key_lifecycle.js";
 import { auditChainMigration } from "./017_audit_chain.js";
 import { claimTokenMigration } from "./018_claim_token.js";
 import { suspensionsMigration } from "./019_suspensions.js";
+import { ownerInboxMigration } from "./022_owner_inbox.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -48,6 +49,7 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "017_audit_chain": auditChainMigration(),
         "018_claim_token": claimTokenMigration(),
         "019_suspensions": suspensionsMigration(),
+        "022_owner_inbox": ownerInboxMigration(),
       };
     },
   };
