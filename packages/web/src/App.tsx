@@ -141,7 +141,9 @@ export function App() {
           >
             Queue
           </a>
-          {(session.user.role === "admin" || session.user.role === "auditor") && (
+          {(session.user.role === "admin" ||
+            session.user.role === "auditor" ||
+            (session.user.owns?.length ?? 0) > 0) && (
             <a
               href="/dashboard"
               aria-current={route.page === "dashboard" ? "page" : undefined}

@@ -1,11 +1,14 @@
 import type {
+  AckAction,
   CaseView,
   Claimed,
   DecisionPreview,
   DecisionView,
   GovernanceReport,
   OversightAlert,
+  OwnQuality,
   QueueSummary,
+  ReviewerPause,
   Session,
   ThresholdsReport,
   VerdictBody,
@@ -130,8 +133,18 @@ export const api = {
     request<{ alerts: OversightAlert[] }>("GET", `/v1/oversight/alerts?${query({ workflow })}`),
   thresholds: (workflow: string, maxError: number) =>
     request<ThresholdsReport>("GET", `/v1/thresholds?${query({ workflow, maxError: String(maxError) })}`),
-  acknowledgeAlert: (id: string) =>
-    request<unknown>("POST", `/v1/oversight/alerts/${encodeURIComponent(id)}/ack`),
+  acknowledgeAlert: (id: string, body: { action: AckAction; note?: string }) =>
+    request<OversightAlert>("POST", `/v1/oversight/alerts/${encodeURIComponent(id)}/ack`, body),
+  pauses: (workflow: string) =>
+    request<{ items: ReviewerPause[] }>("GET", `/v1/workflows/${encodeURIComponent(workflow)}/pauses`),
+  resumeReviewer: (workflow: string, reviewer: string) =>
+    request<ReviewerPause>(
+      "POST",
+      `/v1/workflows/${encodeURIComponent(workflow)}/pauses/${encodeURIComponent(reviewer)}/resume`,
+      {},
+    ),
+  /** Your own catch trials, audits and post-review errors over 30 days, beside your team's. */
+  ownQuality: (workflow?: string) => request<OwnQuality>("GET", `/v1/me/quality?${query({ workflow })}`),
 };
 
 /** A query string of the defined values. */

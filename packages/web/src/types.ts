@@ -25,6 +25,8 @@ export interface User {
   role: Role;
   workflows: string[] | null;
   username?: string;
+  /** The workflows this person owns (older servers: absent). */
+  owns?: string[];
 }
 
 export interface Session {
@@ -276,6 +278,49 @@ export interface OversightAlert {
   evidence: Record<string, unknown>;
   createdAt: string;
   acknowledgedAt: string | null;
+  acknowledgedBy?: string | null;
+  /** What the owner did, recorded with the acknowledgement. */
+  ackAction?: AckAction | null;
+  ackNote?: string | null;
+}
+
+/** What an owner did about an alert (`POST /v1/oversight/alerts/:id/ack`). */
+export type AckAction = "coached" | "paused_reviewer" | "changed_policy" | "dismissed";
+
+/** A reviewer paused from claiming a workflow's cases (`GET /v1/workflows/:name/pauses`). */
+export interface ReviewerPause {
+  id: string;
+  workflow: string;
+  reviewer: string;
+  reviewerName: string | null;
+  alertId: string | null;
+  note: string | null;
+  pausedBy: string;
+  pausedAt: string;
+  resumedAt: string | null;
+  inForce: boolean;
+}
+
+export interface QualityFigures {
+  catchTrials: { trials: number; passed: number; passRate: number | null };
+  audits: { audited: number; correct: number; incorrect: number; correctRate: number | null };
+  postReviewErrors: { reported: number; incorrect: number; rate: number | null };
+}
+
+/** `GET /v1/me/quality`: your own figures over the last 30 days, beside your team's. */
+export interface OwnQuality {
+  workflow: string | null;
+  since: string;
+  until: string;
+  you: QualityFigures & { person: string; name: string | null; decisions: number };
+  team: {
+    people: number;
+    decisions: number | null;
+    catchTrials: QualityFigures["catchTrials"] | null;
+    audits: QualityFigures["audits"] | null;
+    postReviewErrors: QualityFigures["postReviewErrors"] | null;
+    withheld: string[];
+  };
 }
 
 /** One row of `GET /v1/thresholds`' table: what routing at this threshold would have done. */

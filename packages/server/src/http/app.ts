@@ -28,6 +28,7 @@ import {
   goldRoutes,
   metricsRoutes,
   outcomeRoutes,
+  pauseRoutes,
   prometheusRoutes,
 } from "./oversight/index.js";
 import { installErrorHandling } from "./problem.js";
@@ -36,7 +37,7 @@ import { closeUnusedConnectionsOnClose } from "./shutdown.js";
 import { signingSecretRoutes } from "./webhooks/signing-secrets.js";
 import { correctionRoutes } from "./workflows/corrections.js";
 import { suspensionRoutes } from "./workflows/suspensions.js";
-import { staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
+import { ownQualityRoutes, staticRoutes, streamRoutes, workspaceRoutes } from "./workspace/index.js";
 
 export interface AppOptions {
   /** Largest accepted request body, in bytes. */
@@ -179,6 +180,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(identityRoutes(ctx));
     await v1.register(slackRoutes(ctx));
     await v1.register(emailRoutes(ctx));
+    await v1.register(ownQualityRoutes(ctx));
+    await v1.register(pauseRoutes(ctx));
   });
   await app.register(staticRoutes(opts.webDir));
   return app;

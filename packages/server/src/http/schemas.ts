@@ -361,6 +361,9 @@ const SessionUserSchema = Type.Object({
   name: Type.String(),
   role: Type.String(),
   workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  owns: Type.Array(Type.String(), {
+    description: "The workflows this person owns (their policy's owner): their alerts and dashboard",
+  }),
 });
 
 export const SessionResponseSchema = Type.Object({

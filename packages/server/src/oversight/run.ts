@@ -129,7 +129,11 @@ async function alertFor(
       // Alerts belong to no key: each workflow's own secret signs them (webhooks/signing-secrets.ts).
       keyId: alertSecretOwner(wf.workflow),
       url,
-      body: alertWebhookBody({ ...alert, acknowledgedAt: null, acknowledgedBy: null }, name, wf.owner),
+      body: alertWebhookBody(
+        { ...alert, acknowledgedAt: null, acknowledgedBy: null, ackAction: null, ackNote: null },
+        name,
+        wf.owner,
+      ),
       createdAt: now,
     },
   };

@@ -1,7 +1,8 @@
 import type { Workflow } from "@loopgate/core";
 import { governanceReport, reviewerName } from "../metrics/governance.js";
+import { personName } from "../metrics/person-name.js";
 import type { Store } from "../store/index.js";
-import type { Consistency, ReportAlert, ReportData, ReportSuspension } from "./types.js";
+import type { Consistency, ReportAlert, ReportData, ReportPause, ReportSuspension } from "./types.js";
 
 export interface CollectOptions {
   workflow: Workflow;
@@ -41,7 +42,30 @@ export async function collectReport(store: Store, o: CollectOptions): Promise<Re
     erosion: byReviewer.erosion,
     alerts: await alertsOf(store, o),
     suspensions: await suspensionsOf(store, o),
+    pauses: await pausesOf(store, o),
   };
+}
+
+/** Reviewers paused at some time in the window, oldest first, with the names of who acted. */
+async function pausesOf(store: Store, o: CollectOptions): Promise<ReportPause[]> {
+  const rows = await store.pauses.during([o.workflow.workflow], o.since, o.until);
+  const name = (id: string) => personName(store, id);
+  const out: ReportPause[] = [];
+  for (const p of rows) {
+    out.push({
+      id: p.id,
+      reviewer: p.reviewer,
+      reviewerName: await name(p.reviewer),
+      alertId: p.alertId,
+      note: p.note,
+      pausedByName: await name(p.pausedBy),
+      pausedAt: p.pausedAt,
+      resumedByName: p.resumedBy === null ? null : await name(p.resumedBy),
+      resumedAt: p.resumedAt,
+      resumeNote: p.resumeNote,
+    });
+  }
+  return out;
 }
 
 /** Suspensions in force at some time in the window, oldest first, with the names of who acted. */
@@ -79,6 +103,9 @@ async function alertsOf(store: Store, o: CollectOptions): Promise<ReportAlert[]>
       evidence: a.evidence,
       createdAt: a.createdAt,
       acknowledgedAt: a.acknowledgedAt,
+      acknowledgedByName: a.acknowledgedBy === null ? null : await personName(store, a.acknowledgedBy),
+      ackAction: a.ackAction,
+      ackNote: a.ackNote,
     });
   }
   return alerts.sort((a, b) => a.createdAt - b.createdAt);

@@ -31,6 +31,7 @@ export function renderReport(d: ReportData): string {
     d.erosion ? erosionSection(d.erosion) : "",
     alerts(d),
     suspensions(d),
+    pauses(d),
     footer(),
     "</main></body></html>\n",
   ].join("\n");
@@ -250,8 +251,7 @@ function alerts(d: ReportData): string {
 
 function alertItem(a: ReportAlert): string {
   const who = a.reviewer ? ` for ${esc(a.reviewerName ?? a.reviewer)}` : "";
-  const ack =
-    a.acknowledgedAt === null ? "not acknowledged" : `acknowledged ${esc(utcTime(a.acknowledgedAt))}`;
+  const ack = a.acknowledgedAt === null ? "not acknowledged" : acknowledged(a, a.acknowledgedAt);
   const evidence = evidenceSentences(a.evidence);
   return (
     `<li class="alert" data-alert="${esc(a.id)}"><p><strong>${esc(humanize(a.kind))}</strong>${who}, ` +
@@ -261,6 +261,43 @@ function alertItem(a: ReportAlert): string {
       : "") +
     "</li>"
   );
+}
+
+/** What the owner did about an alert: "acknowledged <time> by Olivia: paused the reviewer (note)". */
+const ACK_WORDS: Record<string, string> = {
+  coached: "coached the reviewer",
+  paused_reviewer: "paused the reviewer",
+  changed_policy: "changed the policy",
+  dismissed: "dismissed it",
+};
+
+function acknowledged(a: ReportAlert, at: number): string {
+  const by = a.acknowledgedByName ? ` by ${esc(a.acknowledgedByName)}` : "";
+  const action = a.ackAction
+    ? `: <span data-ack-action="${esc(a.ackAction)}">${esc(ACK_WORDS[a.ackAction] ?? a.ackAction)}</span>`
+    : "";
+  const note = a.ackNote ? ` — “${esc(a.ackNote)}”` : "";
+  return `acknowledged ${esc(utcTime(at))}${by}${action}${note}`;
+}
+
+/** Reviewers the owner paused in the window (from an alert, usually), and when they were resumed. */
+function pauses(d: ReportData): string {
+  if (d.pauses === undefined || d.pauses.length === 0) return "";
+  const items = d.pauses
+    .map((p) => {
+      const resumed =
+        p.resumedAt === null
+          ? "<strong>still paused</strong>"
+          : `resumed ${esc(utcTime(p.resumedAt))} by ${esc(p.resumedByName ?? "")}` +
+            (p.resumeNote ? `: ${esc(p.resumeNote)}` : "");
+      const why = p.note ? `: ${esc(p.note)}` : "";
+      return (
+        `<li class="pause" data-pause="${esc(p.id)}"><p>${esc(p.reviewerName)} paused ` +
+        `${esc(utcTime(p.pausedAt))} by ${esc(p.pausedByName)}${why}; ${resumed}.</p></li>`
+      );
+    })
+    .join("");
+  return `<section id="pauses"><h2>Paused reviewers</h2><ol class="pauses" data-pauses="${d.pauses.length}">${items}</ol></section>`;
 }
 
 /** The stop button's use in the window (EU AI Act Art. 14(4)(e)): who stopped what, why, and who resumed. */

@@ -25,6 +25,23 @@ export interface ReportData {
   alerts: ReportAlert[];
   /** Stop-button suspensions in force at any time in the window (absent: not collected). */
   suspensions?: ReportSuspension[];
+  /** Reviewers paused from the workflow at any time in the window (absent: not collected). */
+  pauses?: ReportPause[];
+}
+
+/** A reviewer paused by the owner (usually from an alert), and who resumed them. */
+export interface ReportPause {
+  id: string;
+  reviewer: string;
+  reviewerName: string;
+  alertId: string | null;
+  note: string | null;
+  pausedByName: string;
+  pausedAt: number;
+  resumedByName: string | null;
+  /** null: still paused when the report was made. */
+  resumedAt: number | null;
+  resumeNote: string | null;
 }
 
 /** A suspension of the workflow or one action (the stop button), with who pressed and released it. */
@@ -60,4 +77,8 @@ export interface ReportAlert {
   evidence: unknown;
   createdAt: number;
   acknowledgedAt: number | null;
+  acknowledgedByName?: string | null;
+  /** What the owner did (coached, paused_reviewer, changed_policy, dismissed), and why. */
+  ackAction?: string | null;
+  ackNote?: string | null;
 }

@@ -52,13 +52,22 @@ export type {
 export { NOTIFY_CHANNELS } from "./notify/index.js";
 export type { OutboxStore } from "./outbox/index.js";
 export type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./outbox/types.js";
-export type { AlertKind, AlertRecord, NewAlert, ReviewDecisionWindow } from "./oversight/alerts.js";
+export type {
+  AckAction,
+  AlertKind,
+  AlertRecord,
+  NewAlert,
+  ReviewDecisionWindow,
+} from "./oversight/alerts.js";
+export { ACK_ACTIONS } from "./oversight/alerts.js";
+export type { AuditedDecision } from "./oversight/audited.js";
 export type { AuditCandidate, AuditView, NewAuditDraw } from "./oversight/audits.js";
 export type { GoldCase, NewGoldCase } from "./oversight/gold.js";
 export type { OversightStore } from "./oversight/index.js";
 export type { NewOutcome, OutcomeRecord } from "./oversight/outcomes.js";
 export type { CatchTrialResult, OverlapRating, OversightWindow } from "./oversight/shadows.js";
 export { isShadow } from "./oversight/shadows.js";
+export type { PauseRecord, PauseStore } from "./pauses/index.js";
 export type { PurgeArgs, PurgedCase, RetentionStore } from "./retention/index.js";
 export { APPROVING } from "./review/claim.js";
 export type { ReviewStore } from "./review/index.js";

@@ -29,6 +29,7 @@ export interface Database {
   notify_identities: NotifyIdentitiesTable;
   notify_tokens: NotifyTokensTable;
   notify_messages: NotifyMessagesTable;
+  reviewer_pauses: ReviewerPausesTable;
 }
 
 /**
@@ -102,6 +103,9 @@ export interface OversightAlertsTable {
   created_at: number;
   acknowledged_at: number | null;
   acknowledged_by: string | null;
+  /** What the owner did (migration 022): coached, paused_reviewer, changed_policy, dismissed. */
+  ack_action: string | null;
+  ack_note: string | null;
 }
 
 /** Outcomes reported by the automation for decided cases (migration 006, oversight/outcomes.ts). */
@@ -448,4 +452,21 @@ export interface NotifyMessagesTable {
   outcome: string | null;
   /** The summary that announced it (outcome digest). */
   digest_id: string | null;
+}
+
+/** A reviewer kept from claiming a workflow's cases (migration 022, store/pauses). */
+export interface ReviewerPausesTable {
+  id: string;
+  workflow: string;
+  /** The person: a user id, or the id of a key that belongs to no one. */
+  reviewer: string;
+  /** The alert it was paused from, if any. */
+  alert_id: string | null;
+  note: string | null;
+  paused_by: string;
+  paused_at: number;
+  resumed_by: string | null;
+  /** Null while the pause is in force. */
+  resumed_at: number | null;
+  resume_note: string | null;
 }

@@ -9,6 +9,7 @@ import { migrationProvider } from "./migrations/index.js";
 import { notifyStore } from "./notify/index.js";
 import { outboxStore } from "./outbox/index.js";
 import { oversightStore } from "./oversight/index.js";
+import { pauseStore } from "./pauses/index.js";
 import { retentionStore } from "./retention/index.js";
 import { reviewStore } from "./review/index.js";
 import type { Store } from "./store.js";
@@ -32,6 +33,7 @@ export class SqlStore implements Store {
   readonly suspensions: Store["suspensions"];
   readonly retention: Store["retention"];
   readonly notify: Store["notify"];
+  readonly pauses: Store["pauses"];
   readonly #engine: StoreEngine;
   #closing: Promise<void> | undefined;
 
@@ -51,6 +53,7 @@ export class SqlStore implements Store {
     this.suspensions = suspensionStore(engine);
     this.retention = retentionStore(engine);
     this.notify = notifyStore(engine);
+    this.pauses = pauseStore(engine);
   }
 
   describe(): string {

@@ -7,6 +7,7 @@ import type { MetricsStore } from "./metrics/index.js";
 import type { NotifyStore } from "./notify/index.js";
 import type { OutboxStore } from "./outbox/index.js";
 import type { OversightStore } from "./oversight/index.js";
+import type { PauseStore } from "./pauses/index.js";
 import type { RetentionStore } from "./retention/index.js";
 import type { ReviewStore } from "./review/index.js";
 import type { SuspensionStore } from "./suspensions/index.js";
@@ -59,4 +60,6 @@ export interface Store {
   readonly retention: RetentionStore;
   /** Notifications to reviewers: Slack and email identities, email tokens, the notification outbox. */
   readonly notify: NotifyStore;
+  /** Reviewers paused from claiming a workflow's cases (the owner's inbox), and the history. */
+  readonly pauses: PauseStore;
 }

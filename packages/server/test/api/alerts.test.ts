@@ -26,6 +26,8 @@ const DAY = 86_400_000;
 const SEC = 1000;
 const T0 = Date.parse("2026-09-01T09:00:00Z");
 const RUN_AT = T0 + 60 * DAY;
+/** An acknowledgement says what was done (issue 15, item 6). */
+const DISMISS = { action: "dismissed" };
 
 /** The fixture policies with `oversight.watched`'s alertUrl pointed at `url`. */
 function policiesWithAlertUrl(url: string): string {
@@ -252,24 +254,20 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
 
   it("is acknowledged once, by the owner or an admin; then the pattern may raise a new alert", async () => {
     const stamp = raised.find((a) => a.kind === "rubber_stamp");
-    expect((await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, undefined, auditor)).status).toBe(
-      403,
-    );
-    expect(
-      (await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, undefined, stamper.key)).status,
-    ).toBe(404);
-    expect((await s.call("POST", "/v1/oversight/alerts/alr_nope/ack", undefined, owner.key)).status).toBe(
+    expect((await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, DISMISS, auditor)).status).toBe(403);
+    expect((await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, DISMISS, stamper.key)).status).toBe(
       404,
     );
+    expect((await s.call("POST", "/v1/oversight/alerts/alr_nope/ack", DISMISS, owner.key)).status).toBe(404);
     now += 60 * SEC;
-    const res = await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, undefined, owner.key);
+    const res = await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, DISMISS, owner.key);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       id: stamp.id,
       acknowledgedAt: new Date(now).toISOString(),
       acknowledgedBy: owner.id,
     });
-    expect((await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, undefined, owner.key)).status).toBe(
+    expect((await s.call("POST", `/v1/oversight/alerts/${stamp.id}/ack`, DISMISS, owner.key)).status).toBe(
       409,
     );
     const again = await (await s.call("POST", "/v1/oversight/run", { workflow: WATCHED }, owner.key)).json();
@@ -315,7 +313,17 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
     it("raise each finding once when both run the whole check together", async () => {
       const open = await s.store.oversight.listAlerts({ workflows: [WATCHED] });
       for (const x of open.filter((x) => x.acknowledgedAt === null)) {
-        expect(await s.store.oversight.acknowledgeAlert({ id: x.id, by: "test", now })).toBe(true);
+        expect(
+          (
+            await s.store.oversight.acknowledgeAlert({
+              id: x.id,
+              by: "test",
+              now,
+              action: "dismissed",
+              note: null,
+            })
+          ).acknowledged,
+        ).toBe(true);
       }
       const [a, b] = stores as [Store, Store];
       const runs = await Promise.all(
@@ -327,7 +335,14 @@ describe.each(ENGINES)("oversight alerts (%s)", (engine) => {
 
   it("is run by the worker every oversightIntervalMs, without a request", async () => {
     for (const x of await s.store.oversight.listAlerts({})) {
-      if (x.acknowledgedAt === null) await s.store.oversight.acknowledgeAlert({ id: x.id, by: "test", now });
+      if (x.acknowledgedAt === null)
+        await s.store.oversight.acknowledgeAlert({
+          id: x.id,
+          by: "test",
+          now,
+          action: "dismissed",
+          note: null,
+        });
     }
     // A second process on the same database, with the worker on.
     const second = await startTestServer(

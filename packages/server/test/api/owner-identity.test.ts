@@ -17,6 +17,8 @@ import {
  */
 const OWNER_POLICIES = fileURLToPath(new URL("../fixtures/owner-policies", import.meta.url));
 const WF = "own.pay";
+/** An acknowledgement says what was done (issue 15, item 6). */
+const DISMISS = { action: "dismissed" };
 
 type Key = { key: string; id: string };
 
@@ -149,7 +151,7 @@ describe.each(ENGINES)("workflow ownership is an identity (%s)", (engine) => {
     // Acknowledging: an alert they may not read is not there for them.
     const id = await alert();
     for (const impostor of [namedLikeOwner, mallory]) {
-      expect((await s.call("POST", `/v1/oversight/alerts/${id}/ack`, undefined, impostor.key)).status).toBe(
+      expect((await s.call("POST", `/v1/oversight/alerts/${id}/ack`, DISMISS, impostor.key)).status).toBe(
         404,
       );
     }
@@ -160,7 +162,7 @@ describe.each(ENGINES)("workflow ownership is an identity (%s)", (engine) => {
       const res = await s.call(r.method, r.path, "body" in r ? r.body : undefined, owner.key);
       expect(res.status, `${r.name}: ${await res.clone().text()}`).toBe(r.ok);
     }
-    const ack = await s.call("POST", `/v1/oversight/alerts/${await alert()}/ack`, undefined, owner.key);
+    const ack = await s.call("POST", `/v1/oversight/alerts/${await alert()}/ack`, DISMISS, owner.key);
     expect(ack.status).toBe(200);
     expect(await ack.json()).toMatchObject({ acknowledgedBy: owner.id });
   });

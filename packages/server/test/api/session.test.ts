@@ -63,6 +63,7 @@ describe.each(ENGINES)("workspace sessions and users (%s)", (engine) => {
       name: "Ada Lovelace",
       role: "reviewer",
       workflows: ["test.payments"],
+      owns: [],
     });
     expect(session.csrf).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(Buffer.from(session.cookie, "base64url")).toHaveLength(32);

@@ -1,15 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, api, errorMessage } from "../api";
-import { AlertsPanel, type AlertsState } from "../components/dashboard/AlertsPanel";
+import { type Acknowledge, AlertsPanel, type AlertsState } from "../components/dashboard/AlertsPanel";
 import { CalibrationPanel } from "../components/dashboard/Calibration";
 import { ErosionPanel } from "../components/dashboard/ErosionPanel";
 import { ExceptionBars } from "../components/dashboard/ExceptionBars";
 import { Filters } from "../components/dashboard/Filters";
 import { WINDOWS, type WindowDays, windowSince } from "../components/dashboard/figures";
+import { PausesPanel } from "../components/dashboard/PausesPanel";
 import { ReviewerTable } from "../components/dashboard/ReviewerTable";
 import { Tiles } from "../components/dashboard/Tiles";
 import { TrendCharts } from "../components/dashboard/TrendCharts";
 import { time } from "../format";
+import { dashboardWorkflows } from "../owners";
 import type { GovernanceReport } from "../types";
 import { useWorkspace } from "../workspace";
 
@@ -36,17 +38,25 @@ interface Loaded {
   byReviewer: GovernanceReport;
 }
 
-/** Governance at a glance for an operations lead: headline figures, trends, reviewers, alerts. */
+/**
+ * Governance at a glance for an operations lead: headline figures, trends, reviewers, alerts. Admins and
+ * auditors see every workflow in their scope; an owner of any role (the owner's inbox) sees the
+ * workflows they own, one at a time, since per-reviewer figures are theirs only workflow by workflow.
+ */
 export function Dashboard() {
   const ws = useWorkspace();
+  const staff = ws.user.role === "admin" || ws.user.role === "auditor";
   const [filters, setFilters] = useState(readFilters);
+  const [pausesReload, setPausesReload] = useState(0);
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [alerts, setAlerts] = useState<AlertsState>({ state: "loading" });
   const heading = useRef<HTMLHeadingElement>(null);
-  const workflows = useMemo(() => [...ws.workflows.keys()].sort(), [ws.workflows]);
-  const { workflow, days } = filters;
+  const workflows = useMemo(() => dashboardWorkflows(ws.user, ws.workflows), [ws.user, ws.workflows]);
+  const { days } = filters;
+  // An owner who is not staff always looks at one of their workflows (their first, unless the address names one).
+  const workflow = staff || workflows.includes(filters.workflow) ? filters.workflow : (workflows[0] ?? "");
 
   useEffect(() => {
     document.title = "Dashboard · Loopgate";
@@ -87,10 +97,11 @@ export function Dashboard() {
     void loadAlerts();
   }, [workflow, days, load, loadAlerts]);
 
-  const acknowledge = useCallback(
-    async (id: string) => {
-      await api.acknowledgeAlert(id);
+  const acknowledge = useCallback<Acknowledge>(
+    async (id, body) => {
+      await api.acknowledgeAlert(id, body);
       await loadAlerts();
+      if (body.action === "paused_reviewer") setPausesReload((n) => n + 1);
     },
     [loadAlerts],
   );
@@ -113,6 +124,7 @@ export function Dashboard() {
           Dashboard
         </h1>
         <Filters
+          allowAll={staff}
           workflows={workflows}
           workflow={workflow}
           onWorkflow={(w) => setFilters((f) => ({ ...f, workflow: w }))}
@@ -156,6 +168,9 @@ export function Dashboard() {
             </div>
           </div>
           <ErosionPanel erosion={data.byReviewer.erosion ?? report.erosion} />
+          {workflow && (
+            <PausesPanel workflow={workflow} canResume={ws.user.role !== "auditor"} reload={pausesReload} />
+          )}
           {workflow && <CalibrationPanel workflow={workflow} />}
         </>
       )}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage } from "../api";
+import { OwnQualityPanel } from "../components/OwnQualityPanel";
 import { type Shortcut, Shortcuts } from "../components/Shortcuts";
 import { ago, duration, PATTERN_NAMES, slaText } from "../format";
 import { useKeyboard } from "../hooks/useKeyboard";
@@ -155,6 +156,8 @@ export function Queue() {
           </p>
         )}
       </section>
+
+      {ws.canReview && queue && <OwnQualityPanel workflows={queue.workflows.map((w) => w.workflow)} />}
 
       {queue && queue.workflows.length === 0 && <p className="muted">No workflows are in your scope.</p>}
       <div className="workflows">

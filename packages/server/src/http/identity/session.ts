@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { hashToken, tokenValidUntil } from "../../keys.js";
+import { ownerIs } from "../../owners.js";
 import { prepareDummyHash, verifyPassword } from "../../passwords.js";
 import type { UserRole } from "../../store/index.js";
 import { createUser } from "../../users.js";
@@ -17,6 +18,7 @@ import {
   UserViewSchema,
 } from "../schemas.js";
 import {
+  canAccessWorkflow,
   csrfTokenFor,
   keyPrincipal,
   type Principal,
@@ -84,7 +86,7 @@ export const sessionRoutes = (
         reply.setCookie(SESSION_COOKIE, cookie, { ...cookieOptions(request), maxAge: SESSION_SECONDS });
         // The CSRF token is a per-session secret: no cache may keep a copy.
         reply.header("cache-control", "no-store");
-        return { user: userView(principal), csrfToken: csrfTokenFor(secret, idHash) };
+        return { user: userView(ctx, principal), csrfToken: csrfTokenFor(secret, idHash) };
       },
     );
 
@@ -103,7 +105,7 @@ export const sessionRoutes = (
         const found = cookie ? await sessionPrincipal(ctx.store, cookie, ctx.clock()) : undefined;
         if (!found) throw new HttpProblem(401, "Unauthorized", "Not signed in");
         reply.header("cache-control", "no-store");
-        return { user: userView(found.principal), csrfToken: csrfTokenFor(secret, found.idHash) };
+        return { user: userView(ctx, found.principal), csrfToken: csrfTokenFor(secret, found.idHash) };
       },
     );
 
@@ -219,8 +221,13 @@ function badRequest(detail: string, field: string): HttpProblem {
   return new HttpProblem(400, "Bad request", detail, { field, errors: [{ field, message: detail }] });
 }
 
-function userView(p: Principal) {
-  return { id: p.id, name: p.name, role: p.role, workflows: p.workflows };
+function userView(ctx: AppContext, p: Principal) {
+  // The owner's inbox (issue 15, item 6): the workspace offers the dashboard to owners of any role.
+  const owns = [...ctx.policies().workflows.values()]
+    .filter((wf) => p.username !== null && ownerIs(wf, p.username) && canAccessWorkflow(p, wf.workflow))
+    .map((wf) => wf.workflow)
+    .sort();
+  return { id: p.id, name: p.name, role: p.role, workflows: p.workflows, owns };
 }
 
 /**

@@ -4,6 +4,7 @@ import { caseFor } from "../cases/case-access.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { type Principal, userPrincipal } from "../identity/auth.js";
 import { decideCase } from "../review/decide.js";
+import { withoutPaused } from "../review/paused.js";
 import { requireAuthority } from "../review/review-rules.js";
 import { claimLimits } from "../review/workload.js";
 
@@ -34,6 +35,9 @@ export async function decideAsPerson(
   const now = ctx.clock();
   let took = false;
   if (!c.lease || c.lease.holder !== p.id || c.lease.expiresAt <= now) {
+    // Paused by the owner (an oversight alert) or past a workload limit: no more from a message than
+    // from the workspace.
+    await withoutPaused(ctx, p, [c.workflow]);
     const limits = claimLimits(ctx.policies().workflows, [c.workflow]);
     const claimed = await ctx.store.review.claimNext({
       reviewer: p.id,

@@ -1,14 +1,16 @@
-import { Conflict, NotFound } from "@loopgate/core";
+import { randomUUID } from "node:crypto";
+import { Conflict, NotFound, ValidationError } from "@loopgate/core";
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
-import { reviewerName } from "../../metrics/governance.js";
+import { personName } from "../../metrics/person-name.js";
 import { runOversight } from "../../oversight/run.js";
-import type { AlertRecord } from "../../store/index.js";
+import { ACK_ACTIONS, type AckAction, type AlertRecord } from "../../store/index.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { canAccessWorkflow, type Principal, principalOf } from "../identity/auth.js";
 import { actsAsOwner, requireOwner } from "../identity/ownership.js";
 import { HttpProblem } from "../problem.js";
 import { problemResponses } from "../schemas.js";
+import { PauseSchema, pauseView } from "./pauses.js";
 
 const Kind = Type.Union([
   Type.Literal("rubber_stamp"),
@@ -32,6 +34,10 @@ const AlertSchema = Type.Object({
   createdAt: Type.String({ format: "date-time" }),
   acknowledgedAt: Nullable(Type.String({ format: "date-time" })),
   acknowledgedBy: Nullable(Type.String()),
+  ackAction: Type.Union([...ACK_ACTIONS.map((a) => Type.Literal(a)), Type.Null()], {
+    description: "What the owner did, recorded with the acknowledgement; null while open",
+  }),
+  ackNote: Nullable(Type.String()),
 });
 const AlertsSchema = Type.Object({ alerts: Type.Array(AlertSchema) });
 
@@ -55,6 +61,21 @@ const RunBody = Type.Union([
 const READERS = "an admin, an auditor or";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const AckBody = Type.Object(
+  {
+    action: Type.Union(
+      ACK_ACTIONS.map((a) => Type.Literal(a)),
+      {
+        description:
+          "What was done: coached the reviewer, paused_reviewer (they claim nothing of the workflow until resumed), changed_policy, or dismissed",
+      },
+    ),
+    note: Type.Optional(Type.String({ maxLength: 2000, description: "What was done, in words" })),
+  },
+  { additionalProperties: false },
+);
+const AckResponse = Type.Object({ ...AlertSchema.properties, pause: Type.Optional(PauseSchema) });
 
 /**
  * Oversight alerts (issue 5, item 6), for the people accountable for a workflow: admins, auditors (read
@@ -89,7 +110,8 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
   async function view(a: AlertRecord) {
     return {
       ...a,
-      reviewerName: a.reviewer === null ? null : await reviewerName(ctx.store, a.reviewer),
+      // A key of a person is that person: the alert names them.
+      reviewerName: a.reviewer === null ? null : await personName(ctx.store, a.reviewer),
       createdAt: new Date(a.createdAt).toISOString(),
       acknowledgedAt: a.acknowledgedAt === null ? null : new Date(a.acknowledgedAt).toISOString(),
     };
@@ -131,23 +153,47 @@ export const alertRoutes = (ctx: AppContext): FastifyPluginAsync => {
       {
         schema: {
           summary:
-            "Acknowledge an alert (admin or the workflow owner); a new one of its kind may then be raised",
+            "Acknowledge an alert with what was done (admin or the workflow owner); paused_reviewer also pauses the reviewer",
           tags: ["oversight"],
           params: IdParams,
-          response: { 200: AlertSchema, ...problemResponses },
+          body: AckBody,
+          response: { 200: AckResponse, ...problemResponses },
         },
       },
       async (request) => {
         const p = principalOf(request);
         const { id } = request.params as { id: string };
+        const body = request.body as { action: AckAction; note?: string };
         const [alert] = await ctx.store.oversight.listAlerts({ ids: [id] });
         if (!alert || !readable(p).includes(alert.workflow)) throw new NotFound(`no alert ${id}`);
         requireOwner(p, workflowOrFail(ctx, alert.workflow), "act", "acknowledge its alerts");
-        if (!(await ctx.store.oversight.acknowledgeAlert({ id, by: p.id, now: ctx.clock() }))) {
-          throw new Conflict(`alert ${id} is already acknowledged`);
+        const note = body.note?.trim() || null;
+        let pause: { id: string; workflow: string; reviewer: string } | undefined;
+        if (body.action === "paused_reviewer") {
+          if (alert.reviewer === null) {
+            throw new ValidationError(
+              `alert ${id} is about workflow ${alert.workflow}, not one reviewer: there is nobody to pause`,
+              "/action",
+            );
+          }
+          // The person, so every key of theirs is paused with them.
+          const person = (await ctx.store.identity.personsOf([alert.reviewer])).get(alert.reviewer);
+          pause = { id: `pau_${randomUUID()}`, workflow: alert.workflow, reviewer: person ?? alert.reviewer };
         }
-        const [done] = await ctx.store.oversight.listAlerts({ ids: [id] });
-        return view(done as AlertRecord);
+        const done = await ctx.store.oversight.acknowledgeAlert({
+          id,
+          by: p.id,
+          now: ctx.clock(),
+          action: body.action,
+          note,
+          ...(pause && { pause }),
+        });
+        if (!done.acknowledged) throw new Conflict(`alert ${id} is already acknowledged`);
+        const [after] = await ctx.store.oversight.listAlerts({ ids: [id] });
+        return {
+          ...(await view(after as AlertRecord)),
+          ...(done.pause && { pause: await pauseView(ctx.store, done.pause) }),
+        };
       },
     );
 

@@ -5,3 +5,4 @@ export { catchTrialRoutes } from "./catch-trials.js";
 export { goldRoutes } from "./gold.js";
 export { metricsRoutes, prometheusRoutes } from "./metrics.js";
 export { outcomeRoutes } from "./outcomes.js";
+export { pauseRoutes } from "./pauses.js";

@@ -15,6 +15,7 @@ import {
   problemResponses,
 } from "../schemas.js";
 import { decideCase } from "./decide.js";
+import { withoutPaused } from "./paused.js";
 import { mayDecide, minDecisionAtIso } from "./review-rules.js";
 import type { VerdictBody } from "./verdicts.js";
 import { claimLimits, limitProblem } from "./workload.js";
@@ -54,8 +55,11 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const spent = await spentBudgets(ctx, learning);
         // Always named: each workflow is one range of the queue's index (store/review/claim-queries.ts),
         // and a case of a workflow no policy loads could not be decided anyway.
-        const reach = (workflows ?? [...policies.keys()]).filter(
-          (w) => !spent.includes(w) && policies.has(w),
+        // A person paused from a workflow (oversight/pauses.ts) claims nothing of it until resumed.
+        const reach = await withoutPaused(
+          ctx,
+          p,
+          (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w) && policies.has(w)),
         );
         const limits = claimLimits(policies, reach);
         const now = ctx.clock();

@@ -42,7 +42,10 @@ export type EventType =
   // The stop button and retention (suspensions/, retention/); case_id null, in the system chain
   | "workflow_suspended"
   | "workflow_resumed"
-  | "cases_purged";
+  | "cases_purged"
+  // The owner's inbox: a reviewer paused from an alert, and resumed (pauses/); case_id null
+  | "reviewer_paused"
+  | "reviewer_resumed";
 
 export interface NewEvent {
   type: EventType;

@@ -21,6 +21,7 @@ import { claimTokenMigration } from "./018_claim_token.js";
 import { suspensionsMigration } from "./019_suspensions.js";
 import { revisionsMigration } from "./020_revisions.js";
 import { notificationsMigration } from "./021_notifications.js";
+import { ownerInboxMigration } from "./022_owner_inbox.js";
 import { blindSampleMigration } from "./023_blind_sample.js";
 
 /**
@@ -53,6 +54,7 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "019_suspensions": suspensionsMigration(),
         "020_revisions": revisionsMigration(),
         "021_notifications": notificationsMigration(),
+        "022_owner_inbox": ownerInboxMigration(),
         "023_blind_sample": blindSampleMigration(),
       };
     },

@@ -9,6 +9,7 @@ import type { Selectable } from "kysely";
 import { insertEvents } from "../cases/events.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { CaselessOutboxMessage } from "../outbox/types.js";
+import { alreadyPaused, insertPause, type NewPause, type PauseRecord, pauseInForce } from "../pauses/rows.js";
 import type { Db } from "../rows.js";
 import type { OversightAlertsTable } from "../schema.js";
 
@@ -21,6 +22,10 @@ export type AlertKind =
   | "team_rubber_stamp"
   | "approval_high_errors_rising"
   | "queue_overload";
+
+/** What the owner did about an alert, recorded with its acknowledgement (issue 15, item 6). */
+export const ACK_ACTIONS = ["coached", "paused_reviewer", "changed_policy", "dismissed"] as const;
+export type AckAction = (typeof ACK_ACTIONS)[number];
 
 export interface ReviewDecisionWindow {
   workflow: string;
@@ -55,6 +60,9 @@ export interface AlertRecord {
   createdAt: number;
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
+  /** null while open, and on alerts acknowledged before actions were recorded. */
+  ackAction: AckAction | null;
+  ackNote: string | null;
 }
 
 export async function reviewDecisions(db: Db, w: ReviewDecisionWindow): Promise<StoredReviewDecision[]> {
@@ -114,6 +122,8 @@ const toRecord = (r: Selectable<OversightAlertsTable>): AlertRecord => ({
   createdAt: Number(r.created_at),
   acknowledgedAt: r.acknowledged_at === null ? null : Number(r.acknowledged_at),
   acknowledgedBy: r.acknowledged_by,
+  ackAction: r.ack_action as AckAction | null,
+  ackNote: r.ack_note,
 });
 
 export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<AlertRecord[]> {
@@ -130,6 +140,8 @@ export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<AlertRec
         created_at: a.createdAt,
         acknowledged_at: null,
         acknowledged_by: null,
+        ack_action: null,
+        ack_note: null,
       };
       // No conflict target: the only other unique index is the primary key (fresh uuids), so a conflict
       // means an open alert of this kind, workflow and reviewer exists, maybe committed a moment ago by
@@ -187,24 +199,52 @@ export async function openAlert(
   return row && toRecord(row);
 }
 
-export async function acknowledgeAlert(db: Db, a: { id: string; by: string; now: number }): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const res = await trx
-      .updateTable("oversight_alerts")
-      .set({ acknowledged_at: a.now, acknowledged_by: a.by })
-      .where("id", "=", a.id)
-      .where("acknowledged_at", "is", null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return false;
-    await insertEvents(trx, [
-      {
-        type: "oversight_alert_acknowledged",
-        caseId: null,
-        actor: a.by,
-        data: { alertId: a.id },
-        at: a.now,
-      },
-    ]);
-    return true;
-  });
+export interface Acknowledgement {
+  id: string;
+  by: string;
+  now: number;
+  action: AckAction;
+  note: string | null;
+  /** action paused_reviewer: the pause to store in the same transaction. */
+  pause?: Omit<NewPause, "alertId" | "note" | "by" | "now">;
+}
+
+/**
+ * Acknowledges an open alert with what was done (an `oversight_alert_acknowledged` event), and stores the
+ * pause it asks for in the same transaction, so an alert is never marked handled by a pause that failed.
+ * false when the alert is not open; Conflict when the reviewer is already paused in that workflow.
+ */
+export async function acknowledgeAlert(
+  db: Db,
+  a: Acknowledgement,
+): Promise<{ acknowledged: boolean; pause?: PauseRecord }> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable("oversight_alerts")
+        .set({ acknowledged_at: a.now, acknowledged_by: a.by, ack_action: a.action, ack_note: a.note })
+        .where("id", "=", a.id)
+        .where("acknowledged_at", "is", null)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return { acknowledged: false };
+      const pause =
+        a.pause &&
+        (await insertPause(trx, { ...a.pause, alertId: a.id, note: a.note, by: a.by, now: a.now }));
+      await insertEvents(trx, [
+        {
+          type: "oversight_alert_acknowledged",
+          caseId: null,
+          actor: a.by,
+          data: { alertId: a.id, action: a.action, note: a.note, ...(pause && { pauseId: pause.id }) },
+          at: a.now,
+        },
+      ]);
+      return pause ? { acknowledged: true, pause } : { acknowledged: true };
+    });
+  } catch (err) {
+    // Another transaction paused the same person in the same workflow a moment ago: the unique index.
+    const winner = a.pause && (await pauseInForce(db, a.pause.workflow, a.pause.reviewer));
+    if (winner) throw alreadyPaused(winner);
+    throw err;
+  }
 }

@@ -1,5 +1,7 @@
 import type { StoreEngine } from "../engine.js";
+import type { PauseRecord } from "../pauses/rows.js";
 import {
+  type Acknowledgement,
   type AlertRecord,
   acknowledgeAlert,
   insertAlerts,
@@ -10,6 +12,7 @@ import {
   reviewDecisions,
   type StoredReviewDecision,
 } from "./alerts.js";
+import { type AuditedDecision, auditedDecisions } from "./audited.js";
 import {
   type AuditCandidate,
   type AuditVerdict,
@@ -51,6 +54,8 @@ export interface OversightStore {
   listAudits(args: { workflows?: string[]; status?: "open" | "done"; ids?: string[] }): Promise<AuditView[]>;
   /** Records the verdict of an open audit and its `audit_verdict` event; false when not open. */
   recordAuditVerdict(args: AuditVerdict): Promise<boolean>;
+  /** Done audits of cases decided in the window, with whose decision in force was judged (audited.ts). */
+  auditedDecisions(args: OversightWindow): Promise<AuditedDecision[]>;
 
   // --- alerts (alerts.ts)
   /**
@@ -74,8 +79,11 @@ export interface OversightStore {
   }): Promise<AlertRecord[]>;
   /** The open (unacknowledged) alert of this kind, workflow and reviewer (null = workflow-level), if any. */
   openAlert(kind: string, workflow: string, reviewer: string | null): Promise<AlertRecord | undefined>;
-  /** Acknowledges an open alert (an `oversight_alert_acknowledged` event); false when not open. */
-  acknowledgeAlert(args: { id: string; by: string; now: number }): Promise<boolean>;
+  /**
+   * Acknowledges an open alert with what was done (an `oversight_alert_acknowledged` event), and the
+   * pause it asks for, in one transaction; `acknowledged` false when not open.
+   */
+  acknowledgeAlert(args: Acknowledgement): Promise<{ acknowledged: boolean; pause?: PauseRecord }>;
 
   // --- gold sets and shadow cases (gold.ts, shadows.ts)
   /** Stores known-answer cases, all or none. */
@@ -103,6 +111,7 @@ export function oversightStore(engine: StoreEngine): OversightStore {
       (await db.selectFrom("audit_draws").select("id").where("id", "=", id).executeTakeFirst()) !== undefined,
     listAudits: (args) => listAudits(db, args),
     recordAuditVerdict: (args) => recordAuditVerdict(db, args),
+    auditedDecisions: (args) => auditedDecisions(db, args),
     reviewDecisions: (args) => reviewDecisions(db, args),
     insertAlerts: (alerts) => insertAlerts(db, alerts),
     listAlerts: (args) => listAlerts(db, args),

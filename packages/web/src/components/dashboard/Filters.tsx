@@ -2,6 +2,8 @@ import { WINDOWS, type WindowDays } from "./figures";
 
 /** Which workflow and how many days the dashboard covers. */
 export function Filters(props: {
+  /** Offer "All my workflows" (admins and auditors; an owner picks one of theirs). */
+  allowAll?: boolean;
   workflows: string[];
   workflow: string;
   onWorkflow(workflow: string): void;
@@ -13,7 +15,7 @@ export function Filters(props: {
       <label className="inline">
         <span>Workflow</span>
         <select value={props.workflow} onChange={(e) => props.onWorkflow(e.target.value)}>
-          <option value="">All my workflows</option>
+          {props.allowAll !== false && <option value="">All my workflows</option>}
           {props.workflows.map((w) => (
             <option key={w} value={w}>
               {w}
