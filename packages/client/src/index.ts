@@ -8,6 +8,15 @@ export {
   type Problem,
   Rejected,
 } from "./errors.js";
+export {
+  DecisionNotVerified,
+  type NotRunResult,
+  type ToolCall,
+  type ToolCallDetails,
+  type ToolCallOutcome,
+  ToolGate,
+  type ToolGateOptions,
+} from "./tool-gate.js";
 export type {
   CaseInput,
   DecidedWebhook,
