@@ -10,6 +10,15 @@ export {
   Rejected,
   Responded,
 } from "./errors.js";
+export {
+  DecisionNotVerified,
+  type NotRunResult,
+  type ToolCall,
+  type ToolCallDetails,
+  type ToolCallOutcome,
+  ToolGate,
+  type ToolGateOptions,
+} from "./tool-gate.js";
 export type {
   CaseInput,
   DecidedWebhook,
