@@ -8,6 +8,14 @@ export {
   type Problem,
   Rejected,
 } from "./errors.js";
+export {
+  decideToolCall,
+  type ToolCallGate,
+  type ToolOutcome,
+  toolOutcomeOf,
+  toolResultText,
+  UnverifiedDecision,
+} from "./tool-decision.js";
 export type {
   CaseInput,
   DecidedWebhook,
