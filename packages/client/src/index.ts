@@ -11,6 +11,14 @@ export {
   Responded,
 } from "./errors.js";
 export {
+  decideToolCall,
+  type ToolCallGate,
+  type ToolOutcome,
+  toolOutcomeOf,
+  toolResultText,
+  UnverifiedDecision,
+} from "./tool-decision.js";
+export {
   DecisionNotVerified,
   type NotRunResult,
   type ToolCall,

@@ -1,5 +1,3 @@
-import type { WorkloadRefusal } from "./review/workload.js";
-
 /**
  * Domain errors. Transport layers map these to their own shapes (HTTP problem+json, CLI exit codes)
  * in one place each; the core never knows about status codes.
@@ -23,15 +21,6 @@ export class ValidationError extends LoopgateError {
 
 export class NotFound extends LoopgateError {}
 
-/**
- * A claim that found work only where the person has reached a workload limit (policy `review.limits`):
- * each refusal says which limit and until when.
- */
-export class WorkloadLimitReached extends LoopgateError {
-  constructor(readonly refusals: readonly WorkloadRefusal[]) {
-    super(refusals.map((r) => r.detail).join("; "));
-  }
-}
 export class Conflict extends LoopgateError {}
 export class Forbidden extends LoopgateError {}
 

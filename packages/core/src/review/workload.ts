@@ -1,3 +1,4 @@
+import { LoopgateError } from "../errors.js";
 import type { WorkloadLimits } from "../policy/workflow.js";
 import { formatSeconds } from "./sla.js";
 
@@ -91,4 +92,14 @@ function breakEndsAt(
     if (latest - start >= workMs) return latest + breakMs;
   }
   return latest - start >= workMs ? latest + breakMs : undefined;
+}
+
+/**
+ * A claim that found work only where the person has reached a workload limit (policy `review.limits`):
+ * each refusal says which limit and until when.
+ */
+export class WorkloadLimitReached extends LoopgateError {
+  constructor(readonly refusals: readonly WorkloadRefusal[]) {
+    super(refusals.map((r) => r.detail).join("; "));
+  }
 }

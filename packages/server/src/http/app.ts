@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { mcpRoutes } from "../mcp/http.js";
 import { casesRoutes, decisionKeyRoutes, revisionRoutes } from "./cases/index.js";
 import type { AppContext } from "./context.js";
+import { claudeCodeHookRoutes } from "./hooks/claude-code.js";
 import { KeyCache } from "./identity/auth.js";
 import { adminRoutes, makeAuthenticator, sessionRoutes } from "./identity/index.js";
 import { keyLifecycleRoutes } from "./identity/key-lifecycle.js";
@@ -174,6 +175,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await v1.register(signingSecretRoutes(ctx));
     // MCP (issue 14): its tools call the routes above in-process with the caller's key.
     await v1.register(mcpRoutes());
+    await v1.register(claudeCodeHookRoutes());
     await v1.register(suspensionRoutes(ctx));
     await v1.register(correctionRoutes(ctx));
     // Notifications (issue 14, item 5): Slack and the email page authenticate by signature and token.

@@ -14,7 +14,7 @@ export interface AuditScheduleOptions {
 }
 
 /** Who a scheduled draw is recorded as drawn by. */
-export const SCHEDULE_ACTOR = "audit-schedule";
+const SCHEDULE_ACTOR = "audit-schedule";
 
 /**
  * Scheduled audits (issue 15, item 4; policy `oversight.auditEvery`): periods of that length from the
@@ -75,7 +75,7 @@ export class AuditScheduleWorker extends PeriodicWork {
 }
 
 /** The name of a workflow's scheduled draw for one period: the same in every process. */
-export function scheduledDrawId(workflow: string, since: number, until: number): string {
+function scheduledDrawId(workflow: string, since: number, until: number): string {
   const digest = createHash("sha256")
     .update(JSON.stringify([workflow, since, until]))
     .digest("hex");

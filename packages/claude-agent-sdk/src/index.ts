@@ -1,0 +1,1 @@
+export { type CaseDetails, type LoopgateCanUseToolOptions, loopgateCanUseTool } from "./can-use-tool.js";

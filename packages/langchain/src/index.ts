@@ -1,0 +1,8 @@
+export {
+  type LoopgateCaseRequest,
+  LoopgateInterrupts,
+  type LoopgateInterruptsOptions,
+  type LoopgateResume,
+  loopgateCase,
+} from "./graph-interrupt.js";
+export { type CaseDetails, LoopgateHitl, type LoopgateHitlOptions } from "./hitl.js";
