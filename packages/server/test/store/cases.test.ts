@@ -41,6 +41,7 @@ describe.each(ENGINES)("cases and keys (%s)", (engine) => {
       revisionOf: "case_first_version",
       version: 3,
       toolInputSchema: { type: "array", items: [{ const: "block" }], minItems: 2 },
+      blindSampled: true,
     });
     const { case: stored, created } = await t.store.cases.insert(c, { events: submitted(c) });
     expect(created).toBe(true);
