@@ -72,6 +72,26 @@ describe("loopgate mcp (stdio)", () => {
     });
   });
 
+  it("hands over a reject with its reason, and a respond with the person's answer, over stdio too", async () => {
+    const rejecting = call(agent, "request_approval", email({ subject: "stdio-reject" }));
+    const rejected = { verdict: "reject", reasonCode: "wrong_recipient", note: "not this customer" };
+    expect((await decideNext(s, rejected)).status).toBe(201);
+    expect((await rejecting).structuredContent).toMatchObject({
+      status: "decided",
+      verdict: "reject",
+      output: null,
+      reasonCode: "wrong_recipient",
+      note: "not this customer",
+    });
+
+    const answer = { delivered: "2026-12-01", carrier: "DHL" };
+    const responding = call(agent, "request_approval", email({ subject: "stdio-respond" }));
+    expect((await decideNext(s, { verdict: "respond", output: answer })).status).toBe(201);
+    const res = await responding;
+    expect(res.structuredContent).toMatchObject({ status: "decided", verdict: "respond", output: answer });
+    expect(JSON.stringify(res.content)).toContain("do not run the tool");
+  });
+
   it("answers ask_human with the person's answer", async () => {
     const asking = call(agent, "ask_human", { workflow: "mcp.agent", question: "Ship today?" });
     await decideNext(s, { verdict: "approve", note: "Yes" });
