@@ -87,7 +87,7 @@ function payingModel(payment) {
       const seen = output.type === "execution-denied" ? JSON.parse(output.reason) : output.value;
       const text = seen.paid
         ? `paid, reference ${seen.reference}`
-        : `not paid (${seen.status}: ${seen.reasonCode}, ${seen.note}); ${seen.retry ? "I may revise it" : "I will not ask again"}`;
+        : `not paid (${seen.verdict}: ${seen.reasonCode ?? seen.feedback}, ${seen.note ?? ""}); ${seen.retry ? "I may revise it" : "I will not ask again"}`;
       return { content: [{ type: "text", text }], finishReason: { unified: "stop" }, usage, warnings: [] };
     },
   });

@@ -106,7 +106,7 @@ const payingModel = {
     const seen = JSON.parse(last.output.text);
     const text = seen.paid
       ? `paid, reference ${seen.reference}`
-      : `not paid (${seen.status}: ${seen.reasonCode}, ${seen.note}); ${seen.retry ? "I may revise it" : "I will not ask again"}`;
+      : `not paid (${seen.verdict}: ${seen.reasonCode ?? seen.feedback}, ${seen.note ?? ""}); ${seen.retry ? "I may revise it" : "I will not ask again"}`;
     return {
       usage: new Usage(),
       output: [

@@ -1,4 +1,4 @@
-import type { Submitted, ToolGate } from "@loopgate/client";
+import { type Submitted, type ToolGate, toolResultText } from "@loopgate/client";
 import type { ToolApprovalResponse, ToolSet } from "ai";
 import { type CallShaping, toolCallOf } from "./gated-tools.js";
 
@@ -46,7 +46,7 @@ export async function submitApprovalRequests(
  * `tool-approval-response` to add to the messages before the next `generateText`/`streamText` call.
  * approve, edit and respond approve the call: the gated `execute` then verifies the decision again and
  * runs the tool with the decided arguments or hands back the person's answer. reject and
- * request_changes deny it with the `NotRunResult` as JSON in `reason`, which the model reads in the
+ * request_changes deny it with `toolResultText` of the outcome in `reason`, which the model reads in the
  * `execution-denied` result. A decision that fails its signature check throws `DecisionNotVerified`.
  */
 export async function approvalResponses(
@@ -59,12 +59,12 @@ export async function approvalResponses(
   for (const { approvalId, toolCall } of requestsFor(content, tools)) {
     const outcome = await gate.decide(await toolCallOf(toolCall, tools[toolCall.toolName], shaping));
     responses.push(
-      outcome.kind === "not_run"
+      outcome.kind === "reject" || outcome.kind === "request_changes"
         ? {
             type: "tool-approval-response",
             approvalId,
             approved: false,
-            reason: JSON.stringify(outcome.result),
+            reason: toolResultText(outcome),
           }
         : {
             type: "tool-approval-response",

@@ -1,4 +1,4 @@
-import type { ToolCall, ToolCallDetails, ToolGate } from "@loopgate/client";
+import { type ToolCall, type ToolCallDetails, type ToolGate, toolResult } from "@loopgate/client";
 import { asSchema, type Tool, type ToolExecutionOptions, type ToolSet } from "ai";
 
 /** How the adapter names and describes one tool call as a case. */
@@ -40,8 +40,9 @@ export async function toolCallOf(
 /**
  * Wraps the `execute` of every tool in the set: the call becomes a Loopgate case, and the original
  * `execute` runs only on a verified approve (the model's arguments) or edit (the reviewer's, checked
- * against the tool's schema first). Otherwise the tool's result is the person's answer (respond) or a
- * `NotRunResult` (reject, request_changes): `{status, reasonCode, note, retry}`. A decision that fails
+ * against the tool's schema first). Otherwise the tool's result is `toolResult` of the outcome: the
+ * person's answer (respond), `{verdict: "reject", caseId, reasonCode, note, retry: false}` or
+ * `{verdict: "request_changes", caseId, feedback, retry: true}`. A decision that fails
  * its signature check throws `DecisionNotVerified`, which the AI SDK reports to the model as a tool error.
  * Tools without `execute` (answered by your client) are left as they are.
  */
@@ -57,8 +58,7 @@ export function gateTools<TOOLS extends ToolSet>(tools: TOOLS, gate: ToolGate, s
     const decided = async (input: unknown, options: ToolExecutionOptions<unknown>) => {
       const call = await toolCallOf({ toolName, toolCallId: options.toolCallId, input }, tool, shaping);
       const outcome = await gate.decide(call, { signal: options.abortSignal });
-      if (outcome.kind === "answer") return { value: outcome.answer };
-      if (outcome.kind === "not_run") return { value: outcome.result };
+      if (outcome.kind !== "run") return { value: toolResult(outcome) };
       return { run: execute(await validArgs(tool, toolName, outcome.args), options) };
     };
     // The AI SDK tells a streaming tool from its execute's return value before awaiting it, so a tool

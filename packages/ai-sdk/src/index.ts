@@ -3,7 +3,7 @@ import type { ToolApprovalResponse, ToolSet } from "ai";
 import { type ApprovalRequestPart, approvalResponses, submitApprovalRequests } from "./approvals.js";
 import { type CallShaping, gateTools } from "./gated-tools.js";
 
-export { DecisionNotVerified, type NotRunResult } from "@loopgate/client";
+export { DecisionNotVerified } from "@loopgate/client";
 export type { ApprovalRequestPart } from "./approvals.js";
 export type { CallShaping } from "./gated-tools.js";
 
@@ -31,8 +31,9 @@ export interface LoopgateAiSdk {
  *
  * Two ways to wait, both ending in the same check inside `execute`:
  * - in the tool loop: pass `lg.tools(tools)`; each call waits for its decision, then runs (approve,
- *   edit), answers (respond) or tells the model why not (reject: `{status: "rejected", reasonCode, note,
- *   retry: false}`; request_changes: `{status: "changes_requested", note, retry: true}`);
+ *   edit), answers (respond) or tells the model why not (reject: `{verdict: "reject", caseId,
+ *   reasonCode, note, retry: false}`; request_changes: `{verdict: "request_changes", caseId, feedback,
+ *   retry: true}`);
  * - across requests: add `toolApproval: lg.toolApproval(tools)`; the call returns with
  *   `tool-approval-request` parts, `lg.submitApprovalRequests` opens the cases, and when they are
  *   decided `lg.approvalResponses` gives the `tool-approval-response` parts for the next call.

@@ -71,7 +71,7 @@ describe("@loopgate/ai-sdk approval flow", () => {
     expect(r.seen).toHaveLength(1);
     expect(r.seen[0]?.type).toBe("execution-denied");
     expect(JSON.parse(r.seen[0]?.reason ?? "")).toMatchObject({
-      status: "rejected",
+      verdict: "reject",
       reasonCode: "wrong_payee",
       retry: false,
     });
@@ -89,6 +89,6 @@ describe("@loopgate/ai-sdk approval flow", () => {
     expect((await decideNext(h.s, { verdict: "reject", reasonCode: "wrong_payee" })).status).toBe(201);
     await next;
     expect(r.paid).toEqual([]);
-    expect(r.seen[0]?.value).toMatchObject({ status: "rejected", retry: false });
+    expect(r.seen[0]?.value).toMatchObject({ verdict: "reject", retry: false });
   });
 });

@@ -41,7 +41,7 @@ describe("@loopgate/ai-sdk gated tools in the tool loop", () => {
     expect(submitted).toHaveLength(1);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.value).toMatchObject({
-      status: "rejected",
+      verdict: "reject",
       reasonCode: "wrong_payee",
       note: "not our supplier",
       retry: false,
@@ -170,8 +170,8 @@ describe("@loopgate/ai-sdk respond, request_changes and the tool's schema", () =
       [{ verdict: "request_changes", note: "take the 20 credit note off" }, { verdict: "approve" }],
     );
     expect(seen[0]?.value).toMatchObject({
-      status: "changes_requested",
-      note: "take the 20 credit note off",
+      verdict: "request_changes",
+      feedback: "take the 20 credit note off",
       retry: true,
     });
     expect(paid).toEqual([{ pay: 100, to: "Acme" }]);

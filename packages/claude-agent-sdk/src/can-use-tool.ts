@@ -1,17 +1,13 @@
 import type { CanUseTool, PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import {
-  type CaseInput,
+  DecisionNotVerified,
   DecisionTimeout,
   decideToolCall,
   type Loopgate,
+  type ToolCallDetails,
+  toolCallCase,
   toolResultText,
-  UnverifiedDecision,
 } from "@loopgate/client";
-
-/** What a case says about a tool call besides its arguments (which are its proposal). */
-export type CaseDetails = Partial<
-  Pick<CaseInput, "input" | "confidence" | "rationale" | "evidence" | "subject" | "context" | "metadata">
->;
 
 export interface LoopgateCanUseToolOptions {
   loopgate: Loopgate;
@@ -34,7 +30,7 @@ export interface LoopgateCanUseToolOptions {
    * (default 0: an agent's tool call claims none, so the policy's thresholds send it to a person), a
    * rationale, a subject, context for escalation rules.
    */
-  details?: (toolName: string, args: Record<string, unknown>) => CaseDetails | Promise<CaseDetails>;
+  details?: (toolName: string, args: Record<string, unknown>) => ToolCallDetails | Promise<ToolCallDetails>;
   /** Each tool's JSON Schema, sent as the case's `toolInputSchema` so an edit that breaks it is refused. */
   toolInputSchemas?: Record<string, Record<string, unknown>>;
   /** How long a call waits for its decision (default 10 minutes); then it is denied, the case stays. */
@@ -89,17 +85,14 @@ export function loopgateCanUseTool(options: LoopgateCanUseToolOptions): CanUseTo
       const outcome = await decideToolCall({
         loopgate: options.loopgate,
         publicKeyPem: options.publicKeyPem,
-        case: {
-          workflow: options.workflow,
+        case: toolCallCase(options.workflow, {
           action,
-          input,
-          proposal: input,
-          confidence: 0,
-          ...details,
+          args: input,
           // The SDK gives each call its own id and asks again with it after a restart: one case per call.
           idempotencyKey: `claude-agent-sdk:${toolUseID}`,
-          ...(schema && { toolInputSchema: schema }),
-        } as CaseInput,
+          toolInputSchema: schema,
+          details,
+        }),
         revisionOf: changesRequested.get(toolName),
         wait: { timeoutMs: options.timeoutMs, signal },
       });
@@ -110,7 +103,7 @@ export function loopgateCanUseTool(options: LoopgateCanUseToolOptions): CanUseTo
       if (outcome.kind === "request_changes") changesRequested.set(toolName, outcome.caseId);
       return { behavior: "deny", message: toolResultText(outcome), toolUseID };
     } catch (err) {
-      if (err instanceof UnverifiedDecision) {
+      if (err instanceof DecisionNotVerified) {
         return { behavior: "deny", message: err.message, interrupt: true, toolUseID };
       }
       if (err instanceof DecisionTimeout) {

@@ -1,1 +1,1 @@
-export { type CaseDetails, type LoopgateCanUseToolOptions, loopgateCanUseTool } from "./can-use-tool.js";
+export { type LoopgateCanUseToolOptions, loopgateCanUseTool } from "./can-use-tool.js";

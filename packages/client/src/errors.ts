@@ -85,3 +85,20 @@ export class ChangesRequested extends Error {
     this.name = "ChangesRequested";
   }
 }
+
+/**
+ * A decision that is not Loopgate's for this case, workflow, action and output (unsigned, signed with
+ * another key, altered on the way, replayed from another case, or an approve of other arguments than
+ * were proposed): nothing may run.
+ */
+export class DecisionNotVerified extends Error {
+  constructor(
+    readonly caseId: string,
+    readonly decision: unknown,
+  ) {
+    super(
+      `the decision for case ${caseId} is not signed by Loopgate for this case, action and output: nothing was run`,
+    );
+    this.name = "DecisionNotVerified";
+  }
+}

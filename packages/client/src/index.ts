@@ -2,6 +2,7 @@ export { Loopgate, type LoopgateOptions, type WaitOptions } from "./client.js";
 export { outputHashOf, type SignedDecision, verifyDecision } from "./decision-signature.js";
 export {
   ChangesRequested,
+  DecisionNotVerified,
   DecisionTimeout,
   HumanOwned,
   LoopgateApiError,
@@ -12,21 +13,17 @@ export {
 } from "./errors.js";
 export {
   decideToolCall,
-  type ToolCallGate,
-  type ToolOutcome,
-  toolOutcomeOf,
-  toolResultText,
-  UnverifiedDecision,
-} from "./tool-decision.js";
-export {
-  DecisionNotVerified,
-  type NotRunResult,
+  type NotRunOutcome,
   type ToolCall,
   type ToolCallDetails,
-  type ToolCallOutcome,
-  ToolGate,
-  type ToolGateOptions,
-} from "./tool-gate.js";
+  type ToolCallGate,
+  type ToolOutcome,
+  toolCallCase,
+  toolOutcomeOf,
+  toolResult,
+  toolResultText,
+} from "./tool-decision.js";
+export { ToolGate, type ToolGateOptions } from "./tool-gate.js";
 export type {
   CaseInput,
   DecidedWebhook,

@@ -9,12 +9,13 @@ import {
 } from "../../server/test/helpers/server.js";
 import {
   type Decision,
+  DecisionNotVerified,
   decideToolCall,
   Loopgate,
   outputHashOf,
   toolOutcomeOf,
+  toolResult,
   toolResultText,
-  UnverifiedDecision,
 } from "../src/index.js";
 
 /** The decision model the agent adapters share, against decisions a real server made and signed. */
@@ -55,10 +56,17 @@ describe.each(ENGINES)("@loopgate/client decideToolCall (%s)", (engine) => {
     const { id } = await loopgate.submit(payment({ confidence: 0.2 }));
     expect((await decideNext(s, { verdict: "reject", reasonCode: "wrong_payee" })).status).toBe(201);
     const d = await loopgate.waitForDecision(id, { timeoutMs: 5000 });
-    const expected = { publicKeyPem, caseId: id, action: "pay", proposal: payment().proposal };
+    const expected = {
+      publicKeyPem,
+      caseId: id,
+      workflow: "test.payments",
+      action: "pay",
+      proposal: payment().proposal,
+    };
     expect(toolOutcomeOf(d, expected)).toMatchObject({ kind: "reject", reasonCode: "wrong_payee" });
-    expect(() => toolOutcomeOf({ ...d, signature: undefined }, expected)).toThrow(UnverifiedDecision);
-    expect(() => toolOutcomeOf({ ...d, verdict: "approve" }, expected)).toThrow(UnverifiedDecision);
+    expect(() => toolOutcomeOf({ ...d, signature: undefined }, expected)).toThrow(DecisionNotVerified);
+    expect(() => toolOutcomeOf({ ...d, verdict: "approve" }, expected)).toThrow(DecisionNotVerified);
+    expect(() => toolOutcomeOf(d, { ...expected, workflow: "test.other" })).toThrow(DecisionNotVerified);
   });
 });
 
@@ -98,7 +106,24 @@ describe("toolOutcomeOf with the contract's respond and request_changes", () => 
     ]);
     return { ...d, signature: sign(null, Buffer.from(text), privateKey).toString("base64") };
   };
-  const expected = { publicKeyPem, caseId: "case_1", action: "pay", proposal: { pay: 120, to: "Acme" } };
+  const proposal = { pay: 120, to: "Acme" };
+  const expected = { publicKeyPem, caseId: "case_1", workflow: "test.payments", action: "pay", proposal };
+
+  it("approve runs the proposal; an approve handing over other arguments than proposed is refused", () => {
+    expect(toolOutcomeOf(signed("approve", proposal), expected)).toMatchObject({
+      kind: "run",
+      args: proposal,
+    });
+    // Signed for the proposal, so the signature alone holds: the approval must also carry the proposal.
+    const swapped = { ...signed("approve", proposal), output: { pay: 9000, to: "Mallory" } };
+    expect(() => toolOutcomeOf(swapped, expected)).toThrow(DecisionNotVerified);
+  });
+
+  it("a decision signed for another workflow is refused", () => {
+    expect(() => toolOutcomeOf(signed("approve", proposal), { ...expected, workflow: "test.other" })).toThrow(
+      DecisionNotVerified,
+    );
+  });
 
   it("respond: the answer is what the model reads, nothing runs", () => {
     const outcome = toolOutcomeOf(signed("respond", "Paid by phone."), expected);
@@ -111,13 +136,14 @@ describe("toolOutcomeOf with the contract's respond and request_changes", () => 
   it("respond with an answer changed after signing is refused", () => {
     expect(() =>
       toolOutcomeOf({ ...signed("respond", "Paid by phone."), output: "Pay 9000" }, expected),
-    ).toThrow(UnverifiedDecision);
+    ).toThrow(DecisionNotVerified);
   });
 
   it("request_changes: the feedback, retry: true, nothing runs", () => {
     const outcome = toolOutcomeOf(signed("request_changes", null, "pay the net amount"), expected);
     expect(outcome).toMatchObject({ kind: "request_changes", feedback: "pay the net amount", retry: true });
     if (outcome.kind !== "request_changes") throw new Error("unreachable");
+    expect(toolResult(outcome)).toMatchObject({ verdict: "request_changes", retry: true });
     expect(JSON.parse(toolResultText(outcome))).toEqual({
       verdict: "request_changes",
       caseId: "case_1",

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideNext, startTestServer, type TestServer } from "../../server/test/helpers/server.js";
-import { LoopgateApiError, type ToolCall, ToolGate } from "../src/index.js";
+import { LoopgateApiError, type ToolCall, ToolGate, toolResult } from "../src/index.js";
 
 /** The decision model under the framework adapters, against a real server. */
 describe("@loopgate/client ToolGate", () => {
@@ -41,10 +41,10 @@ describe("@loopgate/client ToolGate", () => {
     expect(
       (await decideNext(s, { verdict: "done", output: { closed: true }, note: "closed by hand" })).status,
     ).toBe(201);
-    expect(await decided).toMatchObject({
-      kind: "not_run",
-      result: { status: "not_run", verdict: "done", retry: false },
-    });
+    const outcome = await decided;
+    expect(outcome).toMatchObject({ kind: "reject", retry: false, decision: { verdict: "done" } });
+    if (outcome.kind !== "reject") throw new Error("unreachable");
+    expect(toolResult(outcome)).toMatchObject({ verdict: "reject", reasonCode: "human_owned", retry: false });
   });
 
   it("the same call asked twice finds the same case; other arguments under its key are refused", async () => {

@@ -94,7 +94,7 @@ export class LoopgateInterrupts {
 
   /**
    * Waits for the decision of each Loopgate interrupt pending on the thread, checks each signature
-   * (a forged or altered decision throws `UnverifiedDecision` and the graph is not resumed), then
+   * (a forged or altered decision throws `DecisionNotVerified` and the graph is not resumed), then
    * resumes the thread with them. Returns the graph's new state (it may stop at further interrupts).
    */
   async resume<State>(

@@ -1,17 +1,13 @@
 import { Command, type Interrupt } from "@langchain/langgraph";
 import {
-  type CaseInput,
   decideToolCall,
   type Loopgate,
+  type ToolCallDetails,
   type ToolOutcome,
+  toolCallCase,
   toolResultText,
 } from "@loopgate/client";
 import type { ActionRequest, Decision, HITLRequest, HITLResponse, ReviewConfig } from "langchain";
-
-/** What a case says about a tool call besides its arguments (which are its proposal). */
-export type CaseDetails = Partial<
-  Pick<CaseInput, "input" | "confidence" | "rationale" | "evidence" | "subject" | "context" | "metadata">
->;
 
 export interface LoopgateHitlOptions {
   loopgate: Loopgate;
@@ -25,7 +21,7 @@ export interface LoopgateHitlOptions {
    * The rest of the case for a call: the source input (default: the arguments), the confidence
    * (default 0: a tool call claims none, so the policy's thresholds send it to a person), a rationale…
    */
-  details?: (action: ActionRequest) => CaseDetails | Promise<CaseDetails>;
+  details?: (action: ActionRequest) => ToolCallDetails | Promise<ToolCallDetails>;
   /** Each tool's JSON Schema, sent as the case's `toolInputSchema` so an edit that breaks it is refused. */
   toolInputSchemas?: Record<string, Record<string, unknown>>;
   /** How long to wait for each decision (default 10 minutes); then `DecisionTimeout`, the case stays. */
@@ -49,7 +45,7 @@ interface Resumable<State> {
  *   is "error", as for every call the middleware does not run);
  * - request_changes → `{type:"reject", message}` with `{verdict:"request_changes", feedback,
  *   retry:true}`; the model's next call of that tool on the thread is filed as a revision.
- * A decision whose signature fails throws `UnverifiedDecision`, and the agent is not resumed.
+ * A decision whose signature fails throws `DecisionNotVerified`, and the agent is not resumed.
  *
  * @example
  * ```ts
@@ -128,21 +124,17 @@ export class LoopgateHitl {
       );
     }
     const details = (await o.details?.(action)) ?? {};
-    const schema = o.toolInputSchemas?.[action.name];
     const revisionKey = `${threadId}\u0000${action.name}`;
     const outcome: ToolOutcome = await decideToolCall({
       loopgate: o.loopgate,
       publicKeyPem: o.publicKeyPem,
-      case: {
-        workflow: o.workflow,
+      case: toolCallCase(o.workflow, {
         action: mapped,
-        input: action.args,
-        proposal: action.args,
-        confidence: 0,
-        ...details,
+        args: action.args,
         idempotencyKey,
-        ...(schema && { toolInputSchema: schema }),
-      } as CaseInput,
+        toolInputSchema: o.toolInputSchemas?.[action.name],
+        details,
+      }),
       revisionOf: this.changesRequested.get(revisionKey),
       wait: { timeoutMs: o.timeoutMs },
     });

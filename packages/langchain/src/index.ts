@@ -5,4 +5,4 @@ export {
   type LoopgateResume,
   loopgateCase,
 } from "./graph-interrupt.js";
-export { type CaseDetails, LoopgateHitl, type LoopgateHitlOptions } from "./hitl.js";
+export { LoopgateHitl, type LoopgateHitlOptions } from "./hitl.js";

@@ -1,5 +1,5 @@
 import { Annotation, END, interrupt, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { Loopgate, UnverifiedDecision } from "@loopgate/client";
+import { DecisionNotVerified, Loopgate } from "@loopgate/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideNext, ENGINES, startTestServer, type TestServer } from "../../server/test/helpers/server.js";
 import {
@@ -156,7 +156,7 @@ describe.each(ENGINES)("@loopgate/langchain LoopgateInterrupts (%s)", (engine) =
       return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
     };
     const r = await resumeElsewhere(stopped, tampering);
-    expect(r.error).toBeInstanceOf(UnverifiedDecision);
+    expect(r.error).toBeInstanceOf(DecisionNotVerified);
     expect(r.paid).toEqual([]);
     // Still stopped at the interrupt: a genuine decision can resume it later.
     const ok = await resumeElsewhere(stopped);

@@ -1,7 +1,7 @@
 import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { MemorySaver } from "@langchain/langgraph";
-import { type Decision, Loopgate, UnverifiedDecision } from "@loopgate/client";
+import { type Decision, DecisionNotVerified, Loopgate } from "@loopgate/client";
 import { createAgent, humanInTheLoopMiddleware, tool } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -158,7 +158,7 @@ describe.each(ENGINES)("@loopgate/langchain LoopgateHitl (%s)", (engine) => {
       decisions: [{ verdict: "edit", output: { amount: 80, to: "Acme" }, reasonCode: "wrong_amount" }],
       fetch: tampering,
     });
-    expect(r.error).toBeInstanceOf(UnverifiedDecision);
+    expect(r.error).toBeInstanceOf(DecisionNotVerified);
     expect(r.paid).toEqual([]);
   });
 
@@ -179,7 +179,7 @@ describe.each(ENGINES)("@loopgate/langchain LoopgateHitl (%s)", (engine) => {
       });
     };
     const r = await run({ decisions: [], fetch: replaying });
-    expect(r.error).toBeInstanceOf(UnverifiedDecision);
+    expect(r.error).toBeInstanceOf(DecisionNotVerified);
     expect(r.paid).toEqual([]);
     // The agent's own case is still queued: decide it, so the next test's reviewer finds its own.
     expect((await decideNext(s, { verdict: "reject", reasonCode: "wrong_payee" })).status).toBe(201);

@@ -1,4 +1,4 @@
-import type { ToolCall, ToolCallDetails, ToolGate } from "@loopgate/client";
+import { type ToolCall, type ToolCallDetails, type ToolGate, toolResult } from "@loopgate/client";
 import {
   type FunctionCallItem,
   type FunctionTool,
@@ -58,8 +58,8 @@ function schemaFor(parameters: unknown): Record<string, unknown> | undefined {
  * `tool()` of OpenAI Agents, gated: the tool always needs approval (the run stops with an interruption
  * for it), and its execute runs only after a decision Loopgate signed for this case, action and
  * arguments: approve runs the model's arguments, edit the reviewer's (parsed with the tool's own
- * parameters first), respond returns the person's answer instead, and anything else returns a
- * `NotRunResult`. Approving the interruption in the run state is not enough: the execute asks Loopgate
+ * parameters first), respond returns the person's answer instead, and anything else returns
+ * `toolResult` of the outcome (`{verdict, caseId, ..., retry}`). Approving the interruption in the run state is not enough: the execute asks Loopgate
  * itself, so an approval from anywhere else runs nothing.
  */
 export function gatedTool<
@@ -88,8 +88,7 @@ export function gatedTool<
       }
       const call = { toolName: inner.name, callId: raw.callId, arguments: raw.arguments, parameters };
       const outcome = await gate.decide(toolCallOf(call, shaping), { signal: details?.signal });
-      if (outcome.kind === "answer") return outcome.answer;
-      if (outcome.kind === "not_run") return outcome.result;
+      if (outcome.kind !== "run") return toolResult(outcome);
       return inner.invoke(runContext, JSON.stringify(outcome.args), {
         toolCall: raw,
         signal: details?.signal,

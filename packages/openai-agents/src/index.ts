@@ -14,7 +14,7 @@ import {
   submitInterruptions,
 } from "./interruptions.js";
 
-export { DecisionNotVerified, type NotRunResult } from "@loopgate/client";
+export { DecisionNotVerified } from "@loopgate/client";
 export type { CallShaping } from "./gated-tool.js";
 export type { InterruptedRun } from "./interruptions.js";
 
@@ -45,8 +45,8 @@ export interface LoopgateAgents {
  * Loopgate's signed decision itself, so approving in the state without Loopgate runs nothing.
  *
  * What the model sees: approve and edit run the tool (edit with the reviewer's arguments), respond gives
- * the person's answer as the tool's result, reject `{status: "rejected", reasonCode, note, retry: false}`
- * and request_changes `{status: "changes_requested", note, retry: true}`.
+ * the person's answer as the tool's result, reject `{verdict: "reject", caseId, reasonCode, note, retry:
+ * false}` and request_changes `{verdict: "request_changes", caseId, feedback, retry: true}`.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import type { Submitted, ToolGate } from "@loopgate/client";
+import { type Submitted, type ToolGate, toolResultText } from "@loopgate/client";
 import type { RunToolApprovalItem } from "@openai/agents";
 import { type CallShaping, toolCallOf } from "./gated-tool.js";
 
@@ -50,7 +50,7 @@ export async function submitInterruptions(
  * Waits for Loopgate's decision on each interruption of a gated tool and records it in the run state:
  * approve, edit and respond approve the call (the gated execute verifies the decision again, then runs
  * the decided arguments or returns the answer); reject and request_changes reject it with the
- * `NotRunResult` as JSON for the model. Throws `DecisionNotVerified` for a decision that fails its
+ * outcome's `toolResultText` for the model. Throws `DecisionNotVerified` for a decision that fails its
  * signature check, leaving the call pending. Run the state again afterwards to continue.
  */
 export async function resolveInterruptions(
@@ -61,7 +61,10 @@ export async function resolveInterruptions(
 ): Promise<void> {
   for (const { item, call } of gatedCalls(state.getInterruptions(), gated, shaping)) {
     const outcome = await gate.decide(call);
-    if (outcome.kind === "not_run") state.reject(item, { message: JSON.stringify(outcome.result) });
-    else state.approve(item);
+    if (outcome.kind === "reject" || outcome.kind === "request_changes") {
+      state.reject(item, { message: toolResultText(outcome) });
+    } else {
+      state.approve(item);
+    }
   }
 }

@@ -41,9 +41,8 @@ describe("@loopgate/openai-agents interruptions decided in Loopgate", () => {
     expect(r.result.interruptions).toEqual([]);
     expect(r.seen.map((t) => JSON.parse(t))).toEqual([
       {
-        status: "rejected",
-        caseId: expect.any(String),
         verdict: "reject",
+        caseId: expect.any(String),
         reasonCode: "wrong_payee",
         note: "not our supplier",
         retry: false,
@@ -84,7 +83,7 @@ describe("@loopgate/openai-agents interruptions decided in Loopgate", () => {
     expect((await decideNext(lg.s, { verdict: "reject", reasonCode: "wrong_payee" })).status).toBe(201);
     await resumed;
     expect(world.paid).toEqual([]);
-    expect(JSON.parse(world.seen[0] ?? "")).toMatchObject({ status: "rejected", retry: false });
+    expect(JSON.parse(world.seen[0] ?? "")).toMatchObject({ verdict: "reject", retry: false });
 
     // And an edit whose arguments were changed on the way is refused inside the tool.
     const other = lg.agentProcess(world, [{ pay: 120, to: "Acme" }]);
@@ -125,8 +124,8 @@ describe("@loopgate/openai-agents respond and request_changes", () => {
       [{ verdict: "request_changes", note: "take the 20 credit note off" }, { verdict: "approve" }],
     );
     expect(JSON.parse(r.seen[0] ?? "")).toMatchObject({
-      status: "changes_requested",
-      note: "take the 20 credit note off",
+      verdict: "request_changes",
+      feedback: "take the 20 credit note off",
       retry: true,
     });
     expect(r.paid).toEqual([{ pay: 100, to: "Acme" }]);
