@@ -35,10 +35,11 @@ describe.each(ENGINES)("@loopgate/claude-agent-sdk canUseTool (%s)", { timeout: 
   const payCall: Turn = () => [
     { type: "tool_use", name: "mcp__bank__pay", input: { amount: 120, to: "Acme" } },
   ];
-  /** The stand-in model after the tool result: asks again unless told `retry: false`, else finishes. */
+  /** The stand-in model after the tool result: asks again when invited (`retry: true`), else finishes. */
   const honoursRetry: Turn = (request) => {
     const result = lastToolResult(request);
-    if (result?.isError && !result.text.includes('"retry":false')) return payCall(request);
+    // Only a request for changes invites another try: a reject says retry:false, a respond is the answer.
+    if (result?.isError && result.text.includes('"retry":true')) return payCall(request);
     return [{ type: "text", text: "done" }];
   };
 

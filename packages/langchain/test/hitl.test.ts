@@ -37,12 +37,13 @@ describe.each(ENGINES)("@loopgate/langchain LoopgateHitl (%s)", (engine) => {
   const lastToolMessage = (messages: BaseMessage[]) =>
     [...messages].reverse().find((m): m is ToolMessage => ToolMessage.isInstance(m));
 
-  /** The stand-in model: calls pay, then asks again after a refusal unless told `retry: false`. */
+  /** The stand-in model: calls pay, then asks again when the result invites it (`retry: true`). */
   function scriptedModel(second: { amount: number; to: string } = { amount: 120, to: "Acme" }) {
     const afterResult = (messages: BaseMessage[]) => {
       const result = lastToolMessage(messages);
-      const refusedRetryable =
-        result?.status === "error" && !String(result.content).includes('"retry":false');
+      // Only a request for changes invites another try; a reject says retry:false, and a respond is
+      // the answer itself.
+      const refusedRetryable = result?.status === "error" && String(result.content).includes('"retry":true');
       return refusedRetryable
         ? new AIMessage({
             content: "",
