@@ -7,7 +7,7 @@ import type { ToolRoute } from "./mapping.js";
 
 /** What Loopgate's answer to one gated call lets the gateway do. */
 export type GateOutcome =
-  /** approve, edit or override, signed for exactly `args`: call the upstream with them. */
+  /** approve or edit, signed for exactly `args`: call the upstream with them. */
   | { kind: "run"; caseId: string; verdict: string; args: Record<string, unknown> }
   /** The person's answer stands in for the tool's result; the upstream is not called. */
   | { kind: "respond"; caseId: string; answer: unknown }
@@ -143,8 +143,7 @@ function outcomeOf(caseId: string, d: DecisionResult): GateOutcome {
   const note = d.note ?? null;
   switch (d.verdict) {
     case "approve":
-    case "edit":
-    case "override": {
+    case "edit": {
       const out = d.output;
       if (out === null || typeof out !== "object" || Array.isArray(out)) {
         return { kind: "unverified", caseId, why: "the approved output is not an object of tool arguments" };
@@ -155,6 +154,10 @@ function outcomeOf(caseId: string, d: DecisionResult): GateOutcome {
       return { kind: "respond", caseId, answer: d.output ?? null };
     case "reject":
       return { kind: "reject", caseId, reasonCode: d.reasonCode ?? null, note };
+    // The person's own decision in place of the call (as the SDK's gate() and adapters read it): the call
+    // does not run, and is not asked again.
+    case "override":
+      return { kind: "reject", caseId, reasonCode: d.reasonCode ?? "override", note };
     case "request_changes":
       return { kind: "request_changes", caseId, note };
     case "done":

@@ -119,6 +119,21 @@ describe("MCP gateway", () => {
     expect(g.calls).toEqual([]);
   });
 
+  it("override: the person's own decision stands instead of the call, which never runs", async () => {
+    g = await startGateway(s, key);
+    const pending = call(g.host, "send_email", { ...EMAIL, to: "olga@example.com" });
+    const own = { to: "olga@example.com", subject: "Called her instead", body: "-" };
+    await decideNext(s, { verdict: "override", output: own, reasonCode: "wrong_content", note: "phoned" });
+    const res = await pending;
+    expect(res.isError).toBe(true);
+    expect(res.structuredContent).toMatchObject({
+      verdict: "reject",
+      reasonCode: "wrong_content",
+      retry: false,
+    });
+    expect(g.calls).toEqual([]);
+  });
+
   it("a forged approval (a stand-in Loopgate signing with its own key) never reaches the upstream", async () => {
     g = await startGateway(s, key, { wrap: forger });
     const res = await call(g.host, "send_email", { ...EMAIL, body: "forged" });
