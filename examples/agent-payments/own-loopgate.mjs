@@ -1,61 +1,24 @@
 // A Loopgate for the adapter examples: its own server on a free port over a temporary SQLite file, with
 // ./policies, an automation key for the agent, the pinned decision key, and a stand-in for the person
 // in the workspace, who decides each case as `decide(case)` says. Needs `npm run build` first.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startExampleLoopgate } from "../lib/example-loopgate.mjs";
 
 export async function startOwnLoopgate() {
-  const { startServer } = await import("../../packages/server/dist/server.js");
-  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-adapter-example-"));
-  const adminKey = `lg_example_admin_${Math.random().toString(36).slice(2)}0000000000`;
-  const server = await startServer({
-    port: 0,
-    host: "127.0.0.1",
-    dataDir,
+  const loopgate = await startExampleLoopgate({
     policyDir: fileURLToPath(new URL("./policies", import.meta.url)),
-    bootstrapToken: adminKey,
-    leaseSeconds: 600,
-    bodyLimitBytes: 1024 * 1024,
-    maxWaitSeconds: 60,
-    logger: (await import("pino")).default({ level: "error" }),
-  });
-  const api = async (method, path, body) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      body: body && JSON.stringify(body),
-    });
-    return res.status === 204 ? undefined : res.json();
-  };
-  const { key: agentKey } = await api("POST", "/v1/keys", {
-    name: "payments-agent",
-    role: "automation",
     workflows: ["agent.payments"],
+    agentName: "payments-agent",
   });
-  const { publicKeyPem } = await api("GET", "/v1/decision-key");
-  let reviewing = true;
   return {
-    url: server.url,
-    agentKey,
-    publicKeyPem,
+    ...loopgate,
     /** The stand-in reviewer: claims each case as it arrives and records `decide(case)` on it. */
     async review(decide) {
-      while (reviewing) {
-        const claimed = await api("POST", "/v1/queue/claim", {});
-        if (claimed?.case) {
-          const c = claimed.case;
-          const decision = decide(c);
-          console.log(`  [reviewer] ${decision.verdict} on ${c.input.invoice} (case ${c.id})`);
-          await api("POST", `/v1/cases/${c.id}/decisions`, decision);
-        } else await new Promise((r) => setTimeout(r, 100));
+      for (let c = await loopgate.claimNext(); c; c = await loopgate.claimNext()) {
+        const decision = decide(c);
+        console.log(`  [reviewer] ${decision.verdict} on ${c.input.invoice} (case ${c.id})`);
+        await loopgate.api("POST", `/v1/cases/${c.id}/decisions`, decision);
       }
-    },
-    async close() {
-      reviewing = false;
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -7,12 +7,10 @@
 //
 // Against your own server instead: LOOPGATE_URL=http://localhost:8080 LOOPGATE_KEY=lg_… and a policy
 // that declares the workflow below (copy ./policies/assistant.yaml into your policy directory).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startExampleLoopgate } from "../lib/example-loopgate.mjs";
 
 const people = process.argv.includes("--people");
 const own = !process.env.LOOPGATE_URL && (await startOwnServer());
@@ -81,58 +79,24 @@ console.log(`  ${answer.status}:`, answer.answer);
 await client.close();
 await own?.close();
 
-/** A Loopgate on a free port over a temporary SQLite file, an automation key, and a stand-in reviewer. */
+/** A Loopgate of the example's own (examples/lib), an automation key, and a stand-in reviewer. */
 async function startOwnServer() {
-  const { startServer } = await import("../../packages/server/dist/server.js");
-  const dataDir = mkdtempSync(join(tmpdir(), "loopgate-mcp-example-"));
-  const adminKey = `lg_example_admin_${Math.random().toString(36).slice(2)}0000000000`;
-  const server = await startServer({
-    port: people ? 8080 : 0,
-    host: "127.0.0.1",
-    dataDir,
+  const loopgate = await startExampleLoopgate({
     policyDir: fileURLToPath(new URL("./policies", import.meta.url)),
-    bootstrapToken: adminKey,
-    leaseSeconds: 600,
-    bodyLimitBytes: 1024 * 1024,
-    maxWaitSeconds: 60,
-    logger: (await import("pino")).default({ level: "error" }),
-  });
-  const api = async (method, path, body) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      body: body && JSON.stringify(body),
-    });
-    return res.status === 204 ? undefined : res.json();
-  };
-  const { key: agentKey } = await api("POST", "/v1/keys", {
-    name: "example-agent",
-    role: "automation",
     workflows: ["assistant.tools"],
+    agentName: "example-agent",
+    port: people ? 8080 : 0,
   });
-  if (people) console.log(`Loopgate at ${server.url}; sign in with the admin key ${adminKey}`);
+  if (people) console.log(`Loopgate at ${loopgate.url}; sign in with the admin key ${loopgate.adminKey}`);
   return {
-    url: server.url,
-    agentKey,
+    ...loopgate,
     /** The stand-in for a person: claims the next case when it arrives, looks at it, decides. */
     async review({ verdict, reasonCode, note, edit }) {
-      for (;;) {
-        const claimed = await api("POST", "/v1/queue/claim", {});
-        if (claimed?.case) {
-          const c = claimed.case;
-          const output = edit
-            ? { ...c.proposal, body: "Your refund of 120 EUR was sent on Monday." }
-            : undefined;
-          console.log(`  [reviewer] ${verdict} on case ${c.id} (${c.action})`);
-          await api("POST", `/v1/cases/${c.id}/decisions`, { verdict, output, reasonCode, note });
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    },
-    async close() {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      const c = await loopgate.claimNext();
+      if (!c) return;
+      const output = edit ? { ...c.proposal, body: "Your refund of 120 EUR was sent on Monday." } : undefined;
+      console.log(`  [reviewer] ${verdict} on case ${c.id} (${c.action})`);
+      await loopgate.api("POST", `/v1/cases/${c.id}/decisions`, { verdict, output, reasonCode, note });
     },
   };
 }
