@@ -1,5 +1,5 @@
 import { type ToolCall, type ToolCallDetails, type ToolGate, toolResult } from "@loopgate/client";
-import { asSchema, type Tool, type ToolExecutionOptions, type ToolSet } from "ai";
+import { asSchema, type ModelMessage, type Tool, type ToolExecutionOptions, type ToolSet } from "ai";
 
 /** How the adapter names and describes one tool call as a case. */
 export interface CallShaping {
@@ -57,7 +57,11 @@ export function gateTools<TOOLS extends ToolSet>(tools: TOOLS, gate: ToolGate, s
     /** The tool's result for a decided call, or its stream when the tool streams (an async generator). */
     const decided = async (input: unknown, options: ToolExecutionOptions<unknown>) => {
       const call = await toolCallOf({ toolName, toolCallId: options.toolCallId, input }, tool, shaping);
-      const outcome = await gate.decide(call, { signal: options.abortSignal });
+      const revisionOf = changesAskedOf(options.messages, toolName);
+      const outcome = await gate.decide(call, {
+        signal: options.abortSignal,
+        ...(revisionOf !== undefined && { revisionOf }),
+      });
       if (outcome.kind !== "run") return { value: toolResult(outcome) };
       return { run: execute(await validArgs(tool, toolName, outcome.args), options) };
     };
@@ -79,6 +83,27 @@ export function gateTools<TOOLS extends ToolSet>(tools: TOOLS, gate: ToolGate, s
     } as Tool;
   }
   return gated as TOOLS;
+}
+
+/**
+ * The case a call revises: when this tool's latest result in the conversation is a reviewer's request
+ * for changes, the model's next call of it is that case's revision (linked, so the reviewer sees the
+ * versions side by side). Read from the conversation's own messages, so two conversations sharing one
+ * gate never link each other's cases; the server accepts a revision only of this key's own case.
+ */
+function changesAskedOf(messages: ModelMessage[] | undefined, toolName: string): string | undefined {
+  for (const message of [...(messages ?? [])].reverse()) {
+    if (message.role !== "tool") continue;
+    for (const part of [...message.content].reverse()) {
+      if (part.type !== "tool-result" || part.toolName !== toolName) continue;
+      const value = part.output.type === "json" ? part.output.value : undefined;
+      const result = value as { verdict?: unknown; caseId?: unknown } | null | undefined;
+      return result?.verdict === "request_changes" && typeof result.caseId === "string"
+        ? result.caseId
+        : undefined;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -162,7 +162,7 @@ describe("@loopgate/ai-sdk respond, request_changes and the tool's schema", () =
   });
 
   it("request_changes does not run; the model reads the feedback, revises and the revision runs", async () => {
-    const { paid, seen } = await lg.run(
+    const { paid, seen, submitted } = await lg.run(
       [
         { pay: 120, to: "Acme" },
         { pay: 100, to: "Acme" },
@@ -175,5 +175,8 @@ describe("@loopgate/ai-sdk respond, request_changes and the tool's schema", () =
       retry: true,
     });
     expect(paid).toEqual([{ pay: 100, to: "Acme" }]);
+    // The second call went to Loopgate as the first case's revision, so the reviewer sees both versions.
+    const first = (seen[0]?.value as { caseId: string }).caseId;
+    expect(submitted).toEqual(["/v1/cases", `/v1/cases/${first}/revisions`]);
   });
 });

@@ -47,7 +47,9 @@ export function useLoopgate() {
         url: h.s.url,
         apiKey: h.automation,
         fetch: async (input, init) => {
-          if (init?.method === "POST" && String(input).endsWith("/v1/cases")) submitted.push(init.body);
+          if (init?.method === "POST" && /\/v1\/cases(\/[^/]+\/revisions)?$/.test(String(input))) {
+            submitted.push(new URL(String(input)).pathname);
+          }
           const res = await fetch(input, init);
           if (!tamper || !String(input).includes("/decision?")) return res;
           const body = (await res.json()) as Record<string, unknown>;

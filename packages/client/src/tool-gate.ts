@@ -57,16 +57,21 @@ export class ToolGate {
   }
 
   /**
-   * Submits the call (or finds its case), waits for the decision, verifies it and says what to do.
+   * Submits the call (or finds its case), waits for the decision, verifies it and says what to do. With
+   * `revisionOf` (a case of this key whose reviewer asked for changes), the call is filed as its revision.
    * Throws `DecisionNotVerified` for a decision that fails the check, and `DecisionTimeout` when no
    * one decided in time: in both cases nothing may run.
    */
-  async decide(call: ToolCall, opts: { signal?: AbortSignal } = {}): Promise<ToolOutcome> {
+  async decide(
+    call: ToolCall,
+    opts: { signal?: AbortSignal; revisionOf?: string } = {},
+  ): Promise<ToolOutcome> {
     return decideToolCall({
       loopgate: this.client,
       publicKeyPem: await this.publicKey(),
       case: toolCallCase(this.options.workflow, call),
       wait: { timeoutMs: this.options.timeoutMs, signal: opts.signal },
+      ...(opts.revisionOf !== undefined && { revisionOf: opts.revisionOf }),
     });
   }
 
