@@ -391,10 +391,17 @@ async function settle({ invoice, entry, lg, tools }) {
     kind = "answered";
     line = `a person answered instead: ${JSON.stringify(seen)}`;
   } else {
-    kind =
-      { rejected: "rejected", changes_requested: "changes requested" }[seen.status] ?? "left to a person";
-    const why = [seen.verdict, seen.reasonCode, seen.note && `"${seen.note}"`].filter(Boolean).join(", ");
-    line = `${seen.status === "not_run" ? "not run (a person's to do)" : seen.status}: ${why}; retry: ${seen.retry}`;
+    // What the SDK hands the model when nothing ran: a reject (`human_owned` when a person does the
+    // action themselves) or a request for changes with the reviewer's feedback.
+    const personsToDo = seen.reasonCode === "human_owned";
+    const said = seen.note ?? seen.feedback;
+    if (personsToDo) kind = "left to a person";
+    else kind = seen.verdict === "request_changes" ? "changes requested" : "rejected";
+    const why = (personsToDo ? ["done"] : [seen.verdict, seen.reasonCode])
+      .concat(said ? [`"${said}"`] : [])
+      .filter(Boolean)
+      .join(", ");
+    line = `${personsToDo ? "not run (a person's to do)" : kind}: ${why}; retry: ${seen.retry}`;
   }
   entry.outcome = { kind, line };
   save();
