@@ -176,7 +176,7 @@ describe("@loopgate/ai-sdk respond, request_changes and the tool's schema", () =
     });
     expect(paid).toEqual([{ pay: 100, to: "Acme" }]);
     // The second call went to Loopgate as the first case's revision, so the reviewer sees both versions.
-    const first = (seen[0]?.value as { caseId: string }).caseId;
+    const first = (seen[0]?.value as { caseId?: string } | undefined)?.caseId;
     expect(submitted).toEqual(["/v1/cases", `/v1/cases/${first}/revisions`]);
   });
 });
