@@ -33,6 +33,7 @@ import { generateText, stepCountIs, tool } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { z } from "zod";
 import { createLoopgate, DecisionNotVerified } from "../../packages/ai-sdk/dist/index.js";
+import { assess, factsOf, money } from "./assess.mjs";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const { values: flags } = parseArgs({
@@ -141,71 +142,6 @@ const bankTools = {
 // The workflow's actions (examples/policies/invoice.yaml) by tool name.
 const ACTIONS = { pay_invoice: "pay", hold_invoice: "hold", block_supplier: "block_supplier" };
 
-// --- What the agent knows about an invoice before the model sees it --------------------------------
-function factsOf(invoice) {
-  const po = invoice.poReference ? records.purchaseOrders[invoice.poReference] : undefined;
-  const paid = ledger().filter((e) => e.op === "pay");
-  const earlier = [...invoices.filter((i) => i.issueDate < invoice.issueDate), ...paid];
-  const duplicates = earlier
-    .filter(
-      (i) =>
-        i.invoiceNumber !== invoice.invoiceNumber &&
-        i.supplier === invoice.supplier &&
-        i.amount === invoice.amount &&
-        (i.poReference ?? invoice.poReference) === invoice.poReference,
-    )
-    .map((i) => i.invoiceNumber);
-  return {
-    po,
-    duplicates: [...new Set(duplicates)],
-    ibanOnFile: records.suppliers[invoice.supplier]?.iban ?? null,
-  };
-}
-
-/**
- * The stand-in model's judgement: fixed rules, so every run proposes the same. A real model would read
- * the same prompt and answer in the same shape (the decision as JSON text, and one tool call).
- */
-function assess(invoice, facts) {
-  const { invoiceNumber, supplier, amount, currency, iban, dueDate } = invoice;
-  const pay = (confidence, rationale) => ({
-    tool: "pay_invoice",
-    args: { invoiceNumber, supplier, amount, currency, iban, dueDate },
-    confidence,
-    rationale,
-  });
-  if (facts.ibanOnFile && iban !== facts.ibanOnFile) {
-    return {
-      tool: "block_supplier",
-      args: {
-        supplier,
-        reason: `invoice ${invoiceNumber} asks for payment to ${iban}, not the account on file`,
-      },
-      confidence: 0.9,
-      rationale: `The bank account changed (on file ${facts.ibanOnFile}); confirm by phone before any payment.`,
-    };
-  }
-  if (facts.duplicates.length > 0) {
-    return {
-      tool: "hold_invoice",
-      args: { invoiceNumber, supplier, reason: `possible duplicate of ${facts.duplicates.join(", ")}` },
-      confidence: 0.93,
-      rationale: `Same supplier, amount and purchase order as ${facts.duplicates.join(", ")}.`,
-    };
-  }
-  if (!facts.po) return pay(0.6, "No purchase order is referenced; the amount is usual for this supplier.");
-  if (facts.po.supplier !== supplier)
-    return pay(0.5, `${facts.po.number} was issued to ${facts.po.supplier}.`);
-  if (amount > facts.po.amount * 1.02) {
-    const over = (((amount - facts.po.amount) / facts.po.amount) * 100).toFixed(1);
-    return pay(
-      0.72,
-      `The amount is ${over} % over ${facts.po.number} (${money(facts.po.amount, currency)}).`,
-    );
-  }
-  return pay(0.98, `Matches ${facts.po.number} in supplier and amount; the bank account is the one on file.`);
-}
-
 const usage = { inputTokens: { total: 0 }, outputTokens: { total: 0 } };
 const model = new MockLanguageModelV3({
   doGenerate: async ({ prompt }) => {
@@ -283,8 +219,6 @@ function gateFor(invoice, entry) {
   return { lg, tools: lg.tools(bankTools) };
 }
 
-const money = (amount, currency) =>
-  `${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
 const link = (caseId) => `${url}/cases/${caseId}`;
 const label = (invoice) => `${invoice.invoiceNumber.padEnd(12)} ${invoice.supplier.padEnd(20)}`;
 
@@ -304,7 +238,9 @@ for (const invoice of invoices) {
     );
     continue;
   }
-  const fresh = { facts: factsOf(invoice) };
+  const fresh = {
+    facts: factsOf(invoice, { records, invoices, paid: ledger().filter((e) => e.op === "pay") }),
+  };
   const { lg, tools } = gateFor(invoice, fresh);
   const messages = [{ role: "user", content: JSON.stringify({ invoice, facts: fresh.facts }) }];
   const first = await generateText({ model, tools, toolApproval: lg.toolApproval(tools), messages });
