@@ -209,6 +209,36 @@ describe.each(ENGINES)("Slack notifications (%s)", (engine) => {
     );
   });
 
+  it("refuses a reviewer their owner paused (issue 15), as the workspace would, and decides again once resumed", async () => {
+    const [alert] = await s.store.oversight.insertAlerts([
+      {
+        id: "alr_carol_paused",
+        kind: "rubber_stamp",
+        workflow: "notify.pay",
+        reviewer: users.carol as string,
+        evidence: { decisions: 30, approvalRate: 1 },
+        createdAt: now,
+        actor: "system",
+      },
+    ]);
+    const ack = { action: "paused_reviewer", note: "approving in two seconds flat" };
+    expect((await s.call("POST", `/v1/oversight/alerts/${alert?.id}/ack`, ack)).status).toBe(200);
+
+    const id = await submit(s, pay("notify.pay"), automation.key);
+    const answer = await clickAs("U_CAROL", id);
+    expect(answer.response_type).toBe("ephemeral");
+    expect(answer.text).toContain("paused in notify.pay");
+    const c = await detail(id);
+    expect(c.status).toBe("queued");
+    expect(c.decisions).toEqual([]);
+    expect(c.events.map((e: { type: string }) => e.type)).not.toContain("claimed");
+
+    const resume = `/v1/workflows/notify.pay/pauses/${users.carol}/resume`;
+    expect((await s.call("POST", resume, { note: "coached" })).status).toBe(200);
+    await clickAs("U_CAROL", id);
+    expect((await detail(id)).status).toBe("decided");
+  });
+
   it("maps identities through the admin API only", async () => {
     const reviewer = await s.newKey("reviewer");
     const denied = await s.call("PUT", "/v1/notify/identities/slack/U_EVE", { user: "alice" }, reviewer.key);
