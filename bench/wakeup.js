@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
+import { call as httpCall } from "./lib/http.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "packages/server/dist/cli/bin.js");
@@ -47,7 +48,9 @@ process.on("exit", () => {
 
 /** `loopgate serve` on a free port; resolves with its URL once it says it is listening. */
 function startServer(env) {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], {
+  // BENCH_SERVER_NODE_ARGS: flags for the servers' node, as in bench/lib/processes.js (e.g. --cpu-prof).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "serve", "--port", "0"], {
     cwd: ROOT,
     env: { ...process.env, LOOPGATE_BOOTSTRAP_TOKEN: TOKEN, LOOPGATE_DEMO: "0", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -79,17 +82,10 @@ function startServer(env) {
   });
 }
 
-async function call(url, method, path, token, body) {
-  const res = await fetch(url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+// Over the suite's keep-alive node:http client (lib/http.js), as every other row: fetch() costs the
+// bench about a millisecond more per call on these machines, which is the client's time, not the server's.
+function call(url, method, path, token, body) {
+  return httpCall(method, url + path, { token, body });
 }
 
 async function expectStatus(what, status, pending) {

@@ -29,7 +29,7 @@ async function startRuns() {
   for (const invoice of INVOICES) {
     console.log(`\n${invoice.invoice}: the agent proposes to pay ${invoice.amount} to ${invoice.to}`);
     const result = await new Runner({ tracingDisabled: true }).run(agent, JSON.stringify(invoice));
-    const [opened] = await lg.submit(result.interruptions);
+    const [opened] = await lg.submit(result);
     if (opened.status === "decided") {
       console.log(`  case ${opened.id}: decided by the policy (${opened.route}); continuing here`);
       await lg.resolve(result.state);

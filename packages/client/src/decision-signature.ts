@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, verify } from "node:crypto";
+import { canonicalJson } from "./canonical-json.js";
 
 /** The fields of a decision its signature covers, as the long-poll, the webhook and MCP hand them over. */
 export interface SignedDecision {
@@ -69,45 +70,4 @@ export function outputHashOf(output: unknown): string {
   return createHash("sha256")
     .update(canonicalJson(output ?? null))
     .digest("hex");
-}
-
-/** A piece of output waiting on the work stack, told apart from a value still to be written. */
-class Text {
-  constructor(readonly text: string) {}
-}
-
-/**
- * JSON with object keys sorted, as the server hashes it (packages/server/src/canonical-json.ts; the
- * server's decision-signature test verifies its signatures with this package). A stack rather than
- * recursion, so deep nesting cannot overflow the call stack.
- */
-function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  const work: unknown[] = [value];
-  while (work.length > 0) {
-    const next = work.pop();
-    if (next instanceof Text) {
-      out.push(next.text);
-    } else if (next === null || typeof next !== "object") {
-      out.push(JSON.stringify(next) ?? "null");
-    } else if (Array.isArray(next)) {
-      work.push(new Text("]"));
-      for (let i = next.length - 1; i >= 0; i--) {
-        work.push(next[i]);
-        if (i > 0) work.push(new Text(","));
-      }
-      work.push(new Text("["));
-    } else {
-      const entries = Object.entries(next as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      work.push(new Text("}"));
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [k, v] = entries[i] as [string, unknown];
-        work.push(v, new Text(`${i > 0 ? "," : ""}${JSON.stringify(k)}:`));
-      }
-      work.push(new Text("{"));
-    }
-  }
-  return out.join("");
 }

@@ -1,3 +1,4 @@
+export { canonicalJson } from "./canonical-json.js";
 export { Loopgate, type LoopgateOptions, type WaitOptions } from "./client.js";
 export { outputHashOf, type SignedDecision, verifyDecision } from "./decision-signature.js";
 export {

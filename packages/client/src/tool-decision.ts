@@ -99,7 +99,7 @@ export interface ToolCallGate {
 export async function decideToolCall(gate: ToolCallGate): Promise<ToolOutcome> {
   const { loopgate, publicKeyPem } = gate;
   const submitted = gate.revisionOf
-    ? await loopgate.revise(gate.revisionOf, revisionOf(gate.case))
+    ? await loopgate.revise(gate.revisionOf, revisionInputOf(gate.case))
     : await loopgate.submit(gate.case);
   const decision = await loopgate.waitForDecision(submitted.id, gate.wait);
   return toolOutcomeOf(decision, {
@@ -113,13 +113,15 @@ export async function decideToolCall(gate: ToolCallGate): Promise<ToolOutcome> {
 }
 
 /** The fields of a case a revision carries (the contract's `POST /v1/cases/:id/revisions` body). */
-function revisionOf(c: CaseInput): RevisionInput {
+export function revisionInputOf(c: CaseInput): RevisionInput {
   return {
     proposal: c.proposal,
     confidence: c.confidence,
     ...(c.rationale === undefined ? {} : { rationale: c.rationale }),
     ...(c.input === undefined ? {} : { input: c.input }),
     ...(c.evidence === undefined ? {} : { evidence: c.evidence }),
+    // The call's own key: only the call that filed the revision gets its decision back.
+    ...(c.idempotencyKey === undefined ? {} : { idempotencyKey: c.idempotencyKey }),
   };
 }
 

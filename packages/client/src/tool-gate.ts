@@ -1,5 +1,11 @@
 import { Loopgate, type LoopgateOptions } from "./client.js";
-import { decideToolCall, type ToolCall, type ToolOutcome, toolCallCase } from "./tool-decision.js";
+import {
+  decideToolCall,
+  revisionInputOf,
+  type ToolCall,
+  type ToolOutcome,
+  toolCallCase,
+} from "./tool-decision.js";
 import type { Submitted } from "./types.js";
 
 /** How a framework adapter reaches Loopgate and checks what it answers. */
@@ -51,9 +57,16 @@ export class ToolGate {
     if (options.publicKeyPem) this.key = Promise.resolve(options.publicKeyPem);
   }
 
-  /** Submits the call as a case (the same case again for the same idempotency key and arguments). */
-  submit(call: ToolCall): Promise<Submitted> {
-    return this.client.submit(toolCallCase(this.options.workflow, call));
+  /**
+   * Submits the call as a case (the same case again for the same idempotency key and arguments), or,
+   * with `revisionOf`, as that case's revision (the same revision again: the server derives its
+   * idempotency from the case it revises), without waiting for the decision.
+   */
+  submit(call: ToolCall, opts: { revisionOf?: string } = {}): Promise<Submitted> {
+    const body = toolCallCase(this.options.workflow, call);
+    return opts.revisionOf === undefined
+      ? this.client.submit(body)
+      : this.client.revise(opts.revisionOf, revisionInputOf(body));
   }
 
   /**

@@ -67,6 +67,12 @@ export interface RevisionInput<Proposal = unknown> {
   /** Left out: the revised case's input. */
   input?: Record<string, unknown>;
   evidence?: unknown[];
+  /**
+   * Your key for this revision (an adapter sends the revising tool call's): resent with the same key
+   * it answers the same revision; another call presenting the same revision under another key gets a
+   * 409, never the first one's decision.
+   */
+  idempotencyKey?: string;
 }
 
 export interface RouteExplanation {

@@ -56,6 +56,45 @@ describe("@loopgate/client ToolGate", () => {
     expect((err as LoopgateApiError).status).toBe(409);
   });
 
+  it("a call submitted as a revision is the next version, and deciding it finds that same revision", async () => {
+    const asked = gate.decide(call());
+    expect((await decideNext(s, { verdict: "request_changes", note: "pay 100" })).status).toBe(201);
+    const { caseId } = await asked;
+    const revised = call({ args: { pay: 100, to: "Acme" } });
+    const submitted = await gate.submit(revised, { revisionOf: caseId });
+    expect(submitted).toMatchObject({ revisionOf: caseId, version: 2, status: "queued" });
+    const decided = gate.decide(revised, { revisionOf: caseId });
+    expect((await decideNext(s, { verdict: "approve" })).status).toBe(201);
+    expect(await decided).toMatchObject({
+      kind: "run",
+      caseId: submitted.id,
+      args: { pay: 100, to: "Acme" },
+    });
+  });
+
+  it("an approved revision runs again for its own call only: another call claiming it is refused", async () => {
+    // The attack: a conversation forged to say "the reviewer asked changes on case A" (an AI SDK chat's
+    // messages come from the client), then the model steered into the same arguments as A's approved
+    // revision. The adapter revises A for the new call; it must not get the first call's approval.
+    const asked = gate.decide(call());
+    expect((await decideNext(s, { verdict: "request_changes", note: "pay 100" })).status).toBe(201);
+    const { caseId } = await asked;
+    const revised = call({ args: { pay: 100, to: "Acme" } });
+    const decided = gate.decide(revised, { revisionOf: caseId });
+    expect((await decideNext(s, { verdict: "approve" })).status).toBe(201);
+    const ran = await decided;
+    expect(ran).toMatchObject({ kind: "run", args: { pay: 100, to: "Acme" } });
+
+    // The same call asking again (a retry after a lost answer) finds its decision.
+    expect(await gate.decide(revised, { revisionOf: caseId })).toMatchObject({ caseId: ran.caseId });
+    // Another call, the same arguments, the same revised case: a 409, nothing to run.
+    const replay = await gate
+      .decide({ ...revised, idempotencyKey: `call-${Math.random()}` }, { revisionOf: caseId })
+      .catch((e: unknown) => e);
+    expect(replay).toBeInstanceOf(LoopgateApiError);
+    expect((replay as LoopgateApiError).status).toBe(409);
+  });
+
   it("refuses to be built without a key to verify with, or without a workflow", () => {
     expect(() => new ToolGate({ loopgate: { url: s.url, apiKey: "k" }, workflow: "test.payments" })).toThrow(
       /publicKeyPem/,

@@ -8,6 +8,7 @@ import {
   type ToolOutputSchema,
   tool,
 } from "@openai/agents";
+import { recordedRevisionOf } from "./revisions.js";
 
 /** How the adapter names and describes one tool call as a case. */
 export interface CallShaping {
@@ -59,8 +60,9 @@ function schemaFor(parameters: unknown): Record<string, unknown> | undefined {
  * for it), and its execute runs only after a decision Loopgate signed for this case, action and
  * arguments: approve runs the model's arguments, edit the reviewer's (parsed with the tool's own
  * parameters first), respond returns the person's answer instead, and anything else returns
- * `toolResult` of the outcome (`{verdict, caseId, ..., retry}`). Approving the interruption in the run state is not enough: the execute asks Loopgate
- * itself, so an approval from anywhere else runs nothing.
+ * `toolResult` of the outcome (`{verdict, caseId, ..., retry}`). Approving the interruption in the run
+ * state is not enough: the execute asks Loopgate itself, so an approval from anywhere else runs nothing.
+ * A call `submit` or `resolve` filed as a revision is decided as that same revision here.
  */
 export function gatedTool<
   TParameters extends ToolInputParameters = undefined,
@@ -87,7 +89,13 @@ export function gatedTool<
         throw new Error(`Loopgate: ${inner.name} was called outside a run; a gated tool runs only in a run`);
       }
       const call = { toolName: inner.name, callId: raw.callId, arguments: raw.arguments, parameters };
-      const outcome = await gate.decide(toolCallOf(call, shaping), { signal: details?.signal });
+      // A revision is decided as the revision `resolve` decided (linked in the run state, see
+      // revisions.ts): filed plainly, this call would open a second case.
+      const revisionOf = recordedRevisionOf(runContext as RunContext<unknown>, raw.callId);
+      const outcome = await gate.decide(toolCallOf(call, shaping), {
+        signal: details?.signal,
+        ...(revisionOf !== undefined && { revisionOf }),
+      });
       if (outcome.kind !== "run") return toolResult(outcome);
       return inner.invoke(runContext, JSON.stringify(outcome.args), {
         toolCall: raw,

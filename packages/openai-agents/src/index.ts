@@ -1,22 +1,17 @@
 import { type Submitted, ToolGate, type ToolGateOptions } from "@loopgate/client";
-import type {
-  FunctionTool,
-  RunToolApprovalItem,
-  ToolInputParameters,
-  ToolOptions,
-  ToolOutputSchema,
-} from "@openai/agents";
+import type { FunctionTool, ToolInputParameters, ToolOptions, ToolOutputSchema } from "@openai/agents";
 import { type CallShaping, gatedTool } from "./gated-tool.js";
 import {
   type GatedTools,
   type InterruptedRun,
   resolveInterruptions,
+  type SubmittedRun,
   submitInterruptions,
 } from "./interruptions.js";
 
 export { DecisionNotVerified } from "@loopgate/client";
 export type { CallShaping } from "./gated-tool.js";
-export type { InterruptedRun } from "./interruptions.js";
+export type { InterruptedRun, SubmittedRun } from "./interruptions.js";
 
 export type LoopgateAgentsOptions = ToolGateOptions & CallShaping;
 
@@ -28,10 +23,12 @@ export interface LoopgateAgents {
     Context = unknown,
     TOutputSchema extends ToolOutputSchema | undefined = undefined,
   >(options: ToolOptions<TParameters, Context, TOutputSchema>): FunctionTool<Context, TParameters, unknown>;
-  /** Opens the cases of a run's interruptions (`result.interruptions`) without waiting. */
-  submit(
-    interruptions: readonly RunToolApprovalItem[],
-  ): Promise<Array<{ callId: string; toolName: string } & Submitted>>;
+  /**
+   * Opens the cases of a run's interruptions without waiting: pass the run's result (or its state), so
+   * a call after a request for changes is filed as that case's revision. `result.interruptions` alone
+   * still works, but cannot see the history: such a call then opens a new, unlinked case.
+   */
+  submit(run: SubmittedRun): Promise<Array<{ callId: string; toolName: string } & Submitted>>;
   /** Waits for the decisions and approves or rejects each interruption of the state accordingly. */
   resolve(state: InterruptedRun): Promise<void>;
 }
@@ -46,7 +43,9 @@ export interface LoopgateAgents {
  *
  * What the model sees: approve and edit run the tool (edit with the reviewer's arguments), respond gives
  * the person's answer as the tool's result, reject `{verdict: "reject", caseId, reasonCode, note, retry:
- * false}` and request_changes `{verdict: "request_changes", caseId, feedback, retry: true}`.
+ * false}` and request_changes `{verdict: "request_changes", caseId, feedback, retry: true}`. The model's
+ * next call of that tool is filed as a revision of `caseId` (`revisionOf`, the next `version`), so the
+ * reviewer sees the versions side by side: `submit` and `resolve` find it in the run's history.
  *
  * @example
  * ```ts
@@ -62,7 +61,7 @@ export interface LoopgateAgents {
  * const agent = new Agent({ name: "support", instructions: "…", tools: [sendEmail] });
  *
  * const result = await new Runner().run(agent, "Tell c-42 their refund was sent");
- * await lg.submit(result.interruptions);
+ * await lg.submit(result); // opens the cases now
  * await store.save(result.state.toString());
  *
  * // Later, in any process, once Loopgate has decided:

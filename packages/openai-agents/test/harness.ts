@@ -12,7 +12,12 @@ export type Tamper = (decision: Record<string, unknown>) => Record<string, unkno
 export interface World {
   paid: unknown[];
   seen: string[];
+  /** The bodies of `POST /v1/cases`. */
   submitted: unknown[];
+  /** The cases revised (`POST /v1/cases/:id/revisions`), by id. */
+  revised?: string[];
+  /** The case answering each submission or revision, by id. */
+  opened?: string[];
 }
 
 /**
@@ -43,8 +48,13 @@ export function useLoopgate() {
         url: h.s.url,
         apiKey: h.automation,
         fetch: async (input, init) => {
-          if (init?.method === "POST" && String(input).endsWith("/v1/cases")) world.submitted.push(init.body);
+          const url = String(input);
+          const revision = /\/v1\/cases\/([^/]+)\/revisions$/.exec(url);
+          const submits = init?.method === "POST" && (url.endsWith("/v1/cases") || revision !== null);
+          if (submits && !revision) world.submitted.push(init?.body);
+          if (submits && revision) world.revised?.push(decodeURIComponent(revision[1] ?? ""));
           const res = await fetch(input, init);
+          if (submits && res.ok) world.opened?.push(((await res.clone().json()) as { id: string }).id);
           if (!tamper || !String(input).includes("/decision?")) return res;
           const body = (await res.json()) as Record<string, unknown>;
           return Response.json(body.status === "decided" ? tamper(body) : body, { status: res.status });
@@ -74,29 +84,35 @@ export function useLoopgate() {
   }
 
   /**
-   * One agent run that pauses at each interruption: the first process opens the cases and stores the
+   * One agent run that pauses at each interruption: a process opens the cases and stores the
    * serialised run state; the reviewer decides; a new process restores the state, resolves the
-   * interruptions from Loopgate's decisions and runs on, until the run ends.
+   * interruptions from Loopgate's decisions and runs on (or, with `resolveApart`, stores the resolved
+   * state for a third process to run), until the run ends.
    */
   async function run(
     plan: unknown[],
     decisions: Array<Record<string, unknown>>,
-    extra: { tamper?: Tamper } = {},
+    extra: { tamper?: Tamper; resolveApart?: boolean } = {},
   ) {
-    const world: World = { paid: [], seen: [], submitted: [] };
-    const first = agentProcess(world, plan);
-    let result = await first.runner.run(first.agent, "Pay Acme");
+    const world: World = { paid: [], seen: [], submitted: [], revised: [], opened: [] };
+    let current = agentProcess(world, plan);
+    let result = await current.runner.run(current.agent, "Pay Acme");
     const interrupted: number[] = [];
     for (const decision of decisions) {
       interrupted.push(result.interruptions.length);
-      const opened = await first.lg.submit(result.interruptions);
+      const opened = await current.lg.submit(result);
       expect(opened.map((c) => c.route)).toEqual(["review"]);
       const saved = result.state.toString();
       expect((await decideNext(h.s, decision)).status).toBe(201);
       const next = agentProcess(world, plan, extra.tamper);
-      const state = await RunState.fromString<undefined, typeof next.agent>(next.agent, saved);
+      let state = await RunState.fromString<undefined, typeof next.agent>(next.agent, saved);
       await next.lg.resolve(state);
-      result = await next.runner.run(next.agent, state);
+      current = next;
+      if (extra.resolveApart) {
+        current = agentProcess(world, plan, extra.tamper);
+        state = await RunState.fromString(current.agent, state.toString());
+      }
+      result = await current.runner.run(current.agent, state);
     }
     return { ...world, result, interrupted };
   }

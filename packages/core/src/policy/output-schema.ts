@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from "ajv";
+import { linearRegExp } from "../linear-regexp.js";
 
 /**
  * An action's `outputSchema`: JSON Schema (draft 2020-12 keywords Ajv knows) that the output a person
@@ -7,7 +8,10 @@ import { Ajv, type ValidateFunction } from "ajv";
  */
 
 // strict: false so annotations such as `description` or `examples` in an owner's schema are fine.
-const ajv = new Ajv({ allErrors: false, strict: false });
+// Patterns are the owner's, but what they match is a proposal or a person's edit: RE2 matches in linear
+// time (linear-regexp.ts), so a careless `^(\w+\s?)*$` cannot hold the server; a pattern RE2 cannot
+// compile (lookaround, backreferences) is a load-time issue with its file, like any broken schema.
+const ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: linearRegExp } });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Undefined when `schema` compiles; otherwise why not, in Ajv's words. */

@@ -40,3 +40,31 @@ describe("toolInputProblem", () => {
     expect(toolInputProblem(schema, "text", "/output")?.field).toBe("/output");
   });
 });
+
+describe("patterns (RE2: linear time, ECMAScript syntax without lookaround or backreferences)", () => {
+  const withPattern = (pattern: string) => ({ type: "string", pattern });
+
+  it("matches anywhere in the string, as JSON Schema's pattern does, with classes and Unicode", () => {
+    expect(toolInputProblem(withPattern("^INV-\\d{3,}$"), "INV-0042", "/proposal")).toBeUndefined();
+    expect(toolInputProblem(withPattern("^INV-\\d{3,}$"), "INV-42", "/proposal")?.field).toBe("/proposal");
+    expect(toolInputProblem(withPattern("-\\d+"), "INV-42 (draft)", "/proposal")).toBeUndefined();
+    expect(toolInputProblem(withPattern("^\\p{L}+$"), "Zürich", "/proposal")).toBeUndefined();
+    expect(toolInputProblem(withPattern("^[^@\\s]+@[^@\\s]+$"), "a b@c", "/proposal")).toBeDefined();
+  });
+
+  it("answers a catastrophic pattern on a long input instead of backtracking for ever", () => {
+    const input = `${"a".repeat(100_000)}!`;
+    expect(toolInputProblem(withPattern("^(a+)+$"), input, "/proposal")?.field).toBe("/proposal");
+    expect(toolInputProblem(withPattern("^(a|aa)*$"), "a".repeat(100_000), "/proposal")).toBeUndefined();
+    const keyed = { type: "object", patternProperties: { "^(a+)+$": { type: "number" } } };
+    expect(toolInputProblem(keyed, { [input]: "not checked", aaa: "x" }, "/output")?.field).toBe(
+      "/output/aaa",
+    );
+  });
+
+  it("refuses at compile what has no linear-time match: lookaround, backreferences", () => {
+    expect(toolSchemaError(withPattern("^(?=a)a$"))).toMatch(/does not compile/);
+    expect(toolSchemaError(withPattern("(?<!x)y"))).toMatch(/does not compile/);
+    expect(toolSchemaError(withPattern("^(a)\\1$"))).toMatch(/does not compile/);
+  });
+});

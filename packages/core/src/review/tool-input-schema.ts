@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from "ajv";
+import { linearRegExp } from "../linear-regexp.js";
 
 /**
  * A case's `toolInputSchema` (issue 14, item 3): the JSON Schema of the tool's arguments, sent by the
@@ -22,7 +23,15 @@ const CACHE_SIZE = 256;
 // are accepted; allErrors: false so validation stops at the first error (which is all a refusal names).
 // `format` is an annotation here (no format vocabulary is loaded), and the warning Ajv would log for
 // each unknown format is left out: a caller must not be able to write to the server's log per request.
-const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true, logger: false });
+// `pattern` and `patternProperties` are matched by RE2 (linear-regexp.ts): here the pattern is the
+// caller's too, and one using lookaround or backreferences does not compile (a 400 at submit).
+const ajv = new Ajv({
+  allErrors: false,
+  strict: false,
+  validateSchema: true,
+  logger: false,
+  code: { regExp: linearRegExp },
+});
 const cache = new Map<string, ValidateFunction>();
 
 /** The schema's compiled validator; throws Ajv's error when it does not compile. */

@@ -151,7 +151,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
     await perKeyRateLimit(v1, limits);
     await v1.register(sessionRoutes(ctx, secret, limits));
     await v1.register(keyLifecycleRoutes(ctx, keyCache));
-    await v1.register(userLifecycleRoutes(ctx, keyCache));
+    await v1.register(userLifecycleRoutes(ctx, keyCache, limits));
     await v1.register(casesRoutes(ctx));
     await v1.register(revisionRoutes(ctx));
     await v1.register(decisionKeyRoutes(ctx));

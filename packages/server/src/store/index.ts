@@ -50,6 +50,7 @@ export type {
   NotifyToken,
 } from "./notify/index.js";
 export { NOTIFY_CHANNELS } from "./notify/index.js";
+export { destinationOf } from "./outbox/destination.js";
 export type { OutboxStore } from "./outbox/index.js";
 export type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./outbox/types.js";
 export type {
@@ -70,6 +71,7 @@ export { isShadow } from "./oversight/shadows.js";
 export type { PauseRecord, PauseStore } from "./pauses/index.js";
 export type { PurgeArgs, PurgedCase, RetentionStore } from "./retention/index.js";
 export { APPROVING } from "./review/claim.js";
+export { PausedWhileDeciding, type RecordDecisionArgs } from "./review/decide.js";
 export type { ReviewStore } from "./review/index.js";
 export type { BlindJudgment, Claimed, QueueCount, ReviewerDay } from "./review/types.js";
 export { backupSqlite } from "./sqlite.js";

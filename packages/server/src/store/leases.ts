@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Lock } from "./engine.js";
 import type { Db } from "./rows.js";
 import type { NotifyMessagesTable, OutboxTable, TimersTable } from "./schema.js";
@@ -28,9 +28,18 @@ export async function leaseDue<T extends keyof JobTables>(
   db: Db,
   lock: Lock,
   table: T,
-  args: { now: number; limit: number; leaseMs: number; exclude?: readonly string[] },
+  args: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    exclude?: readonly string[];
+    /** Outbox only: leave out rows to these destinations (a row of unknown destination is not left out). */
+    excludeDestinations?: readonly string[];
+    /** Outbox only: leave out rows signed by these keys (`key_id`). */
+    excludeKeys?: readonly string[];
+  },
 ): Promise<JobTables[T]["row"][]> {
-  const { now, limit, leaseMs, exclude = [] } = args;
+  const { now, limit, leaseMs, exclude = [], excludeDestinations = [], excludeKeys = [] } = args;
   // Kysely cannot type a query over a table chosen at run time; both tables have these columns, named
   // in COLUMNS, so the query is written against one of them.
   const t = table as "timers";
@@ -43,6 +52,12 @@ export async function leaseDue<T extends keyof JobTables>(
       .where(due, "<=", now)
       .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
       .$if(exclude.length > 0, (q) => q.where("id", "not in", [...exclude]))
+      .$if(table === "outbox" && excludeDestinations.length > 0, (q) =>
+        q.where(sql<boolean>`(destination IS NULL OR destination NOT IN (${sql.join(excludeDestinations)}))`),
+      )
+      .$if(table === "outbox" && excludeKeys.length > 0, (q) =>
+        q.where(sql<boolean>`key_id NOT IN (${sql.join(excludeKeys)})`),
+      )
       .orderBy(due)
       .orderBy("id")
       .limit(limit);

@@ -1,6 +1,8 @@
-import { CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { StoreEngine } from "./engine.js";
+import { PinnedBegin } from "./pinned-begin.js";
+import { SchemaScopedIntrospector } from "./postgres-introspector.js";
 import { preparingPool } from "./prepared-statements.js";
 import type { Database } from "./schema.js";
 
@@ -42,15 +44,17 @@ export async function openPostgres(url: string, schema = "public", prepared = tr
   // listener is required or Node exits. The next query opens a fresh connection and reports any failure.
   pool.on("error", () => {});
 
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: prepared ? preparingPool(pool) : pool,
-      onCreateConnection: async (connection) => {
-        // The schema may not exist yet (migrate() creates it); PostgreSQL resolves the path per query.
-        await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
-      },
-    }),
+  const pins = new PinnedBegin();
+  const dialect = new PostgresDialect({
+    pool: pins.pool(prepared ? preparingPool(pool) : pool),
+    onCreateConnection: async (connection) => {
+      // The schema may not exist yet (migrate() creates it); PostgreSQL resolves the path per query.
+      await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
+    },
   });
+  // The Migrator's table checks read our schema only (postgres-introspector.ts says why).
+  dialect.createIntrospector = (kysely) => new SchemaScopedIntrospector(kysely, schema);
+  const db = new Kysely<Database>({ dialect });
 
   return {
     name: "postgres",
@@ -72,19 +76,9 @@ export async function openPostgres(url: string, schema = "public", prepared = tr
     // hash and merge joins too, so the candidates' decisions are looked up by key (a nested loop).
     // The one sort that remains (≤ 32 candidates in queue order) then looks expensive enough to JIT-compile,
     // which costs a second per statement: so no JIT either.
-    // BEGIN and the pins go together, one round trip (a simple query may hold several statements).
-    claimTransaction: (work) =>
-      db.connection().execute(async (conn) => {
-        await sql.raw(`begin; ${PIN_CLAIM_PLANS}`).execute(conn);
-        try {
-          const result = await work(conn);
-          await sql.raw("commit").execute(conn);
-          return result;
-        } catch (error) {
-          await sql.raw("rollback").execute(conn);
-          throw error;
-        }
-      }),
+    // BEGIN and the pins go together, one round trip (pinned-begin.ts), and the work runs in a real
+    // Kysely transaction, so what it calls joins it rather than nesting a BEGIN and COMMIT inside it.
+    claimTransaction: (work) => pins.run(PIN_CLAIM_PLANS, () => db.transaction().execute(work)),
     // A timer, revoke or revert must act on its case, so it waits for the row instead of skipping it.
     lockRow: (query) => query.forNoKeyUpdate(),
   };

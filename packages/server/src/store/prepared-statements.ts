@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { type ClientPool, wrapClients } from "./pool-clients.js";
 
 /**
  * Named prepared statements for Kysely's PostgreSQL driver. Kysely sends every query unnamed, so
@@ -21,7 +22,7 @@ const MAX_NAMED = 1000;
 const RESULT_TYPE_CHANGED = "0A000";
 
 /** A pool whose clients name each parameterised statement by its text. */
-export function preparingPool(pool: pg.Pool, maxNamed = MAX_NAMED): Pick<pg.Pool, "connect" | "end"> {
+export function preparingPool(pool: ClientPool, maxNamed = MAX_NAMED): ClientPool {
   const names = new Map<string, string>();
   let issued = 0;
   const nameOf = (text: string): string | undefined => {
@@ -32,10 +33,7 @@ export function preparingPool(pool: pg.Pool, maxNamed = MAX_NAMED): Pick<pg.Pool
     }
     return name;
   };
-  const prepared = new WeakSet<pg.PoolClient>();
-  const prepare = (client: pg.PoolClient) => {
-    if (prepared.has(client)) return;
-    prepared.add(client);
+  return wrapClients(pool, (client) => {
     const query = client.query.bind(client) as (
       config: pg.QueryConfig | string,
       values?: unknown[],
@@ -60,13 +58,5 @@ export function preparingPool(pool: pg.Pool, maxNamed = MAX_NAMED): Pick<pg.Pool
       typeof text === "string" && Array.isArray(values) && values.length > 0
         ? named(text, values)
         : query(text as string, values as unknown[]);
-  };
-  return {
-    async connect() {
-      const client = await pool.connect();
-      prepare(client);
-      return client;
-    },
-    end: () => pool.end(),
-  } as Pick<pg.Pool, "connect" | "end">;
+  });
 }

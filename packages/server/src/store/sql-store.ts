@@ -69,16 +69,10 @@ export class SqlStore implements Store {
       provider: migrationProvider(this.engine),
       migrationTableSchema: this.#engine.migrationTableSchema,
     });
-    for (let attempt = 1; ; attempt++) {
-      const { error, results } = await migrator.migrateToLatest();
-      if (!error) return;
-      // Kysely's table introspection reads every schema; a schema another client drops at that moment
-      // fails it with 3F000 (invalid_schema_name) though nothing of ours is wrong. Running again is safe.
-      const transient = (error as { code?: unknown }).code === "3F000" && !results?.length;
-      if (transient && attempt < 5) continue;
-      const failed = results?.find((r) => r.status === "Error")?.migrationName;
-      throw new Error(`database migration ${failed ?? ""} failed: ${String(error)}`, { cause: error });
-    }
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(`database migration ${failed ?? ""} failed: ${String(error)}`, { cause: error });
   }
 
   /** Idempotent: shutdown paths may close the same store twice. */

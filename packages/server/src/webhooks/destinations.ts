@@ -18,6 +18,9 @@ interface AllowEntry {
   text: string;
 }
 
+/** RFC 4291 section 2.5.5.1: ::a.b.c.d, deprecated; `::` and `::1` inside it are refused by name first. */
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR("::/96");
+
 /** The environment variable and serve flag that name what the operator allows. */
 const CALLBACK_ALLOW_ENV = "LOOPGATE_CALLBACK_ALLOW";
 
@@ -92,6 +95,12 @@ export class DestinationPolicy {
     // Only public unicast: every special-purpose range (loopback, private, link-local and the metadata
     // services on it, unique-local, unspecified, CGNAT, 6to4/NAT64 wrappers of those...) is refused.
     if (range !== "unicast") return `${ip} is a ${rangeName(range)} address`;
+    // ipaddr.js calls ::/96 unicast, but it is RFC 4291's deprecated "IPv4-compatible" block
+    // ([::127.0.0.1] is [::7f00:1]): no public host has such an address, and a host that still
+    // tunnels it (sit) would carry it to the IPv4 address it wraps.
+    if (parsed instanceof ipaddr.IPv6 && parsed.match(IPV4_COMPATIBLE)) {
+      return `${ip} is an IPv4-compatible (deprecated) address`;
+    }
     return undefined;
   }
 

@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from "undici";
-import type { NewEvent, OutboxMessage, Store } from "../store/index.js";
+import { destinationOf, type NewEvent, type OutboxMessage, type Store } from "../store/index.js";
 import { holdWebhooks } from "../suspensions/holds.js";
 import { DestinationPolicy } from "../webhooks/destinations.js";
 import { guardedAgent, RefusedByPolicy } from "../webhooks/guarded-agent.js";
@@ -47,6 +47,12 @@ export interface OutboxWorkerOptions {
   perDestination?: number;
   /** Deliveries in flight in this process at a time, over all destinations. */
   concurrency?: number;
+  /**
+   * Deliveries in flight at a time for one signer (the key that submitted the case, or a workflow's
+   * alerts); default half of `concurrency`, so one automation's slow receivers on many ports or names
+   * never hold every slot.
+   */
+  perKey?: number;
 }
 
 type Settings = Required<Omit<OutboxWorkerOptions, "logger" | "dispatcher" | "destinations">> &
@@ -55,7 +61,11 @@ type Settings = Required<Omit<OutboxWorkerOptions, "logger" | "dispatcher" | "de
 /** Header naming the delivery in the legacy format (Standard Webhooks' `webhook-id` carries it now). */
 const DELIVERY_HEADER = "Loopgate-Delivery";
 
-/** The most messages handed back for busy destinations and left out of this process's claims. */
+/**
+ * The most messages handed back for busy destinations and left out of this process's claims by id. Only
+ * a round's worth gathers per destination: once its slots are taken, the claim leaves the destination
+ * out in SQL (`excludeDestinations`), however many of its messages are queued.
+ */
 const MAX_HANDED_BACK = 1000;
 
 /** What the automation is told about a failed attempt: never the socket error, which maps the network. */
@@ -70,10 +80,13 @@ const FAILED = "failed";
  * again when its lease ends; the `webhook-id` header lets receivers notice.
  *
  * Deliveries do not wait for each other (issue 13, item 4): each runs on its own, at most
- * `perDestination` at a time to one destination and `concurrency` in all, so a receiver that answers
- * slowly holds only its own slots. A message claimed while its destination's slots are taken is given
- * back (still due) and left out of this process's claims until one of that destination's deliveries
- * ends, so the next claim reaches other destinations' messages; another process may take it meanwhile.
+ * `perDestination` at a time to one destination, `perKey` for one signer and `concurrency` in all, so a
+ * receiver that answers slowly holds only its own slots. A message claimed while its destination's (or
+ * its signer's) slots are taken is given back (still due) and left out of this process's claims until
+ * one of those deliveries ends, so the next claim reaches other messages; another process may take it
+ * meanwhile. A destination or signer whose slots are all taken is left out of the claim itself, in SQL,
+ * so an automation that queues thousands of webhooks to its own slow receivers does not push everyone
+ * else's out of reach.
  */
 export class OutboxWorker {
   readonly #options: Settings;
@@ -91,6 +104,9 @@ export class OutboxWorker {
    * claims until a delivery to that destination ends (then they are due again at once).
    */
   readonly #waiting = new Map<string, Set<string>>();
+  /** The same two by signer (`keyId`): deliveries in flight, and messages handed back for a busy one. */
+  readonly #busyKeys = new Map<string, number>();
+  readonly #waitingForKey = new Map<string, Set<string>>();
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = {
@@ -105,6 +121,7 @@ export class OutboxWorker {
       concurrency: 32,
       legacySignature: false,
       ...stripUndefined(options),
+      perKey: options.perKey ?? Math.max(1, Math.floor((options.concurrency ?? 32) / 2)),
     };
     this.#destinations = options.destinations ?? new DestinationPolicy();
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -163,7 +180,7 @@ export class OutboxWorker {
   }
 
   async #claimRound(): Promise<{ started: number; handedBack: number; more: boolean }> {
-    const { store, clock, batchSize, leaseMs, concurrency, perDestination } = this.#options;
+    const { store, clock, batchSize, leaseMs, concurrency, perDestination, perKey } = this.#options;
     const free = concurrency - this.#inFlight.size;
     // Full: a delivery that ends kicks the loop, so nothing waits for the poll interval.
     if (free <= 0) return { started: 0, handedBack: 0, more: false };
@@ -171,11 +188,22 @@ export class OutboxWorker {
     // Messages this process is still sending are left out too: if the clock passes their lease before the
     // outcome is recorded (a clock that jumps, a store that is slow to answer), claiming them again here
     // would send the same webhook twice from one process.
-    const exclude = [...this.#waiting.values()].flatMap((ids) => [...ids]).concat([...this.#sending]);
+    const exclude = [...this.#waiting.values(), ...this.#waitingForKey.values()]
+      .flatMap((ids) => [...ids])
+      .concat([...this.#sending]);
     // The exclusion travels as query parameters; past this many, wait for a busy destination to free up
-    // rather than grow the statement without bound (only a flood to slow receivers gets here).
+    // rather than grow the statement without bound (a guard: busy destinations are left out below).
     if (exclude.length >= MAX_HANDED_BACK) return { started: 0, handedBack: 0, more: false };
-    const claimed = await store.outbox.claim({ now: clock(), limit, leaseMs, exclude });
+    const full = (busy: Map<string, number>, cap: number) =>
+      [...busy].filter(([, n]) => n >= cap).map(([name]) => name);
+    const claimed = await store.outbox.claim({
+      now: clock(),
+      limit,
+      leaseMs,
+      exclude,
+      excludeDestinations: full(this.#busy, perDestination),
+      excludeKeys: full(this.#busyKeys, perKey),
+    });
     // The stop button: a held decision's webhook waits while a suspension covers its case.
     const held = await holdWebhooks(store, claimed, clock());
     const handBack: string[] = [];
@@ -183,13 +211,21 @@ export class OutboxWorker {
       if (held.has(m.id)) continue;
       const destination = destinationOf(m.url);
       const busy = this.#busy.get(destination) ?? 0;
-      if (busy >= perDestination) {
+      const busyKey = this.#busyKeys.get(m.keyId) ?? 0;
+      const waitFor =
+        busy >= perDestination
+          ? { map: this.#waiting, name: destination }
+          : busyKey >= perKey
+            ? { map: this.#waitingForKey, name: m.keyId }
+            : undefined;
+      if (waitFor) {
         handBack.push(m.id);
-        const waiting = this.#waiting.get(destination) ?? new Set<string>();
-        this.#waiting.set(destination, waiting.add(m.id));
+        const waiting = waitFor.map.get(waitFor.name) ?? new Set<string>();
+        waitFor.map.set(waitFor.name, waiting.add(m.id));
         continue;
       }
       this.#busy.set(destination, busy + 1);
+      this.#busyKeys.set(m.keyId, busyKey + 1);
       this.#sending.add(m.id);
       const delivery: Promise<void> = this.#deliver(m)
         .catch((err) => {
@@ -200,10 +236,10 @@ export class OutboxWorker {
           );
         })
         .finally(() => {
-          const left = (this.#busy.get(destination) ?? 1) - 1;
-          if (left === 0) this.#busy.delete(destination);
-          else this.#busy.set(destination, left);
+          release(this.#busy, destination);
+          release(this.#busyKeys, m.keyId);
           this.#waiting.delete(destination);
+          this.#waitingForKey.delete(m.keyId);
           this.#sending.delete(m.id);
           this.#inFlight.delete(delivery);
           this.#loop.kick();
@@ -310,15 +346,6 @@ export class OutboxWorker {
   }
 }
 
-/** The destination a delivery counts against: scheme, host and port (the URL's origin). */
-function destinationOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
-}
-
 /**
  * The wait before the next attempt after `attemptsBefore` earlier ones failed and this one did too:
  * base * 2^attemptsBefore, capped at max, less up to 10% random jitter so that messages failing
@@ -339,6 +366,13 @@ function describeError(err: unknown, timeoutMs: number): string {
   }
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : "";
   return `${err instanceof Error ? err.message : String(err)}${cause}`;
+}
+
+/** One delivery fewer in flight for `name`. */
+function release(busy: Map<string, number>, name: string): void {
+  const left = (busy.get(name) ?? 1) - 1;
+  if (left === 0) busy.delete(name);
+  else busy.set(name, left);
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -172,8 +172,16 @@ describe.each(ENGINES)("the owner's inbox (%s)", (engine) => {
   });
 
   it("pauses the flagged reviewer from the alert: every key of his is refused a claim in inbox.a", async () => {
+    // What Stan already holds in inbox.a goes back to the queue with the pause; what he holds in inbox.b
+    // stays his: a pause that only stopped new claims would leave him deciding what he holds.
+    const a0 = await submit(A);
+    const bHeld = await submit(B);
+    now += 1000; // a0 first in the queue, a1 after it
     const a1 = await submit(A);
     now += 60_000;
+    // Claimed now, so the leases (60 s in tests) are alive when the pause comes.
+    expect((await (await claim(stan2.key, [A])).json()).case.id).toBe(a0);
+    expect((await (await claim(stan.key, [B])).json()).case.id).toBe(bHeld);
     const res = await ack(
       "alr_stan_a",
       { action: "paused_reviewer", note: "  coaching on Monday " },
@@ -197,6 +205,16 @@ describe.each(ENGINES)("the owner's inbox (%s)", (engine) => {
         inForce: true,
       },
     });
+    const released = await (await s.call("GET", `/v1/cases/${a0}`)).json();
+    expect(released.status).toBe("queued");
+    expect(released.events.at(-1)).toMatchObject({
+      type: "released",
+      actor: alice.id,
+      data: { holder: stan2.id, pauseId: body.pause.id },
+    });
+    const late = await s.call("POST", `/v1/cases/${a0}/decisions`, { verdict: "approve" }, stan2.key);
+    expect(late.status).toBe(409);
+    await decide(bHeld, stan.key);
     // Asked for inbox.a: refused, saying why, through either key and the password session.
     for (const token of [stan.key, stan2.key]) {
       const refused = await claim(token, [A]);
@@ -215,10 +233,34 @@ describe.each(ENGINES)("the owner's inbox (%s)", (engine) => {
     expect(taken.status).toBe(200);
     expect((await taken.json()).case.id).toBe(b1);
     await decide(b1, stan2.key);
-    // Rita still takes a's case.
-    const ritas = await claim(rita.key, [A]);
-    expect((await ritas.json()).case.id).toBe(a1);
-    await decide(a1, rita.key);
+    // Rita still takes a's cases, the released one first.
+    for (const id of [a0, a1]) {
+      const ritas = await claim(rita.key, [A]);
+      expect((await ritas.json()).case.id).toBe(id);
+      await decide(id, rita.key);
+    }
+  });
+
+  it("refuses a decision from a paused person holding a lease the pause did not see", async () => {
+    // A claim that read "not paused" just before the pause and committed just after it: the store's
+    // claim, which asks nothing of pauses (the route does, before it), leaves Stan holding the case.
+    const raced = await submit(A);
+    const held = await s.store.review.claimNext({
+      reviewer: stan2.id,
+      workflows: [A],
+      caseId: raced,
+      leaseMs: 60_000,
+      now,
+    });
+    expect(held?.case.id).toBe(raced);
+    const refused = await s.call("POST", `/v1/cases/${raced}/decisions`, { verdict: "approve" }, stan2.key);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ title: "Reviewer paused" });
+    expect((await (await s.call("GET", `/v1/cases/${raced}`)).json()).status).toBe("claimed");
+    // He can still give it back, and a colleague decides it.
+    expect((await s.call("POST", `/v1/cases/${raced}/release`, {}, stan2.key)).status).toBe(204);
+    expect((await (await claim(rita.key, [A])).json()).case.id).toBe(raced);
+    await decide(raced, rita.key);
   });
 
   it("records the acknowledgement and the pause on the audit trail", async () => {

@@ -177,6 +177,34 @@ describe.each(ENGINES)("respond and request_changes (%s)", (engine) => {
     expect(late.status).toBe(409);
   });
 
+  it("a revision sent with an idempotencyKey answers only that key again; another key or none is a 409", async () => {
+    const id = await claimed({ subject: "keyed-revision" });
+    expect((await decide(id, { verdict: "request_changes", note: "pay 100" })).status).toBe(201);
+    const revision = { proposal: { pay: 100, to: "Acme" }, confidence: 0.7, idempotencyKey: "call-1" };
+    const revise = (body: Record<string, unknown>) =>
+      s.call("POST", `/v1/cases/${id}/revisions`, body, automation);
+    const first = await revise(revision);
+    expect(first.status).toBe(201);
+    const { id: revisionId } = await first.json();
+    const again = await revise(revision);
+    expect(again.status).toBe(200);
+    expect((await again.json()).id).toBe(revisionId);
+    for (const other of [
+      { ...revision, idempotencyKey: "call-2" },
+      { proposal: revision.proposal, confidence: 0.7 },
+    ]) {
+      const refused = await revise(other);
+      expect(refused.status).toBe(409);
+      expect((await refused.json()).detail).toContain(`already has a revision (case ${revisionId})`);
+    }
+    const blank = await revise({ ...revision, idempotencyKey: "" });
+    expect(blank.status).toBe(400);
+    expect(await blank.json()).toMatchObject({ field: "/idempotencyKey" });
+    // Decided, so the queue is as the next test expects it.
+    expect((await (await s.call("POST", "/v1/queue/claim", {})).json()).case.id).toBe(revisionId);
+    expect((await decide(revisionId, { verdict: "approve" })).status).toBe(201);
+  });
+
   it("only the key that submitted the case may revise it, and only while changes are requested", async () => {
     const id = await claimed();
     // Undecided: nothing to revise.

@@ -84,6 +84,28 @@ describe.each(ENGINES)("retention purge (%s)", (engine) => {
   });
 
   it("deletes finished cases past their workflow's retention, keeps open and younger ones, and records it", async () => {
+    // What notifications left of the old case (an email link, a Slack reply) goes with it.
+    const notified = async (name: string) => {
+      const id = cases[name] as string;
+      await s.store.notify.createToken({
+        hash: `hash-${name}`,
+        caseId: id,
+        userId: "usr_someone",
+        address: "someone@example.com",
+        now,
+        expiresAt: now + DAY,
+      });
+      await s.store.notify.addReply({
+        id: `msg-${name}`,
+        workflow: "test.kept",
+        caseId: id,
+        target: "https://hooks.slack.com/actions/T1/1/x",
+        body: "{}",
+        now,
+      });
+    };
+    await notified("old");
+    await notified("young");
     const { code, out } = await run(flags);
     expect(code).toBe(0);
     expect(out).toContain("test.kept: purged 1 case created before");
@@ -93,6 +115,10 @@ describe.each(ENGINES)("retention purge (%s)", (engine) => {
     expect(await status("shortOld")).toBe(404);
     // Open work is never purged, however old; younger cases stay.
     for (const name of ["oldButOpen", "young", "shortYoung"]) expect(await status(name)).toBe(200);
+    expect(await s.store.notify.findToken("hash-old")).toBeUndefined();
+    expect(await s.store.notify.findToken("hash-young")).toMatchObject({ caseId: cases.young });
+    const replies = await s.store.notify.claimDue({ now: now + 1, limit: 10, leaseMs: 1 });
+    expect(replies.map((m) => m.caseId)).toEqual([cases.young]);
 
     // The purge is a chained event of the audit log's system chain, naming each case and its chain head.
     const purges: Array<Record<string, unknown>> = [];

@@ -91,6 +91,40 @@ describe.each(ENGINES)("toolInputSchema (%s)", (engine) => {
     expect(problem.detail).toContain("65536");
   });
 
+  it("matches the automation's patterns in linear time: a catastrophic pattern cannot hold the server", async () => {
+    // With JavaScript's backtracking RegExp, `^(a+)+$` against 5,000 a's and a "!" would run for
+    // longer than the universe has existed, and every other request would wait behind it.
+    const evil = {
+      type: "object",
+      properties: { pay: { type: "number" }, to: { type: "string", pattern: "^(a+)+$" } },
+      patternProperties: { "^(x+x+)+y$": { type: "string" } },
+    };
+    const slow = `${"a".repeat(5_000)}!`;
+    const refused = await submit(payCase({ toolInputSchema: evil, proposal: { pay: 1, to: slow } }));
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ field: "/proposal/to" });
+    // A key matched against a catastrophic patternProperties pattern: no match, nothing to check.
+    const id = await claimedCase(
+      payCase({ toolInputSchema: evil, proposal: { pay: 1, to: "aaa", [`${"x".repeat(5_000)}`]: 2 } }),
+    );
+    // A reviewer's edit is matched by the same engine.
+    const edit = await decide(id, {
+      verdict: "edit",
+      output: { pay: 1, to: slow },
+      reasonCode: "wrong_amount",
+    });
+    expect(edit.status).toBe(422);
+    expect(await edit.json()).toMatchObject({ field: "/output/to" });
+    expect((await decide(id, { verdict: "approve" })).status).toBe(201);
+    // Lookaround and backreferences have no linear-time match: refused at submit, not run slowly.
+    for (const pattern of ["^(?=a)a$", "^(a)\\1$"]) {
+      const schema = { type: "object", properties: { to: { type: "string", pattern } } };
+      const res = await submit(payCase({ toolInputSchema: schema }));
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ field: "/toolInputSchema" });
+    }
+  });
+
   it("refuses a proposal that breaks the schema at submit, naming the field", async () => {
     for (const [proposal, field] of [
       [{ pay: -5, to: "Acme" }, "/proposal/pay"],

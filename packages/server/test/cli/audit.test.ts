@@ -1,49 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { rawSql } from "../helpers/raw-sql.js";
 import { ENGINES, freshCliStorage, payment, startTestServer, type TestStorage } from "../helpers/server.js";
 
-/** Runs the CLI and returns its exit code and what it printed. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a) => void err.push(a.join(" ")));
-  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(["audit", ...args]);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const run = (args: string[]) => runCli(["audit", ...args]);
 
-/** An UPDATE straight into the database, as someone with SQL access would. */
-async function tamper(storage: TestStorage, text: string, params: unknown[]): Promise<void> {
-  if (storage.engine === "sqlite") {
-    const conn = new Database(join(storage.dataDir, "loopgate.db"));
-    conn.prepare(text).run(...params);
-    conn.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: storage.databaseUrl });
-  await client.connect();
-  let n = 0;
-  await client.query(
-    text.replace(/\?/g, () => `$${++n}`),
-    params,
-  );
-  await client.end();
-}
+const tamper = rawSql;
 
 describe.each(ENGINES)("loopgate audit (%s)", (engine) => {
   let storage: TestStorage;

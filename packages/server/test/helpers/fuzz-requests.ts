@@ -16,6 +16,8 @@ export interface Operation {
   pathParams: string[];
   query: Record<string, Schema>;
   body?: Schema;
+  /** Headers the route needs to get past its door (MCP's Accept). */
+  headers?: Record<string, string>;
 }
 
 export interface FuzzRequest {
@@ -45,10 +47,49 @@ export function operationsOf(doc: { paths: Record<string, Record<string, Schema>
   for (const path of ["/healthz", "/openapi.json", "/metrics", "/{path}"]) {
     ops.push({ method: "GET", path, pathParams: path === "/{path}" ? ["path"] : [], query: {} });
   }
+  // MCP's endpoint: JSON-RPC calling each tool with bent arguments; Streamable HTTP needs this Accept.
+  const mcp = { pathParams: [], query: {}, headers: { accept: "application/json, text/event-stream" } };
+  ops.push({ method: "POST", path: "/mcp", body: MCP_BODY, ...mcp });
+  ops.push({ method: "GET", path: "/mcp", ...mcp }, { method: "DELETE", path: "/mcp", ...mcp });
+  // The email link's confirmation page and its form (form-encoded bodies come from contentType below).
+  const email = "/v1/notify/email/{caseId}/{token}";
+  for (const method of ["GET", "POST"])
+    ops.push({ method, path: email, pathParams: ["caseId", "token"], query: {} });
   return ops;
 }
 
 const NUL = "\u0000";
+
+/** A JSON-RPC request to one of the MCP tools (tools.ts), its arguments left to the fuzzer. */
+const MCP_BODY: Schema = {
+  type: "object",
+  required: ["jsonrpc", "id", "method", "params"],
+  properties: {
+    jsonrpc: { const: "2.0" },
+    id: { type: "integer" },
+    method: { enum: ["tools/call", "tools/list", "initialize"] },
+    params: {
+      type: "object",
+      required: ["name", "arguments"],
+      properties: {
+        name: { enum: ["request_approval", "revise_request", "recent_corrections", "ask_human"] },
+        arguments: {
+          type: "object",
+          properties: {
+            workflow: { type: "string" },
+            action: { type: "string" },
+            input: { type: "object" },
+            proposal: {},
+            confidence: { type: "number", minimum: 0, maximum: 1 },
+            subject: { type: "string" },
+            caseId: { type: "string" },
+            question: { type: "string" },
+          },
+        },
+      },
+    },
+  },
+};
 
 /** Strings a reader of the fixture policies would try: real names mixed with hostile ones. */
 const KNOWN_WORDS = [
@@ -199,6 +240,7 @@ const contentType = fc.constantFrom(
   "application/x-ndjson",
   "application/xml",
   "multipart/form-data; boundary=x",
+  "application/x-www-form-urlencoded",
   "",
 );
 
@@ -298,7 +340,7 @@ export function requestFor(
   return fc.tuple(path, query, body, authorization(tokens)).map(([p, q, b, auth]) => ({
     method: op.method,
     url: p + q,
-    headers: { ...auth, ...(b.type ? { "content-type": b.type } : {}) },
+    headers: { ...op.headers, ...auth, ...(b.type ? { "content-type": b.type } : {}) },
     body: b.body,
   }));
 }

@@ -6,7 +6,7 @@ import pg from "pg";
 import pino from "pino";
 import { type RunningServer, type ServerConfig, startServer } from "../../src/server.js";
 
-const PG_URL = process.env.LOOPGATE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const PG_URL = process.env.LOOPGATE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const FIXTURE_POLICIES = fileURLToPath(new URL("../fixtures/policies", import.meta.url));
 export const ENGINES = ["sqlite", "postgres"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -109,6 +109,14 @@ export async function startTestServer(
     random: () => 0.999999,
     ...overrides,
   });
+  // The notification worker's first round starts with the server. Had it still been reading when a test
+  // submits its first cases, it could announce some of them on its own (a slow PostgreSQL in CI did), and
+  // a test that counts messages per `runOnce` would see one message more. Let it finish first: a timer
+  // set now fires after the worker's (same delay, set earlier), so its round is in flight by then.
+  if (server.notifications) {
+    await new Promise((r) => setTimeout(r, 0));
+    await server.notifications.runOnce();
+  }
   const call = (
     method: string,
     path: string,

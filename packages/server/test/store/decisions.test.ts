@@ -19,7 +19,13 @@ describe.each(ENGINES)("decisions and releases (%s)", (engine) => {
     return c;
   }
 
-  const decide = (caseId: string, reviewer: string, now: number, store: Store = t.store) =>
+  const decide = (
+    caseId: string,
+    reviewer: string,
+    now: number,
+    store: Store = t.store,
+    lease?: { leaseId: string; claimedAt: number },
+  ) =>
     store.review.recordDecision({
       caseId,
       reviewer,
@@ -29,6 +35,7 @@ describe.each(ENGINES)("decisions and releases (%s)", (engine) => {
       reasonCode: "amount_mismatch",
       note: "PO says 999",
       now,
+      ...(lease && { lease }),
     });
 
   it("records a decision from the lease holder: heldMs, the decided event and the webhook, together", async () => {
@@ -114,6 +121,82 @@ describe.each(ENGINES)("decisions and releases (%s)", (engine) => {
     expect(rejected?.reason).toBeInstanceOf(Conflict);
     expect((await t.store.cases.detail(c.id))?.decisions).toHaveLength(1);
     await other.close();
+  });
+
+  it("refuses a decision on a lease the route read before the case changed hands, and writes nothing", async () => {
+    // The decide route passes the lease it read with the case. Between that read and the decision, Alice
+    // gave the case back and claimed it again: a new lease, though hers. The old one decides nothing.
+    const c = await caseHeldBy("alice");
+    const read = (await t.store.cases.get(c.id))?.lease;
+    if (!read) throw new Error("the case should be held");
+    await t.store.review.release({ caseId: c.id, reviewer: "alice", now: T0 + 10 });
+    await t.store.review.claimNext({
+      reviewer: "alice",
+      workflows: [c.workflow],
+      leaseMs: LEASE,
+      now: T0 + 20,
+    });
+    const stale = { leaseId: read.id, claimedAt: read.claimedAt };
+    await expect(decide(c.id, "alice", T0 + 30, t.store, stale)).rejects.toThrow(/changed hands/);
+    await expect(
+      t.store.review.release({ caseId: c.id, reviewer: "alice", now: T0 + 30, lease: stale }),
+    ).rejects.toThrow(/changed hands/);
+    const after = await t.store.cases.detail(c.id);
+    expect(after?.decisions).toHaveLength(0);
+    expect(after).toMatchObject({ status: "claimed", lease: { holder: "alice", claimedAt: T0 + 20 } });
+    expect(after?.events.at(-1)).toMatchObject({ type: "claimed", at: T0 + 20 });
+    // The lease she holds now decides, with the time held since that claim.
+    const fresh = after?.lease;
+    if (!fresh) throw new Error("the case should be held");
+    const { decision } = await decide(c.id, "alice", T0 + 35, t.store, {
+      leaseId: fresh.id,
+      claimedAt: fresh.claimedAt,
+    });
+    expect(decision).toMatchObject({ claimedAt: T0 + 20, heldMs: 15 });
+  });
+
+  it("reads a case with its last decision in one statement (the long-poll's wake-up)", async () => {
+    expect(await t.store.cases.withLastDecision("case_unknown")).toBeUndefined();
+    const c = await caseHeldBy("alice");
+    expect(await t.store.cases.withLastDecision(c.id)).toMatchObject({
+      case: { id: c.id, status: "claimed" },
+      decision: null,
+    });
+    // Two approvals of a four-eyes case: the later one is the last, with every field the automation gets.
+    const approve = (reviewer: string, now: number, pendingApprovals?: { count: number; needed: number }) =>
+      t.store.review.recordDecision({
+        caseId: c.id,
+        reviewer,
+        decisionId: `dec_${reviewer}`,
+        verdict: "edit",
+        output: { pay: now },
+        reasonCode: "amount_mismatch",
+        note: `by ${reviewer}`,
+        now,
+        ...(pendingApprovals && { pendingApprovals }),
+      });
+    await approve("alice", T0 + 5, { count: 1, needed: 2 });
+    await t.store.review.claimNext({
+      reviewer: "bob",
+      workflows: [c.workflow],
+      leaseMs: LEASE,
+      now: T0 + 10,
+    });
+    await approve("bob", T0 + 15);
+    const read = await t.store.cases.withLastDecision(c.id);
+    expect(read?.case).toEqual(await t.store.cases.get(c.id));
+    expect(read?.decision).toEqual({
+      id: "dec_bob",
+      caseId: c.id,
+      decidedBy: "bob",
+      verdict: "edit",
+      output: { pay: T0 + 15 },
+      reasonCode: "amount_mismatch",
+      note: "by bob",
+      claimedAt: T0 + 10,
+      decidedAt: T0 + 15,
+      heldMs: 5,
+    });
   });
 
   it("releases a held case back to the queue for the next reviewer", async () => {

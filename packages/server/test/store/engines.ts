@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import type { StoreEngine } from "../../src/store/engine.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { openPostgres } from "../../src/store/postgres.js";
 
 /**
  * Real databases for the store suite: a fresh SQLite file in a temp dir, or a fresh PostgreSQL schema
@@ -52,6 +54,28 @@ export async function createTestDatabase(engine: Store["engine"]): Promise<TestD
         await client.query(`drop schema if exists "${location.schema}" cascade`);
         await client.end();
       }
+    },
+  };
+}
+
+/**
+ * A migrated PostgreSQL test database and a bare engine on it (`openPostgres`), for tests of the engine
+ * itself rather than of the Store. `destroy` closes the engine, then drops the schema.
+ */
+export async function createPostgresEngine(): Promise<{
+  db: TestDatabase;
+  engine: StoreEngine;
+  destroy(): Promise<void>;
+}> {
+  const db = await createTestDatabase("postgres");
+  await db.open();
+  const engine = await openPostgres(PG_URL, db.location.schema);
+  return {
+    db,
+    engine,
+    async destroy() {
+      await engine.db.destroy();
+      await db.destroy();
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   nearestRank,
   QuantileSketch,
   SKETCH_RELATIVE_ERROR,
+  type SketchBucket,
   talliedFigures,
   talliedGroups,
 } from "@loopgate/core";
@@ -14,15 +15,17 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { ScannedTallies, Store } from "../../src/store/index.js";
 import { ENGINES, PG_URL, type TestDatabase, useTestDatabase } from "./engines.js";
-import { casePlan, DAY, GROUPINGS, play, START, windowArb } from "./rollup-histories.js";
+import { type CasePlan, casePlan, DAY, GROUPINGS, play, START, windowArb } from "./rollup-histories.js";
 
 /**
  * The governance rollups (migration 014) against the scan of the base tables they replace: random
  * histories written through the store (submits with shadows, decisions, four-eyes approvals, held
  * decisions revoked and decided again, SLA timeouts, outcomes, audit verdicts), then windows that start
  * and end mid-day, every groupBy. Counts must be equal; percentiles within the sketch's relative error
- * of the exact ones. And a rebuild from the tables (the migration's backfill) must give back exactly the
- * documents the writes maintained.
+ * of the exact ones. Reports not grouped by reviewer read the `team` documents, grouped by reviewer the
+ * `reviewer` ones, and each `team` document must be its people's `reviewer` documents summed. And a
+ * rebuild from the tables (the migrations' backfill) must give back exactly the documents the writes
+ * maintained.
  */
 
 describe.each(ENGINES)("governance rollups (%s)", (engine) => {
@@ -61,6 +64,22 @@ describe.each(ENGINES)("governance rollups (%s)", (engine) => {
     ] as const) {
       for (const groupBy of GROUPINGS) await expectSameFigures(t.store, { since, until, groupBy });
     }
+  });
+
+  it("hold in each team document every person's decisions of its workflow, day and risk class", async () => {
+    // Besides the random histories above: four people deciding cases of one workflow, day and class.
+    const workflows = ["wf.team.a", "wf.team.b"];
+    for (const reviewer of [0, 1, 2, 3]) await play(t.store, workflows, sameDayDecision(reviewer));
+    const rows = await readRollups(t.db);
+    const team = rows.filter((r) => r.kind === "team").sort(byKey);
+    expect(team).toEqual(reviewersSummed(rows));
+    const shared = team.find((r) => r.workflow === "wf.team.a");
+    expect(shared?.doc.verdicts).toEqual([
+      ["low", "approve", null, 1],
+      ["low", "edit", "duplicate", 1],
+      ["low", "override", "duplicate", 1],
+      ["low", "reject", "duplicate", 1],
+    ]);
   });
 
   it("are rebuilt from the tables exactly as the writes kept them (the migration's backfill)", async () => {
@@ -139,11 +158,81 @@ function exact(f: GovernanceFigures, scanned: ScannedTallies, keys?: string[]): 
   return { ...f, resolutionSeconds: { p50: s(50), p90: s(90), p99: s(99) } };
 }
 
+type RollupRow = { kind: string; day: number; workflow: string; part: string; doc: Record<string, unknown> };
+
+/**
+ * The `reviewer` documents added up by workflow, day and risk class, as the `team` documents should hold
+ * them (each person's other times, `resolution`, left out), in readRollups' form.
+ */
+function reviewersSummed(rows: RollupRow[]): RollupRow[] {
+  type Sum = { verdicts: Map<string, number>; resolved: QuantileSketch };
+  const sums = new Map<string, Sum>();
+  const sumOf = (r: RollupRow, riskClass: string): Sum => {
+    const id = JSON.stringify([r.day, r.workflow, riskClass]);
+    const sum = sums.get(id) ?? { verdicts: new Map(), resolved: new QuantileSketch() };
+    sums.set(id, sum);
+    return sum;
+  };
+  for (const r of rows.filter((row) => row.kind === "reviewer")) {
+    for (const row of (r.doc.verdicts ?? []) as [string, string, string | null, number][]) {
+      const { verdicts } = sumOf(r, row[0]);
+      const names = JSON.stringify(row.slice(0, -1));
+      verdicts.set(names, (verdicts.get(names) ?? 0) + row[3]);
+    }
+    for (const [riskClass, buckets] of Object.entries(
+      (r.doc.resolved ?? {}) as Record<string, SketchBucket[]>,
+    ))
+      sumOf(r, riskClass).resolved.addBuckets(buckets);
+  }
+  return [...sums]
+    .map(([id, sum]) => {
+      const [day, workflow, part] = JSON.parse(id) as [number, string, string];
+      const verdicts = [...sum.verdicts].filter(([, n]) => n !== 0).map(([k, n]) => [...JSON.parse(k), n]);
+      const doc = {
+        ...(verdicts.length > 0 && { verdicts }),
+        ...(sum.resolved.count !== 0 && { resolved: { [part]: sum.resolved.toJSON() } }),
+      };
+      return { kind: "team", day, workflow, part, doc: normalised(doc) };
+    })
+    .filter((r) => Object.keys(r.doc).length > 0)
+    .sort(byKey);
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = (a: RollupRow, b: RollupRow) =>
+  a.day - b.day || compare(a.workflow, b.workflow) || compare(a.part, b.part);
+
+/** A case of `wf.team.a` submitted on the history's first day and decided by `usr_<reviewer>` within the hour. */
+function sameDayDecision(reviewer: number): CasePlan {
+  const verdict = (["approve", "edit", "reject", "override"] as const)[reviewer] ?? "approve";
+  return {
+    workflow: 0,
+    riskClass: "low",
+    route: "review",
+    triggers: [],
+    at: reviewer * 60_000,
+    autoHold: undefined,
+    shadow: null,
+    steps: [
+      {
+        kind: "decide",
+        reviewer,
+        verdict,
+        reason: verdict === "approve" ? null : "duplicate",
+        after: 60_000,
+        hold: undefined,
+        fourEyes: false,
+      },
+    ],
+    realSteps: [],
+  };
+}
+
 /** Every rollup row, documents re-serialised in a stable order, straight from the database. */
-async function readRollups(db: TestDatabase): Promise<unknown[]> {
+async function readRollups(db: TestDatabase): Promise<RollupRow[]> {
   const query =
     "select kind, day, workflow, part, doc from metric_rollups order by kind, day, workflow, part";
-  let rows: { kind: string; day: number; workflow: string; part: string; doc: string }[];
+  let rows: (Omit<RollupRow, "doc"> & { doc: string })[];
   if (db.engine === "sqlite") {
     const sqlite = new BetterSqlite3(join(db.location.dataDir, "loopgate.db"), { readonly: true });
     rows = sqlite.prepare(query).all() as typeof rows;

@@ -63,8 +63,9 @@ export const casePlan = fc.record({
   riskClass: fc.constantFrom("low", "medium", "high"),
   route: fc.constantFrom("auto", "review", "review", "human_only"),
   triggers: fc.subarray(["flagged", "rush", "new_supplier"]),
-  // Over more days than the rebuild reads at a time (14).
-  at: fc.integer({ min: 0, max: 20 * DAY }),
+  // Over more days than the rebuild reads at a time (14); often in the first two, so that several
+  // people decide cases of one workflow, day and risk class (their `team` rollup document).
+  at: fc.oneof(fc.integer({ min: 0, max: 20 * DAY }), fc.integer({ min: 0, max: 2 * DAY })),
   /** Held auto decisions can be revoked too. */
   autoHold: fc.option(fc.integer({ min: 60_000, max: DAY }), { nil: undefined }),
   /** The steps happen to a shadow submitted with the case (catch trial or overlap copy): they count nowhere. */
@@ -73,7 +74,7 @@ export const casePlan = fc.record({
   /** With a shadow, what happens to the real case meanwhile (an overlap group is rated on both). */
   realSteps: fc.array(step, { maxLength: 3 }),
 });
-type CasePlan = typeof casePlan extends fc.Arbitrary<infer P> ? P : never;
+export type CasePlan = typeof casePlan extends fc.Arbitrary<infer P> ? P : never;
 
 /** A window: start and length in ms from START (mostly mid-day; sometimes on a midnight). */
 export const windowArb = fc.record({

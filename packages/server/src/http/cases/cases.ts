@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Type } from "typebox";
-import type { CaseRecord } from "../../store/index.js";
+import type { CaseRecord, DecisionRecord } from "../../store/index.js";
 import { suspensionCacheOf } from "../../suspensions/cache.js";
 import type { AppContext } from "../context.js";
 import { principalOf, requireRole, requireWorkflow } from "../identity/auth.js";
@@ -87,11 +87,14 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const waitMs = Math.min(waitSeconds, ctx.maxWaitSeconds) * 1000;
         const abort = new AbortController();
         request.raw.on("close", () => abort.abort());
+        // The case and its last decision in one read, so a wake-up costs one statement before the answer.
+        let decision: DecisionRecord | null = null;
         await ctx.notifier.waitFor(
           id,
           async () => {
-            c = (await ctx.store.cases.get(id)) ?? c;
-            return c?.status === "decided" && !releasing(c, ctx.clock());
+            const now = await ctx.store.cases.withLastDecision(id);
+            if (now) ({ case: c, decision } = now);
+            return c.status === "decided" && !releasing(c, ctx.clock());
           },
           waitMs,
           abort.signal,
@@ -102,8 +105,7 @@ export const casesRoutes = (ctx: AppContext): FastifyPluginAsync => {
           return reply.code(202).send({ caseId: c.id, status: "releasing", route: c.route, releaseAt });
         }
         if (c.status !== "decided") return reply.code(202).send(decisionResult(c, undefined));
-        const detail = await ctx.store.cases.detail(id);
-        return reply.code(200).send(decisionResult(c, detail?.decisions.at(-1), ctx.decisionSigner));
+        return reply.code(200).send(decisionResult(c, decision ?? undefined, ctx.decisionSigner));
       },
     );
   };

@@ -16,6 +16,14 @@ export const RevisionRequestSchema = Type.Object(
       Type.Record(Type.String(), Type.Unknown(), { description: "Left out: the revised case's input" }),
     ),
     evidence: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
+    idempotencyKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "The caller's key for this revision (an adapter sends the revising tool call's): sent again with the same key it answers the same revision (200); another key, or none where the first had one, is a 409",
+      }),
+    ),
   },
   { additionalProperties: false, required: ["proposal", "confidence"] },
 );

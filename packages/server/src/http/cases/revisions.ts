@@ -19,7 +19,9 @@ import { submittedView } from "./views.js";
  * Only the key that submitted the case may revise it (another automation gets the 404 every case route
  * gives it; any other principal a 403), only while the decision in force on it is request_changes (409
  * otherwise), and only once: the revision's idempotency key is derived from the case it revises, so a
- * double submit answers the same revision (200), and a different revision of the same case is a 409.
+ * double submit answers the same revision (200), and a different revision of the same case is a 409,
+ * as is the same revision under another `idempotencyKey` (the caller's key for the request, submit.ts
+ * `requestHashOf`).
  */
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -30,6 +32,7 @@ interface RevisionBody {
   rationale?: string;
   input?: Record<string, unknown>;
   evidence?: unknown[];
+  idempotencyKey?: string;
 }
 
 /** The idempotency key of a case's one revision, in its submitting key's own key space. */
@@ -85,7 +88,12 @@ export const revisionRoutes = (ctx: AppContext): FastifyPluginAsync => {
           ...(c.toolInputSchema !== null && { toolInputSchema: c.toolInputSchema }),
           idempotencyKey: revisionKey(c.id),
         };
-        const stored = await submitCase(ctx, p, submission, { revisionOf: c.id, version: c.version + 1 });
+        const link = {
+          revisionOf: c.id,
+          version: c.version + 1,
+          ...(body.idempotencyKey !== undefined && { requestKey: body.idempotencyKey }),
+        };
+        const stored = await submitCase(ctx, p, submission, link);
         reply.header("location", `/v1/cases/${stored.case.id}`);
         return reply.code(stored.created ? 201 : 200).send(submittedView(stored.case));
       },

@@ -38,6 +38,20 @@ export type SubmitBody = CaseSubmission & { toolInputSchema?: Record<string, unk
 export interface RevisionLink {
   revisionOf: string;
   version: number;
+  /** The caller's key for the revision request, part of what a resend must match. */
+  requestKey?: string;
+}
+
+/**
+ * What a resend must match to answer the same case. A revision's idempotency key is derived from the
+ * case it revises (one revision per case), so the caller's own key for the request is hashed with it:
+ * a different tool call presenting the same arguments for the same case (say, from a forged
+ * conversation) gets a 409, never the first call's decision to run again.
+ */
+function requestHashOf(body: SubmitBody, link: RevisionLink | undefined): string {
+  if (!link) return sha256Hex(canonicalJson(body));
+  const { revisionOf, requestKey } = link;
+  return sha256Hex(canonicalJson({ ...body, revisionOf, revisionRequestKey: requestKey }));
 }
 
 /** A server started without a destination policy lets webhooks reach public addresses only. */
@@ -103,7 +117,7 @@ export async function submitCase(
     riskClass: explanation.riskClass,
     explanation,
     idempotencyKey: body.idempotencyKey ?? null,
-    requestHash: sha256Hex(canonicalJson(link ? { ...body, revisionOf: link.revisionOf } : body)),
+    requestHash: requestHashOf(body, link),
     callbackUrl: body.callbackUrl ?? null,
     submittedBy: p.id,
     policyVersion: explanation.policyVersion,
@@ -175,7 +189,7 @@ export async function submitCase(
   if (!stored.created && stored.case.requestHash !== record.requestHash) {
     throw new Conflict(
       link
-        ? `case ${link.revisionOf} already has a revision (case ${stored.case.id}) with different content`
+        ? `case ${link.revisionOf} already has a revision (case ${stored.case.id}) with different content or another idempotencyKey`
         : `idempotencyKey "${record.idempotencyKey}" was already used for a different submission (case ${stored.case.id})`,
     );
   }

@@ -4,13 +4,9 @@ import { Type } from "typebox";
 import { createKey } from "../../keys.js";
 import type { Role, UserRecord } from "../../store/index.js";
 import type { AppContext } from "../context.js";
-import {
-  CreateKeyRequestSchema,
-  CreateKeyResponseSchema,
-  problemResponses,
-  WorkflowViewSchema,
-} from "../schemas.js";
+import { problemResponses, WorkflowViewSchema } from "../schemas.js";
 import { canAccessWorkflow, type Principal, principalOf, requireRole } from "./auth.js";
+import { CreateKeyRequestSchema, CreateKeyResponseSchema } from "./identity-schemas.js";
 import { requireGrant } from "./reach.js";
 import { workflowView } from "./workflow-view.js";
 

@@ -54,19 +54,31 @@ export const KEY_CACHE_MS = 5_000;
 /** The authenticator's memory of recently seen tokens, shared with the routes that revoke keys. */
 export class KeyCache {
   readonly #entries = new Map<string, { principal: Principal; until: number }>();
+  #generation = 0;
+
+  /** Take it before reading a key from the store, and give it to `set`. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   get(tokenHash: string, now: number): Principal | undefined {
     const hit = this.#entries.get(tokenHash);
     return hit && hit.until > now ? hit.principal : undefined;
   }
 
-  set(tokenHash: string, principal: Principal, until: number): void {
+  /**
+   * Keeps what a lookup found, unless `forgetAll` ran since it began (`generation` moved): a lookup that
+   * read the key just before a revocation committed must not cache it past the revocation.
+   */
+  set(tokenHash: string, principal: Principal, until: number, generation: number): void {
+    if (generation !== this.#generation) return;
     if (this.#entries.size > 10_000) this.#entries.clear();
     this.#entries.set(tokenHash, { principal, until });
   }
 
   /** After a revocation, rotation, expiry change or disabled user: every key is looked up again. */
   forgetAll(): void {
+    this.#generation++;
     this.#entries.clear();
   }
 }
@@ -189,6 +201,7 @@ export function makeAuthenticator(
       request.principal = hit;
       return;
     }
+    const generation = cache.generation;
     const key = await store.identity.findKeyByTokenHash(hash);
     const validUntil = key && tokenValidUntil(key, hash, now);
     const principal = validUntil !== undefined && key ? await keyPrincipal(store, key, now) : undefined;
@@ -196,7 +209,7 @@ export function makeAuthenticator(
       throw new HttpProblem(401, "Unauthorized", "The API key is not valid");
     }
     // Never past the token's own end (expiry, or an old token's overlap window).
-    cache.set(hash, principal, Math.min(now + KEY_CACHE_MS, validUntil));
+    cache.set(hash, principal, Math.min(now + KEY_CACHE_MS, validUntil), generation);
     request.principal = principal;
   }
 

@@ -10,13 +10,7 @@ import type { AppContext } from "../context.js";
 import { type AbuseLimits, DEFAULT_LIMITS } from "../limits/options.js";
 import { SignInThrottle } from "../limits/sign-in-throttle.js";
 import { HttpProblem } from "../problem.js";
-import {
-  CreateUserRequestSchema,
-  problemResponses,
-  SessionResponseSchema,
-  SignInRequestSchema,
-  UserViewSchema,
-} from "../schemas.js";
+import { problemResponses } from "../schemas.js";
 import {
   canAccessWorkflow,
   csrfTokenFor,
@@ -28,6 +22,12 @@ import {
   sessionPrincipal,
   userPrincipal,
 } from "./auth.js";
+import {
+  CreateUserRequestSchema,
+  SessionResponseSchema,
+  SignInRequestSchema,
+  UserViewSchema,
+} from "./identity-schemas.js";
 import { requireGrant } from "./reach.js";
 
 /** Sessions last 12 hours from sign-in (a working day), then the person signs in again. */

@@ -5,9 +5,12 @@ import { MAX_PASSWORD_LENGTH, verifyPassword } from "../../passwords.js";
 import type { UserRecord } from "../../store/index.js";
 import { newPasswordHash } from "../../users.js";
 import type { AppContext } from "../context.js";
+import { type AbuseLimits, DEFAULT_LIMITS } from "../limits/options.js";
+import { SignInThrottle } from "../limits/sign-in-throttle.js";
 import { HttpProblem } from "../problem.js";
-import { problemResponses, UserViewSchema } from "../schemas.js";
+import { problemResponses } from "../schemas.js";
 import { type KeyCache, type Principal, principalOf } from "./auth.js";
+import { UserViewSchema } from "./identity-schemas.js";
 import { withinScope } from "./manage-scope.js";
 
 const UserParams = Type.Object({
@@ -46,8 +49,13 @@ async function manageableUser(ctx: AppContext, p: Principal, ref: string): Promi
 }
 
 /** POST /v1/users/:user/disable and /password (docs/api.md "Sessions and users"). */
-export const userLifecycleRoutes = (ctx: AppContext, cache: KeyCache): FastifyPluginAsync => {
+export const userLifecycleRoutes = (
+  ctx: AppContext,
+  cache: KeyCache,
+  limits: AbuseLimits = DEFAULT_LIMITS,
+): FastifyPluginAsync => {
   return async (app) => {
+    const throttle = new SignInThrottle(ctx.store, limits);
     app.post(
       "/v1/users/:user/disable",
       {
@@ -89,7 +97,7 @@ export const userLifecycleRoutes = (ctx: AppContext, cache: KeyCache): FastifyPl
           response: { 200: ManagedUserSchema, ...problemResponses },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const p = principalOf(request);
         const { user: ref } = request.params as { user: string };
         const body = request.body as { password: string; currentPassword?: string };
@@ -103,11 +111,16 @@ export const userLifecycleRoutes = (ctx: AppContext, cache: KeyCache): FastifyPl
               "/currentPassword",
             );
           }
+          // Counted like sign-in guesses, and locked with them: else a stolen session or a key of the
+          // person would be an unthrottled oracle for their password.
+          await throttle.check(reply, user.username, request.ip, ctx.clock());
           if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
+            await throttle.failed(user.username, request.ip, ctx.clock());
             throw new HttpProblem(403, "Forbidden", "currentPassword is wrong", {
               field: "/currentPassword",
             });
           }
+          await throttle.succeeded(user.username);
         }
         await ctx.store.identity.setPasswordHash(user.id, await newPasswordHash(body.password));
         return managedView((await ctx.store.identity.getUser(user.id)) as UserRecord);

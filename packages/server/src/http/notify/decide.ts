@@ -41,6 +41,7 @@ export async function decideAsPerson(
     const limits = claimLimits(ctx.policies().workflows, [c.workflow]);
     const claimed = await ctx.store.review.claimNext({
       reviewer: p.id,
+      person: p.person,
       workflows: [c.workflow],
       caseId,
       // A person deciding from a message is held to the same workload limits as in the workspace.
@@ -62,7 +63,8 @@ export async function decideAsPerson(
     return { person: p, decision: await decideCase(ctx, p, c, body) };
   } catch (err) {
     if (took) {
-      await ctx.store.review.release({ caseId, reviewer: p.id, now: ctx.clock() }).catch(() => {});
+      const lease = c.lease && { leaseId: c.lease.id, claimedAt: c.lease.claimedAt };
+      await ctx.store.review.release({ caseId, reviewer: p.id, now: ctx.clock(), lease }).catch(() => {});
       ctx.caseEvents.publish({ type: "released", caseId, workflow: c.workflow });
     }
     throw err;

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { heldOnRelease } from "@loopgate/core";
-import type { CaseRecord } from "../../store/index.js";
+import { type CaseRecord, PausedWhileDeciding, type RecordDecisionArgs } from "../../store/index.js";
 import { decidedWebhookBody } from "../../webhooks/bodies.js";
 import { decisionView } from "../cases/views.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import type { Principal } from "../identity/auth.js";
 import { callbackMessage } from "./callback.js";
 import { checkDecision } from "./decision-checks.js";
+import { withoutPaused } from "./paused.js";
 import type { VerdictBody } from "./verdicts.js";
 
 /**
@@ -24,6 +25,11 @@ export async function decideCase(ctx: AppContext, p: Principal, c: CaseRecord, b
   const decision = {
     caseId: id,
     reviewer: p.id,
+    lease: { leaseId: lease.id, claimedAt: lease.claimedAt },
+    // Paused in this workflow: no decision on what they still hold. The pause gives back the leases it
+    // finds, but a claim that read "not paused" just before it and committed just after holds one; the
+    // decision's own UPDATE checks, and `recorded` answers with the pause's 403.
+    person: p.person,
     decisionId: `dec_${randomUUID()}`,
     verdict: body.verdict,
     output,
@@ -33,7 +39,7 @@ export async function decideCase(ctx: AppContext, p: Principal, c: CaseRecord, b
   };
   if (pendingApprovals) {
     // Not the last approval needed: recorded, and the case goes back to the queue for another person.
-    const recorded = await ctx.store.review.recordDecision({ ...decision, pendingApprovals });
+    const recorded = await record(ctx, p, c, { ...decision, pendingApprovals });
     ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
     return { ...decisionView(recorded.decision), approvals: pendingApprovals };
   }
@@ -62,9 +68,19 @@ export async function decideCase(ctx: AppContext, p: Principal, c: CaseRecord, b
     now,
     releaseAt,
   );
-  const result = await ctx.store.review.recordDecision({ ...decision, outbox, releaseAt });
+  const result = await record(ctx, p, c, { ...decision, outbox, releaseAt });
   ctx.notifier.notify(id);
   ctx.caseEvents.publish({ type: "decided", caseId: id, workflow: c.workflow });
   if (outbox) ctx.onOutbox();
   return decisionView(result.decision);
+}
+
+/** Records the decision; refused because the person is paused, it answers with the pause (403). */
+async function record(ctx: AppContext, p: Principal, c: CaseRecord, args: RecordDecisionArgs) {
+  try {
+    return await ctx.store.review.recordDecision(args);
+  } catch (err) {
+    if (err instanceof PausedWhileDeciding) await withoutPaused(ctx, p, [c.workflow]);
+    throw err;
+  }
 }

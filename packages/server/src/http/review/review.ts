@@ -66,6 +66,7 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const claimed = await ctx.store.review
           .claimNext({
             reviewer: p.id,
+            person: p.person,
             workflows: reach,
             ...(limits && { limits }),
             ...(learning.length > 0 && { prioritized: learning.map((w) => w.workflow) }),
@@ -127,7 +128,8 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const p = requireRole(request, "reviewer");
         const { id } = request.params as { id: string };
         const c = await caseFor(ctx, p, id);
-        await ctx.store.review.release({ caseId: id, reviewer: p.id, now: ctx.clock() });
+        const lease = c.lease && { leaseId: c.lease.id, claimedAt: c.lease.claimedAt };
+        await ctx.store.review.release({ caseId: id, reviewer: p.id, now: ctx.clock(), lease });
         ctx.caseEvents.publish({ type: "released", caseId: id, workflow: c.workflow });
         return reply.code(204).send();
       },

@@ -1,6 +1,13 @@
-import { type Insertable, SqliteAdapter } from "kysely";
+import {
+  type Insertable,
+  type InsertQueryBuilder,
+  type InsertResult,
+  type QueryCreator,
+  SqliteAdapter,
+  type Updateable,
+} from "kysely";
 import type { Db } from "../rows.js";
-import type { DecisionsTable, EventsTable, OutcomesTable } from "../schema.js";
+import type { CasesTable, Database, DecisionsTable, EventsTable, OutcomesTable } from "../schema.js";
 import {
   CASE_CONTENT_COLUMNS,
   ChainCursor,
@@ -29,48 +36,64 @@ const SYSTEM_HEAD_SETTING = "audit_chain_head:system";
  *
  * `known` gives heads the caller already read under that lock (e.g. from the UPDATE that took the
  * case's lease, which RETURNs them), saving the read.
+ *
+ * `alsoSet`: other columns of the case row (the items must all be that one case's), written by the same
+ * UPDATE that moves its head, so a change of the case and its event cost one statement (a claim).
  */
 export async function appendChained(
   db: Db,
   items: readonly ChainItem[],
   known?: ReadonlyMap<string, ChainHead>,
+  alsoSet?: Updateable<CasesTable>,
 ): Promise<void> {
   if (items.length === 0) return;
   if (!db.isTransaction) {
-    await db.transaction().execute((trx) => appendChained(trx, items, known));
+    await db.transaction().execute((trx) => appendChained(trx, items, known, alsoSet));
     return;
   }
   const ids = [...new Set(items.map((i) => i.row.case_id ?? SYSTEM_CHAIN))];
+  if (alsoSet && (ids.length !== 1 || ids[0] === SYSTEM_CHAIN)) {
+    throw new Error("audit chain: alsoSet needs the items of one case");
+  }
   const heads = new Map(known);
   const missing = ids.filter((id) => !heads.has(id));
   if (missing.length > 0) for (const [id, h] of await lockHeads(db, missing)) heads.set(id, h);
   const cursors = new Map(ids.map((id) => [id, headCursor(heads, id)]));
 
   const byTable = linkAll(cursors, items);
-  await insertRows(db, { ...byTable, events: [] });
-  const events = byTable.events as Insertable<EventsTable>[];
   const [only] = cursors;
-  if (only && cursors.size === 1 && only[0] !== SYSTEM_CHAIN && events.length > 0 && !isSqlite(db)) {
-    // One case's chain (nearly every append): on PostgreSQL the head moves in the events' INSERT
-    // statement, a data-modifying WITH, so the chain costs no round trip there. SQLite has no such WITH
-    // and no round trips to save.
-    await db
-      .with("appended", (q) => q.insertInto("events").values(events).returning("seq"))
+  if (only && cursors.size === 1 && only[0] !== SYSTEM_CHAIN && !isSqlite(db)) {
+    // One case's chain (nearly every append): on PostgreSQL its rows go in and its head moves in one
+    // statement, data-modifying WITHs before the case's UPDATE, so the chain costs no round trip there.
+    // SQLite has no such WITH and no round trips to save.
+    let q: QueryCreator<Database> = db;
+    const { decisions, outcomes, events } = rowsOf(byTable);
+    // Each WITH adds its name to the query's tables; nothing reads them, so the type stays the database's.
+    const insert = (
+      name: string,
+      build: (w: QueryCreator<Database>) => InsertQueryBuilder<Database, never, InsertResult>,
+    ) => {
+      q = q.with(name, build) as unknown as QueryCreator<Database>;
+    };
+    if (decisions.length > 0) insert("d", (w) => w.insertInto("decisions").values(decisions));
+    if (outcomes.length > 0) insert("o", (w) => w.insertInto("outcomes").values(outcomes));
+    if (events.length > 0) insert("e", (w) => w.insertInto("events").values(events));
+    await q
       .updateTable("cases")
-      .set(headColumns(only[1], Date.now()))
+      .set({ ...alsoSet, ...headColumns(only[1], Date.now()) })
       .where("id", "=", only[0])
       .execute();
     return;
   }
-  if (events.length > 0) await db.insertInto("events").values(events).execute();
-  await saveHeads(db, cursors, Date.now());
+  await insertRows(db, byTable);
+  await saveHeads(db, cursors, Date.now(), alsoSet);
 }
 
 /** Rows linked into their chains, by table, ready to insert. */
 export type LinkedRows = { [T in ChainedTable]: ChainItem["row"][] };
 
 /** Links `items` (in order) into the chains of `cursors`, moving each cursor to its chain's new head. */
-export function linkAll(cursors: ReadonlyMap<string, ChainCursor>, items: readonly ChainItem[]): LinkedRows {
+function linkAll(cursors: ReadonlyMap<string, ChainCursor>, items: readonly ChainItem[]): LinkedRows {
   const byTable: LinkedRows = { events: [], decisions: [], outcomes: [] };
   for (const item of items) {
     const cursor = cursors.get(item.row.case_id ?? SYSTEM_CHAIN);
@@ -80,32 +103,26 @@ export function linkAll(cursors: ReadonlyMap<string, ChainCursor>, items: readon
   return byTable;
 }
 
-/** Inserts linked rows; the caller moves the heads (in a statement it runs anyway, where it can). */
-export async function insertRows(db: Db, rows: LinkedRows): Promise<void> {
-  if (rows.decisions.length > 0) {
-    await db
-      .insertInto("decisions")
-      .values(rows.decisions as Insertable<DecisionsTable>[])
-      .execute();
-  }
-  if (rows.outcomes.length > 0) {
-    await db
-      .insertInto("outcomes")
-      .values(rows.outcomes as Insertable<OutcomesTable>[])
-      .execute();
-  }
-  if (rows.events.length > 0) {
-    await db
-      .insertInto("events")
-      .values(rows.events as Insertable<EventsTable>[])
-      .execute();
-  }
+/** Linked rows as their tables take them. */
+function rowsOf(rows: LinkedRows) {
+  return {
+    decisions: rows.decisions as Insertable<DecisionsTable>[],
+    outcomes: rows.outcomes as Insertable<OutcomesTable>[],
+    events: rows.events as Insertable<EventsTable>[],
+  };
+}
+
+async function insertRows(db: Db, rows: LinkedRows): Promise<void> {
+  const { decisions, outcomes, events } = rowsOf(rows);
+  if (decisions.length > 0) await db.insertInto("decisions").values(decisions).execute();
+  if (outcomes.length > 0) await db.insertInto("outcomes").values(outcomes).execute();
+  if (events.length > 0) await db.insertInto("events").values(events).execute();
 }
 
 const isSqlite = (db: Db) => db.getExecutor().adapter instanceof SqliteAdapter;
 
 /** The case row's columns that hold its chain's head at `c`. */
-export function headColumns(c: ChainCursor, at: number) {
+function headColumns(c: ChainCursor, at: number) {
   return { chain_head: c.head, chain_length: c.length, chain_at: at };
 }
 
@@ -163,7 +180,12 @@ async function genesisOf(db: Db, id: string): Promise<string> {
   return caseHash(row);
 }
 
-async function saveHeads(db: Db, cursors: ReadonlyMap<string, ChainCursor>, now: number): Promise<void> {
+async function saveHeads(
+  db: Db,
+  cursors: ReadonlyMap<string, ChainCursor>,
+  now: number,
+  alsoSet?: Updateable<CasesTable>,
+): Promise<void> {
   for (const [id, c] of cursors) {
     if (id === SYSTEM_CHAIN) {
       await db
@@ -172,7 +194,11 @@ async function saveHeads(db: Db, cursors: ReadonlyMap<string, ChainCursor>, now:
         .where("name", "=", SYSTEM_HEAD_SETTING)
         .execute();
     } else {
-      await db.updateTable("cases").set(headColumns(c, now)).where("id", "=", id).execute();
+      await db
+        .updateTable("cases")
+        .set({ ...alsoSet, ...headColumns(c, now) })
+        .where("id", "=", id)
+        .execute();
     }
   }
 }

@@ -1,8 +1,8 @@
-import type { Insertable, Selectable } from "kysely";
+import type { Insertable, Selectable, Updateable } from "kysely";
 import { appendChained } from "../audit/append.js";
 import type { ChainHead } from "../audit/chain.js";
 import { type Db, fromJson, toJson } from "../rows.js";
-import type { EventsTable } from "../schema.js";
+import type { CasesTable, EventsTable } from "../schema.js";
 
 /**
  * The append-only event log: the record for audit and later metrics. Every aggregate writes events in
@@ -79,15 +79,18 @@ export function rowToEvent(r: Selectable<EventsTable>): EventRecord {
  * One multi-row INSERT, each event linked into its case's audit chain (audit/append.ts); inside a
  * transaction it commits with the rest, outside one it opens its own. `heads`: chain heads the caller
  * read under the case's row lock (an UPDATE … RETURNING chain_head, chain_length), saving that read.
+ * `alsoSet`: columns of the (one) case the events are of, written with its new head.
  */
 export async function insertEvents(
   db: Db,
   events: NewEvent[],
   heads?: ReadonlyMap<string, ChainHead>,
+  alsoSet?: Updateable<CasesTable>,
 ): Promise<void> {
   await appendChained(
     db,
     events.map((e) => ({ table: "events", row: eventToRow(e) })),
     heads,
+    alsoSet,
   );
 }

@@ -10,6 +10,7 @@ import {
   latestDecision,
   recentCorrections,
   versionChain,
+  withLastDecision,
 } from "./revisions.js";
 import { rowToCase, rowToDecision } from "./rows.js";
 import type { CaseDetail, CaseRecord, DecisionRecord, HistoryEntry, NewCase } from "./types.js";
@@ -40,6 +41,11 @@ export interface CaseStore {
   versions(c: CaseRecord): Promise<CaseVersion[]>;
   /** The case's latest decision not revoked, or null. */
   latestDecision(caseId: string): Promise<DecisionRecord | null>;
+  /**
+   * The case with its last decision, revoked or not (null when none), in one statement: what a decided
+   * case's automation is answered with, read without the case's events (the long-poll's wake-up path).
+   */
+  withLastDecision(id: string): Promise<{ case: CaseRecord; decision: DecisionRecord | null } | undefined>;
   /** A workflow's most recent corrections by people, newest first (revisions.ts). */
   corrections(q: CorrectionsQuery): Promise<CorrectionRecord[]>;
 }
@@ -85,6 +91,7 @@ export function caseStore(engine: StoreEngine): CaseStore {
     subjectHistory: (args) => subjectHistory(db, args),
     versions: (c) => versionChain(db, c),
     latestDecision: (caseId) => latestDecision(db, caseId),
+    withLastDecision: (id) => withLastDecision(db, id),
     corrections: (q) => recentCorrections(db, q),
   };
 }

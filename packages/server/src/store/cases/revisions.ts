@@ -75,7 +75,7 @@ export async function versionChain(db: Db, c: CaseRecord): Promise<CaseVersion[]
   return cases.map((v) => ({ case: v, decision: latest.get(v.id) ?? null }));
 }
 
-/** The case's latest decision that was not revoked, or null. */
+/** The case's latest decision not revoked, or null. */
 export async function latestDecision(db: Db, caseId: string): Promise<DecisionRecord | null> {
   const row = await db
     .selectFrom("decisions")
@@ -87,6 +87,63 @@ export async function latestDecision(db: Db, caseId: string): Promise<DecisionRe
     .limit(1)
     .executeTakeFirst();
   return row ? rowToDecision(row) : null;
+}
+
+/**
+ * The case and its last decision (revoked or not; null when none), in one statement, so the two are of
+ * one moment: a decided case always comes with the decision committed with it. The long-poll's wake-up
+ * path, where every statement is a round trip between the decision and the automation hearing it.
+ */
+export async function withLastDecision(
+  db: Db,
+  id: string,
+): Promise<{ case: CaseRecord; decision: DecisionRecord | null } | undefined> {
+  const row = await db
+    .selectFrom("cases")
+    .leftJoin("decisions as d", (join) =>
+      join.on("d.id", "=", (eb) =>
+        eb
+          .selectFrom("decisions as last")
+          .select("last.id")
+          .whereRef("last.case_id", "=", "cases.id")
+          .orderBy("last.decided_at", "desc")
+          .orderBy("last.id", "desc")
+          .limit(1),
+      ),
+    )
+    .selectAll("cases")
+    .select([
+      "d.id as d_id",
+      "d.decided_by as d_decided_by",
+      "d.verdict as d_verdict",
+      "d.output as d_output",
+      "d.reason_code as d_reason_code",
+      "d.note as d_note",
+      "d.claimed_at as d_claimed_at",
+      "d.decided_at as d_decided_at",
+      "d.held_ms as d_held_ms",
+      "d.revoked_at as d_revoked_at",
+    ])
+    .where("cases.id", "=", id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const decision =
+    row.d_id === null || row.d_decided_by === null || row.d_verdict === null || row.d_output === null
+      ? null
+      : rowToDecision({
+          id: row.d_id,
+          case_id: row.id,
+          decided_by: row.d_decided_by,
+          verdict: row.d_verdict,
+          output: row.d_output,
+          reason_code: row.d_reason_code,
+          note: row.d_note,
+          claimed_at: row.d_claimed_at,
+          decided_at: row.d_decided_at as number,
+          held_ms: row.d_held_ms,
+          revoked_at: row.d_revoked_at,
+        });
+  return { case: rowToCase(row), decision };
 }
 
 /** Verdicts that correct the machine, as `GET /v1/workflows/:name/corrections` lists them. */

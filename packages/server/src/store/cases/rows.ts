@@ -2,6 +2,7 @@ import type { CaseStatus, Route, RouteExplanation, Verdict } from "@loopgate/cor
 import type { Insertable, Selectable } from "kysely";
 import { type Db, fromJson, fromJsonOrNull, toJson, toJsonOrNull } from "../rows.js";
 import type { CasesTable, DecisionsTable } from "../schema.js";
+import type { ChainLinkColumns } from "../schema-audit.js";
 import type { CaseRecord, DecisionRecord, NewCase, NewDecision } from "./types.js";
 
 /** Case and decision rows <-> records: snake_case to camelCase, JSON text to values, lease columns to one object. */
@@ -109,7 +110,8 @@ export function decisionToRow(caseId: string, d: NewDecision): Insertable<Decisi
   };
 }
 
-export function rowToDecision(r: Selectable<DecisionsTable>): DecisionRecord {
+/** A decision row as a record (its audit-chain columns are the chain's business, not the record's). */
+export function rowToDecision(r: Omit<Selectable<DecisionsTable>, keyof ChainLinkColumns>): DecisionRecord {
   return {
     id: r.id,
     caseId: r.case_id,

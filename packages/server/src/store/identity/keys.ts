@@ -143,10 +143,10 @@ export async function personsOf(db: Db, ids: readonly string[]): Promise<Map<str
 /**
  * Every principal id that acts for the same person as `id`: the person's user id and all the keys that
  * belong to them (for a key of no one, just that key). What decisions and leases recorded under any of
- * these ids, that person did.
+ * these ids, that person did. `knownPerson`: `id`'s person as already known (personsOf's answer).
  */
-export async function samePersonIds(db: Db, id: string): Promise<string[]> {
-  const person = (await personsOf(db, [id])).get(id) ?? id;
+export async function samePersonIds(db: Db, id: string, knownPerson?: string): Promise<string[]> {
+  const person = knownPerson ?? (await personsOf(db, [id])).get(id) ?? id;
   if (!person.startsWith("usr_")) return [person];
   const keys = await db.selectFrom("api_keys").select("id").where("user_id", "=", person).execute();
   return [person, ...keys.map((k) => k.id)];

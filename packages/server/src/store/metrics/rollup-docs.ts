@@ -17,6 +17,12 @@ import { type Approval, type OutcomeResult, QuantileSketch, type SketchBucket } 
  *   approvals that did not decide), decision − the case's submit. A decision that decides a case takes
  *   exactly its case's resolution time, so the person's own times are both sketches together, each
  *   time kept once.
+ * - `team`, part = risk class, written by every person's decisions: the `reviewer` documents of the
+ *   workflow, day and risk class summed over the people, without their other times (`resolution`), so
+ *   a report not grouped by reviewer reads a few of these instead of one per person and day. The one
+ *   row all of a workflow's deciders share (on PostgreSQL they take turns on its lock), so its kind
+ *   sorts after every other: a decision locks it after all its other rows (`changes()`), then writes
+ *   them back in one statement and commits (rollup-rows.ts), so it holds that lock the least.
  * - `overlap`, part = the person, written by their decisions on overlap groups: the groups (named by
  *   their real case) they rated that day, so the report reads the ratings of those groups only.
  * - `reported`, part = risk class, written by outcomes and audit verdicts (rarely): the cases decided
@@ -33,13 +39,13 @@ export const DAY_MS = 86_400_000;
 /** The UTC day number of an epoch-ms time (days since 1970-01-01). */
 const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
-export type RollupKind = "submitted" | "reviewer" | "reported" | "overlap";
+export type RollupKind = "submitted" | "reviewer" | "team" | "reported" | "overlap";
 
 export interface RollupKey {
   kind: RollupKind;
   workflow: string;
   day: number;
-  /** The risk class (`submitted`, `reported`) or the person (`reviewer`, `overlap`). */
+  /** The risk class (`submitted`, `team`, `reported`) or the person (`reviewer`, `overlap`). */
   part: string;
 }
 
@@ -99,8 +105,9 @@ type Section = "routes" | "triggers" | "verdicts" | "reported" | "items";
 
 /**
  * A document as stored: `routes` [route, n], `triggers` [trigger, n] (submitted); `verdicts`
- * [riskClass, verdict, reasonCode, n] and `resolution` (the person's times that decided nothing) (reviewer); `resolved`
- * (submitted, reviewer): by risk class, the resolution times of the cases decided; `reported`
+ * [riskClass, verdict, reasonCode, n] (reviewer, team) and `resolution` (the person's times that decided
+ * nothing) (reviewer); `resolved` (submitted, reviewer, team): by risk class, the resolution times of
+ * the cases decided; `reported`
  * [approval, outcome, approvedBy, n] (reported); `items` [real case id, n] (overlap). Sketches are core
  * sketch.ts's buckets of milliseconds.
  */
@@ -196,7 +203,7 @@ const namesOf = (row: CountRow) => row.slice(0, -1) as (string | null)[];
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The key as one string, in the order writes take the rows (so two writers never wait on each other in a cycle). */
-const keyId = (k: RollupKey): string => [k.kind, k.day, k.workflow, k.part].join(SEPARATOR);
+export const keyId = (k: RollupKey): string => [k.kind, k.day, k.workflow, k.part].join(SEPARATOR);
 
 /** The change a write makes to the rollups: facts added and facts ended, by document. */
 export class RollupDeltas {
@@ -210,6 +217,7 @@ export class RollupDeltas {
       const byClass = (kind: RollupKind, riskClass: string) =>
         this.#doc({ kind, workflow, day, part: riskClass });
       const byPerson = (reviewer: string) => this.#doc({ kind: "reviewer", workflow, day, part: reviewer });
+      const team = (riskClass: string) => byClass("team", riskClass);
       switch (f.kind) {
         case "submitted":
           byClass("submitted", f.riskClass).count("routes", [f.route], times);
@@ -221,6 +229,7 @@ export class RollupDeltas {
           const doc = byPerson(f.reviewer);
           doc.count("verdicts", [f.riskClass, f.verdict, f.reasonCode], times);
           doc.resolution.add(f.ms, times);
+          team(f.riskClass).count("verdicts", [f.riskClass, f.verdict, f.reasonCode], times);
           break;
         }
         case "resolved": {
@@ -232,6 +241,7 @@ export class RollupDeltas {
           const doc = byPerson(f.decidedBy);
           doc.resolved(f.riskClass).add(f.ms, times);
           doc.resolution.add(f.ms, -times);
+          team(f.riskClass).resolved(f.riskClass).add(f.ms, times);
           break;
         }
         case "reported":

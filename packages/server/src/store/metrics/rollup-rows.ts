@@ -1,49 +1,69 @@
 import { sql } from "kysely";
 import type { Tx } from "../rows.js";
-import { RollupDoc, type RollupKey } from "./rollup-docs.js";
+import { keyId, RollupDoc, type RollupKey } from "./rollup-docs.js";
 
 /**
  * Adding changed documents to their `metric_rollups` rows, inside the caller's transaction. Plain SQL,
  * the same on both engines: these run on every submit and decision, where building queries with Kysely
  * cost more than running them.
  *
- * Each row is locked and read in one statement (a no-op update RETURNING the document: SQLite has no
- * FOR UPDATE, and there the transaction is the only writer anyway), merged in code, and written back.
- * On PostgreSQL a concurrent writer of the same row waits for the lock and then reads what the first
- * committed, so writers of a busy row take turns instead of all failing a version check and retrying.
- * Rows are taken in key order (`RollupDeltas.changes`), so two writers never wait on each other in a
- * cycle.
+ * Two statements whatever the number of rows. First one upsert locks every row (ON CONFLICT DO UPDATE
+ * bumps its version) and RETURNs its document, and creates the missing ones with the change as their
+ * document (version 1 tells them apart: nothing to merge). The stored documents are merged in code, then
+ * every changed row is written back in a second upsert. On PostgreSQL a concurrent writer of the same
+ * row waits for the lock and then reads what the first committed, so writers of a busy row take turns
+ * instead of all failing a version check and retrying; two writers creating one row, one inserts and the
+ * other waits and then updates. The upsert takes its rows in the order given, which is key order
+ * (`RollupDeltas.changes`), so two writers never wait on each other in a cycle.
  */
 
-const MAX_ATTEMPTS = 10;
+/** Rows per statement, well under both engines' parameter limits. */
+const BATCH = 500;
 
-export async function addToRows(
-  trx: Tx,
-  changes: readonly { key: RollupKey; doc: RollupDoc }[],
-): Promise<void> {
-  for (const { key, doc } of changes) await addToRow(trx, key, doc);
-}
+type Change = { key: RollupKey; doc: RollupDoc };
 
-async function addToRow(trx: Tx, key: RollupKey, change: RollupDoc): Promise<void> {
-  const { kind, day, workflow, part } = key;
-  const thisRow = sql`kind = ${kind} and day = ${day} and workflow = ${workflow} and part = ${part}`;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const { rows } = await sql<{ doc: string }>`update metric_rollups set version = version + 1
-      where ${thisRow} returning doc`.execute(trx);
-    const stored = rows[0];
-    if (stored) {
-      const doc = RollupDoc.parse(stored.doc).merge(change);
-      // A document that counts nothing any more is deleted, so rollups equal a rebuild from the tables.
-      if (doc.isEmpty) await sql`delete from metric_rollups where ${thisRow}`.execute(trx);
-      else await sql`update metric_rollups set doc = ${JSON.stringify(doc)} where ${thisRow}`.execute(trx);
-      return;
+export async function addToRows(trx: Tx, changes: readonly Change[]): Promise<void> {
+  const merged: Change[] = [];
+  for (let i = 0; i < changes.length; i += BATCH) {
+    const batch = changes.slice(i, i + BATCH);
+    const stored = await lockOrCreate(trx, batch);
+    for (const { key, doc } of batch) {
+      const found = stored.get(keyId(key));
+      if (found) merged.push({ key, doc: found.merge(doc) });
     }
-    // No row yet. Another writer may insert it first: then nothing is inserted, and the next round
-    // locks and reads what it wrote.
-    const inserted = await sql`insert into metric_rollups (kind, day, workflow, part, doc, version)
-      values (${kind}, ${day}, ${workflow}, ${part}, ${JSON.stringify(change)}, 1)
-      on conflict (kind, day, workflow, part) do nothing`.execute(trx);
-    if (inserted.numAffectedRows === 1n) return;
   }
-  throw new Error(`metric rollup ${JSON.stringify(key)} could not be written in ${MAX_ATTEMPTS} attempts`);
+  // A document that counts nothing any more is deleted, so rollups equal a rebuild from the tables.
+  for (const { key } of merged.filter((c) => c.doc.isEmpty)) {
+    await sql`delete from metric_rollups where ${thisRow(key)}`.execute(trx);
+  }
+  const kept = merged.filter((c) => !c.doc.isEmpty);
+  for (let i = 0; i < kept.length; i += BATCH) {
+    // Every row exists and is locked by this transaction, so each takes the conflict's update.
+    await sql`insert into metric_rollups (kind, day, workflow, part, doc, version)
+      values ${sql.join(kept.slice(i, i + BATCH).map(valuesOf))}
+      on conflict (kind, day, workflow, part) do update set doc = excluded.doc`.execute(trx);
+  }
 }
+
+/**
+ * Locks the rows of `changes` and returns their stored documents by key id; a row that did not exist is
+ * inserted with its change as its document, and is not in the result.
+ */
+async function lockOrCreate(trx: Tx, changes: readonly Change[]): Promise<Map<string, RollupDoc>> {
+  const { rows } = await sql<RollupKey & { doc: string; version: number }>`
+    insert into metric_rollups (kind, day, workflow, part, doc, version)
+    values ${sql.join(changes.map(valuesOf))}
+    on conflict (kind, day, workflow, part) do update set version = metric_rollups.version + 1
+    returning kind, day, workflow, part, doc, version`.execute(trx);
+  const stored = new Map<string, RollupDoc>();
+  for (const r of rows) {
+    if (Number(r.version) > 1) stored.set(keyId({ ...r, day: Number(r.day) }), RollupDoc.parse(r.doc));
+  }
+  return stored;
+}
+
+const valuesOf = ({ key: k, doc }: Change) =>
+  sql`(${k.kind}, ${k.day}, ${k.workflow}, ${k.part}, ${JSON.stringify(doc)}, 1)`;
+
+const thisRow = ({ kind, day, workflow, part }: RollupKey) =>
+  sql`kind = ${kind} and day = ${day} and workflow = ${workflow} and part = ${part}`;

@@ -23,6 +23,8 @@ import { revisionsMigration } from "./020_revisions.js";
 import { notificationsMigration } from "./021_notifications.js";
 import { ownerInboxMigration } from "./022_owner_inbox.js";
 import { blindSampleMigration } from "./023_blind_sample.js";
+import { teamRollupsMigration } from "./024_team_rollups.js";
+import { outboxDestinationMigration } from "./025_outbox_destination.js";
 
 /**
  * Every migration, listed by hand. Kysely's FileMigrationProvider would scan a folder at run time, which
@@ -56,6 +58,8 @@ export function migrationProvider(engine: EngineName): MigrationProvider {
         "021_notifications": notificationsMigration(),
         "022_owner_inbox": ownerInboxMigration(),
         "023_blind_sample": blindSampleMigration(),
+        "024_team_rollups": teamRollupsMigration(),
+        "025_outbox_destination": outboxDestinationMigration(),
       };
     },
   };

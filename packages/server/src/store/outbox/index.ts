@@ -15,13 +15,16 @@ import type { OutboxMessage } from "./types.js";
 export interface OutboxStore {
   /**
    * Leases up to `limit` due messages (nextAttemptAt <= now, not delivered, not leased, not among
-   * `exclude`) for `leaseMs`.
+   * `exclude`, not to one of `excludeDestinations` (outbox/destination.ts), not signed by one of
+   * `excludeKeys`) for `leaseMs`.
    */
   claim(args: {
     now: number;
     limit: number;
     leaseMs: number;
     exclude?: readonly string[];
+    excludeDestinations?: readonly string[];
+    excludeKeys?: readonly string[];
   }): Promise<OutboxMessage[]>;
   /** Marks delivered and writes a `webhook_delivered` event, in one transaction. */
   markDelivered(id: string, event: NewEvent): Promise<void>;

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from "kysely";
 import type { Db } from "../rows.js";
 import type { OutboxTable } from "../schema.js";
+import { destinationOf } from "./destination.js";
 import type { CaselessOutboxMessage, NewOutboxMessage, OutboxMessage } from "./types.js";
 
 /** A new message is due at once: the worker's first attempt should follow the commit immediately. */
@@ -10,6 +11,7 @@ export function outboxToRow(m: NewOutboxMessage | CaselessOutboxMessage): Insert
     case_id: m.caseId,
     key_id: m.keyId,
     url: m.url,
+    destination: destinationOf(m.url),
     body: m.body,
     created_at: m.createdAt,
     next_attempt_at: ("notBefore" in m ? m.notBefore : undefined) ?? m.createdAt,

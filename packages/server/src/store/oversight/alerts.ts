@@ -7,9 +7,11 @@ import {
 } from "@loopgate/core";
 import type { Selectable } from "kysely";
 import { insertEvents } from "../cases/events.js";
+import { samePersonIds } from "../identity/keys.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { CaselessOutboxMessage } from "../outbox/types.js";
 import { alreadyPaused, insertPause, type NewPause, type PauseRecord, pauseInForce } from "../pauses/rows.js";
+import { releaseForPause } from "../review/decide.js";
 import type { Db } from "../rows.js";
 import type { OversightAlertsTable } from "../schema.js";
 
@@ -230,6 +232,16 @@ export async function acknowledgeAlert(
       const pause =
         a.pause &&
         (await insertPause(trx, { ...a.pause, alertId: a.id, note: a.note, by: a.by, now: a.now }));
+      if (pause) {
+        const person = await samePersonIds(trx, pause.reviewer);
+        await releaseForPause(trx, {
+          workflow: pause.workflow,
+          person,
+          pauseId: pause.id,
+          by: a.by,
+          now: a.now,
+        });
+      }
       await insertEvents(trx, [
         {
           type: "oversight_alert_acknowledged",

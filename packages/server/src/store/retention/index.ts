@@ -71,8 +71,20 @@ const toPurged = (r: ExpiredRow): PurgedCase => ({
   chainHead: r.chain_head,
 });
 
-/** Tables whose rows belong to one case (`case_id`), emptied before the case row goes. */
-const CASE_TABLES = ["events", "decisions", "outcomes", "audits", "timers", "outbox"] as const;
+/**
+ * Tables whose rows belong to one case (`case_id`), emptied before the case row goes: the notification
+ * tables too, whose messages and email tokens name the case and the people it was sent to.
+ */
+const CASE_TABLES = [
+  "events",
+  "decisions",
+  "outcomes",
+  "audits",
+  "timers",
+  "outbox",
+  "notify_messages",
+  "notify_tokens",
+] as const;
 
 async function purge(db: Db, a: PurgeArgs): Promise<PurgedCase[]> {
   return db.transaction().execute(async (trx) => {

@@ -67,6 +67,11 @@ export interface ClaimArgs {
    * check a claim of the queue's head makes; nothing else is taken in its place.
    */
   caseId?: string;
+  /**
+   * The person `reviewer` acts for, when the caller knows it (the principal's: a key's owner is set when
+   * the key is made and never changes), saving the look-up.
+   */
+  person?: string;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -93,7 +98,7 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       if (requeued < REQUEUE_AT_ONCE) lastRequeue.set(engine, now);
     }
     // Four-eyes and overlap independence count people: a user and the keys that belong to them are one.
-    const person = await samePersonIds(trx, reviewer);
+    const person = await samePersonIds(trx, reviewer, args.person);
     const refused =
       args.limits && workflows
         ? await workloadRefusals(engine, trx, { person, scope: workflows, limits: args.limits, now })
@@ -142,9 +147,8 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       lease_expires_at: lease.expiresAt,
       claim_token: args.claimToken ?? null,
     } satisfies Partial<Selectable<CasesTable>>;
-    await trx.updateTable("cases").set(taken).where("id", "=", row.id).execute();
-
-    // The locked row holds the case's audit chain head: the event joins the chain without reading it again.
+    // The locked row holds the case's audit chain head: the event joins the chain without reading it
+    // again, and the lease is written by the UPDATE that moves the head (one statement on PostgreSQL).
     const head =
       row.chain_head === null ? undefined : { head: row.chain_head, length: row.chain_length ?? 0 };
     await insertEvents(
@@ -159,6 +163,7 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
         },
       ],
       head && new Map([[row.id, head]]),
+      taken,
     );
     return { case: rowToCase({ ...row, ...taken }), lease };
   });

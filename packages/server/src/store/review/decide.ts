@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, NotFound } from "@loopgate/core";
 import type { Selectable } from "kysely";
-import { appendChained, type ChainItem, headColumns, insertRows, linkAll } from "../audit/append.js";
-import { ChainCursor } from "../audit/chain.js";
+import { appendChained, type ChainItem } from "../audit/append.js";
 import { eventToRow, type NewEvent } from "../cases/events.js";
 import { decisionToRow, rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
@@ -29,6 +28,10 @@ export interface RecordDecisionArgs {
   now: number;
   /** Four-eyes: set when this approval is not the last one needed (so the case is not decided). */
   pendingApprovals?: { count: number; needed: number };
+  /** The lease the reviewer holds, as read with the case: saves reading it again. */
+  lease?: HeldLease;
+  /** The reviewer's person (a user, or a key of no one): refused while paused in the workflow. */
+  person?: string;
 }
 
 export async function recordDecision(
@@ -51,6 +54,7 @@ export async function recordDecision(
         { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
       ]);
     },
+    args,
   );
   if (args.outbox) await insertOutbox(trx, args.outbox);
   if (args.releaseAt !== undefined) {
@@ -77,19 +81,27 @@ async function recordApproval(
   const { caseId, reviewer, now } = args;
   const approvals = { approvals: pending.count, needed: pending.needed };
   let decision = undefined as unknown as DecisionRecord;
-  const row = await takeBackLease(trx, caseId, reviewer, now, { status: "queued" }, (held) => {
-    decision = decisionFromLease(args, held.claimedAt);
-    return decisionRows(decision, [
-      {
-        type: "approved",
-        caseId,
-        actor: reviewer,
-        data: { ...decisionEventData(decision), ...approvals },
-        at: now,
-      },
-      { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
-    ]);
-  });
+  const row = await takeBackLease(
+    trx,
+    caseId,
+    reviewer,
+    now,
+    { status: "queued" },
+    (held) => {
+      decision = decisionFromLease(args, held.claimedAt);
+      return decisionRows(decision, [
+        {
+          type: "approved",
+          caseId,
+          actor: reviewer,
+          data: { ...decisionEventData(decision), ...approvals },
+          at: now,
+        },
+        { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
+      ]);
+    },
+    args,
+  );
   const queued = rowToCase(row);
   await rollupDecision(trx, queued, decision);
   return { case: queued, decision };
@@ -98,21 +110,84 @@ async function recordApproval(
 /** Gives a held case back to the queue (a `released` event). */
 export async function releaseCase(
   trx: Tx,
-  args: { caseId: string; reviewer: string; now: number },
+  args: { caseId: string; reviewer: string; now: number; lease?: HeldLease | null },
 ): Promise<void> {
   const { caseId, reviewer, now } = args;
-  await takeBackLease(trx, caseId, reviewer, now, { status: "queued" }, (held) => [
-    {
-      table: "events",
-      row: eventToRow({
-        type: "released",
-        caseId,
-        actor: reviewer,
-        data: { leaseId: held.leaseId },
-        at: now,
-      }),
-    },
-  ]);
+  await takeBackLease(
+    trx,
+    caseId,
+    reviewer,
+    now,
+    { status: "queued" },
+    (held) => [
+      {
+        table: "events",
+        row: eventToRow({
+          type: "released",
+          caseId,
+          actor: reviewer,
+          data: { leaseId: held.leaseId },
+          at: now,
+        }),
+      },
+    ],
+    args,
+  );
+}
+
+/**
+ * A pause (store/oversight/alerts.ts) takes back every case the paused person holds in the workflow:
+ * each goes back to the queue with a `released` event by whoever paused them, naming the pause. A pause
+ * that only stopped new claims would leave a flagged reviewer deciding what they already hold. A decision
+ * committed before this transaction stands; one after it finds no lease (409).
+ */
+export async function releaseForPause(
+  trx: Tx,
+  p: { workflow: string; person: readonly string[]; pauseId: string; by: string; now: number },
+): Promise<string[]> {
+  if (p.person.length === 0) return [];
+  const held = await trx
+    .selectFrom("cases")
+    .select(["id", "lease_holder", "lease_id", "claimed_at"])
+    .where("workflow", "=", p.workflow)
+    .where("status", "=", "claimed")
+    .where("lease_holder", "in", [...p.person])
+    .where("lease_expires_at", ">", p.now)
+    .orderBy("id")
+    .execute();
+  const released: string[] = [];
+  for (const { id, lease_holder, lease_id, claimed_at } of held) {
+    const lease =
+      lease_id !== null && claimed_at !== null ? { leaseId: lease_id, claimedAt: claimed_at } : null;
+    try {
+      await takeBackLease(
+        trx,
+        id,
+        lease_holder as string,
+        p.now,
+        { status: "queued" },
+        (ended) => [
+          {
+            table: "events",
+            row: eventToRow({
+              type: "released",
+              caseId: id,
+              actor: p.by,
+              data: { leaseId: ended.leaseId, holder: lease_holder, pauseId: p.pauseId },
+              at: p.now,
+            }),
+          },
+        ],
+        { lease },
+      );
+      released.push(id);
+    } catch (err) {
+      // Decided (or given back) by the person a moment before: nothing was written for it, and the
+      // pause itself must not fail for that.
+      if (!(err instanceof Conflict)) throw err;
+    }
+  }
+  return released;
 }
 
 /** The decision row and its events, in the order they join the case's audit chain. */
@@ -144,16 +219,27 @@ function decisionFromLease(args: RecordDecisionArgs, claimedAt: number): Decisio
   };
 }
 
+/** The lease a reviewer ends: which claim, and when it began. */
+export interface HeldLease {
+  leaseId: string;
+  claimedAt: number;
+}
+
+/**
+ * A decision refused because its person is paused in the case's workflow (checked in the decision's own
+ * UPDATE, so a pause committed before it is never decided past). The HTTP layer answers it with the
+ * pause's 403.
+ */
+export class PausedWhileDeciding extends Conflict {}
+
 /**
  * Ends `reviewer`'s live lease on a case, moving it to `next`, and writes `rows` (built from the lease)
- * into the case's audit chain. The update only matches while that exact lease is still live, so two
- * concurrent decisions (or a decision racing a take-over) cannot both win: the loser updates nothing and
- * gets Conflict.
+ * into the case's audit chain. One UPDATE ends the lease only while that exact lease is still live (and,
+ * with `person`, while that person is not paused in the workflow), so two concurrent decisions, or a
+ * decision racing a take-over or a pause, cannot both win: the loser updates nothing and gets the reason
+ * as Conflict. It RETURNs the case, whose chain head the rows then link to under the lock it took.
  *
- * The chain's new head rides in that same UPDATE, on the condition that the head is still the one read
- * before it: no extra statement and no second version of the case row. A concurrent append to the case
- * (a webhook's event, say) fails that condition; then the lease is ended alone and the rows are appended
- * after the head read under the lock the UPDATE now holds.
+ * `lease`: the one the caller read with the case (the decide routes), saving the read here.
  */
 async function takeBackLease(
   trx: Tx,
@@ -161,9 +247,64 @@ async function takeBackLease(
   reviewer: string,
   now: number,
   next: { status: "decided" | "queued"; decided_at?: number },
-  rows: (held: { leaseId: string; claimedAt: number }) => ChainItem[],
+  rows: (held: HeldLease) => ChainItem[],
+  { lease, person }: { lease?: HeldLease | null; person?: string } = {},
 ): Promise<Selectable<CasesTable>> {
-  const row = await trx.selectFrom("cases").selectAll().where("id", "=", caseId).executeTakeFirst();
+  const held = lease ?? (await liveLease(trx, caseId, reviewer, now));
+  let update = trx
+    .updateTable("cases")
+    .set({
+      ...next,
+      lease_id: null,
+      lease_holder: null,
+      claimed_at: null,
+      lease_expires_at: null,
+      // An assignment (assign.ts) lasts until the assignee decides or gives the case back.
+      assigned_to: null,
+    })
+    .where("id", "=", caseId)
+    .where("status", "<>", "decided")
+    .where("lease_id", "=", held.leaseId)
+    .where("lease_holder", "=", reviewer)
+    .where("lease_expires_at", ">", now);
+  if (person !== undefined) {
+    update = update.where(({ exists, not, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("reviewer_pauses")
+            .select("reviewer_pauses.id")
+            .where("reviewer_pauses.reviewer", "=", person)
+            .whereRef("reviewer_pauses.workflow", "=", "cases.workflow")
+            .where("reviewer_pauses.resumed_at", "is", null),
+        ),
+      ),
+    );
+  }
+  const row = await update.returningAll().executeTakeFirst();
+  if (!row) {
+    // Why not, for the reviewer: the lease as it is now (throws when it is gone), else the pause.
+    const live = await liveLease(trx, caseId, reviewer, now);
+    if (live.leaseId !== held.leaseId || person === undefined) {
+      throw new Conflict(`case ${caseId} changed hands while deciding`);
+    }
+    throw new PausedWhileDeciding(`you are paused in the workflow of case ${caseId}`);
+  }
+  const known =
+    row.chain_head === null
+      ? undefined
+      : new Map([[caseId, { head: row.chain_head, length: row.chain_length ?? 0 }]]);
+  await appendChained(trx, rows(held), known);
+  // Its chain columns are appendChained's; the rest is as the update left it.
+  return row;
+}
+
+/** `reviewer`'s live lease on the case, or the Conflict (NotFound) that says why there is none. */
+async function liveLease(trx: Tx, caseId: string, reviewer: string, now: number): Promise<HeldLease> {
+  const row = await trx
+    .selectFrom("cases")
+    .select(["status", "lease_id", "lease_holder", "claimed_at", "lease_expires_at"])
+    .where("id", "=", caseId)
+    .executeTakeFirst();
   if (!row) throw new NotFound(`case ${caseId} not found`);
   if (row.status === "decided") throw new Conflict(`case ${caseId} is already decided`);
   if (row.lease_id === null || row.claimed_at === null || row.lease_expires_at === null) {
@@ -173,38 +314,5 @@ async function takeBackLease(
   if (row.lease_expires_at <= now) {
     throw new Conflict(`your lease on case ${caseId} expired; claim it again`);
   }
-  const held = { leaseId: row.lease_id, claimedAt: row.claimed_at };
-  const ended = {
-    ...next,
-    lease_id: null,
-    lease_holder: null,
-    claimed_at: null,
-    lease_expires_at: null,
-    // An assignment (assign.ts) lasts until the assignee decides or gives the case back.
-    assigned_to: null,
-  };
-  const update = trx
-    .updateTable("cases")
-    .where("id", "=", caseId)
-    .where("lease_id", "=", row.lease_id)
-    .where("lease_expires_at", ">", now);
-  if (row.chain_head !== null) {
-    const cursor = new ChainCursor(row.chain_head, row.chain_length ?? 0);
-    const linked = linkAll(new Map([[caseId, cursor]]), rows(held));
-    const head = headColumns(cursor, Date.now());
-    const moved = await update
-      .set({ ...ended, ...head })
-      .where("chain_head", "=", row.chain_head)
-      .executeTakeFirst();
-    if (moved.numUpdatedRows === 1n) {
-      await insertRows(trx, linked);
-      // The case as the update left it, without reading it back: the transaction holds the row.
-      return { ...row, ...ended, ...head };
-    }
-  }
-  const updated = await update.set(ended).executeTakeFirst();
-  if (updated.numUpdatedRows === 0n) throw new Conflict(`case ${caseId} changed hands while deciding`);
-  await appendChained(trx, rows(held));
-  // Its chain columns are appendChained's; the rest is as the update left it.
-  return { ...row, ...ended };
+  return { leaseId: row.lease_id, claimedAt: row.claimed_at };
 }

@@ -27,10 +27,17 @@ export interface ReviewStore {
    * heldMs = now - claimedAt. Case update, decision row, `decided` event and optional outbox row
    * commit together. `pendingApprovals` given (four-eyes, more approvals needed): the decision row is
    * recorded with `approved` and `second_review_needed` events instead, and the case goes back to the queue.
+   * `person` given: PausedWhileDeciding (a Conflict) while that person is paused in the case's workflow.
    */
   recordDecision(args: RecordDecisionArgs): Promise<{ case: CaseRecord; decision: DecisionRecord }>;
   /** Gives a held case back to the queue (a `released` event). Conflict when `reviewer` does not hold it. */
-  release(args: { caseId: string; reviewer: string; now: number }): Promise<void>;
+  release(args: {
+    caseId: string;
+    reviewer: string;
+    now: number;
+    /** The lease as read with the case, if it was: saves reading it again. */
+    lease?: { leaseId: string; claimedAt: number } | null;
+  }): Promise<void>;
   /**
    * Assigns an undecided case to one reviewer (an `assigned` event): only they may claim it until it is
    * decided or they release it. A live lease held by someone else ends (the case goes back to the

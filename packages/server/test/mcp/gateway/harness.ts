@@ -232,3 +232,13 @@ export function decidedAs(signer: DecisionSigner, verdict: string, output: unkno
       };
     };
 }
+
+/** Claims the next queued case as the admin and returns its id. */
+export async function claimNext(s: TestServer): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const res = await s.call("POST", "/v1/queue/claim", {});
+    if (res.status === 200) return (await res.json()).case.id;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("nothing was queued to claim");
+}
