@@ -1,4 +1,5 @@
 import type { CaseEvent, ChangeFeed } from "./change-feed/change-feed.js";
+import type { TransactionNotice } from "./store/index.js";
 
 export type { CaseEvent } from "./change-feed/change-feed.js";
 
@@ -41,6 +42,19 @@ export class CaseEvents {
 
   publish(event: CaseEvent): void {
     this.feed.publish(event);
+  }
+
+  /**
+   * For a transaction that tells the other processes itself (change-feed.ts `noticeFor`): the notice to
+   * send in it, or undefined when `publish` after the commit is the only way (SQLite).
+   */
+  noticeFor(event: CaseEvent): TransactionNotice | undefined {
+    return this.feed.noticeFor([event]);
+  }
+
+  /** After a transaction that sent `noticeFor(event)` committed: this process's listeners hear it. */
+  publishLocal(event: CaseEvent): void {
+    this.feed.publishLocal(event);
   }
 
   get listenerCount(): number {

@@ -1,3 +1,5 @@
+import type { TransactionNotice } from "../store/index.js";
+
 /**
  * What routes and workers publish after their transaction commits, and how it reaches every listener
  * of every process: `DecisionNotifier` (long-poll wake-ups) and `CaseEvents` (the workspace stream)
@@ -28,6 +30,15 @@ export interface ChangeFeed {
   readonly live: boolean;
   /** Delivers `change` to this process's listeners at once, and to the other processes' soon after. */
   publish(change: Change): void;
+  /**
+   * The NOTIFY that tells the other processes of `changes` when the transaction making them sends it
+   * itself: they then hear at its commit, rather than a round trip and a commit of their own later.
+   * Undefined when there are no other processes to tell (SQLite). Whoever sends it publishes the same
+   * changes with `publishLocal` once the transaction has committed.
+   */
+  noticeFor(changes: readonly Change[]): TransactionNotice | undefined;
+  /** Delivers `change` to this process's listeners only: the other processes heard it from a notice. */
+  publishLocal(change: Change): void;
   /** Calls `listener` for every change from now on; the returned function stops it. */
   subscribe(listener: (change: Change) => void): () => void;
   /** Calls `listener` when changes may have been missed (the feed was down): re-read everything once. */
@@ -49,6 +60,14 @@ export class InProcessFeed implements ChangeFeed {
         listener(change);
       } catch {}
     }
+  }
+
+  noticeFor(): undefined {
+    return undefined;
+  }
+
+  publishLocal(change: Change): void {
+    this.publish(change);
   }
 
   subscribe(listener: (change: Change) => void): () => void {

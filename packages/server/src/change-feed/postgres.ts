@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import type { TransactionNotice } from "../store/index.js";
 import { type Change, type ChangeFeed, InProcessFeed } from "./change-feed.js";
-import { channelFor, coalesce, decodeChanges, encodeChanges } from "./payload.js";
+import { channelFor, coalesce, decodeChanges, encodeChanges, PAYLOAD_LIMIT_BYTES } from "./payload.js";
 
 export interface FeedLogger {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -83,6 +84,18 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (this.#closed) return;
     this.#queued.push(change);
     this.#schedule();
+  }
+
+  noticeFor(changes: readonly Change[]): TransactionNotice | undefined {
+    if (this.#closed) return undefined;
+    const payloads = encodeChanges(this.#origin, coalesce(changes));
+    // PostgreSQL would refuse it, and the transaction with it: better told after the commit, or not at all.
+    if (payloads.some((p) => Buffer.byteLength(p) > PAYLOAD_LIMIT_BYTES)) return undefined;
+    return { channel: this.#channel, payloads };
+  }
+
+  publishLocal(change: Change): void {
+    this.#local.publish(change);
   }
 
   subscribe(listener: (change: Change) => void): () => void {

@@ -1,5 +1,5 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
-import type { Db } from "./rows.js";
+import type { Db, Tx } from "./rows.js";
 import type { Database } from "./schema.js";
 
 export type EngineName = "sqlite" | "postgres";
@@ -8,6 +8,12 @@ export type EngineName = "sqlite" | "postgres";
 export type Lock = <TB extends keyof Database, O>(
   query: SelectQueryBuilder<Database, TB, O>,
 ) => SelectQueryBuilder<Database, TB, O>;
+
+/** `pg_notify(channel, payload)` for each payload, sent with a transaction's COMMIT. */
+export interface TransactionNotice {
+  channel: string;
+  payloads: string[];
+}
 
 /**
  * What one database engine contributes; everything else is the shared queries of the aggregate
@@ -46,6 +52,20 @@ export interface StoreEngine {
    * million waiting cases).
    */
   readonly claimTransaction: <T>(work: (trx: Db) => Promise<T>) => Promise<T>;
+  /**
+   * Runs a transaction that tells the other processes of its changes at its commit (`pg_notify` of each
+   * payload on `notice.channel`, sent with the COMMIT in one round trip), so they hear as it commits.
+   * Without `notice`, or where no other process shares the data (SQLite), a plain transaction.
+   */
+  readonly notifyingTransaction: <T>(
+    notice: TransactionNotice | undefined,
+    work: (trx: Tx) => Promise<T>,
+  ) => Promise<T>;
+  /**
+   * Inside `claimTransaction`, once the claim knows its case: `notice` rides with the claim's COMMIT as in
+   * `notifyingTransaction`. False where it cannot (SQLite), and the caller publishes after the commit.
+   */
+  readonly notifyAtCommit: (notice: TransactionNotice) => boolean;
   /**
    * Locks one row until commit, waiting for any other holder (never skipping it, unlike the claim lock:
    * a timer or a revoke must act on the case, not pass it by).

@@ -31,7 +31,7 @@ export type {
   NewDecision,
 } from "./cases/types.js";
 export { NO_TIMING } from "./cases/types.js";
-export type { EngineName } from "./engine.js";
+export type { EngineName, TransactionNotice } from "./engine.js";
 export type { IdentityStore } from "./identity/index.js";
 export type { ApiKeyRecord, Role, SessionRecord, UserRecord, UserRole } from "./identity/types.js";
 export { ROLES, USER_ROLES } from "./identity/types.js";

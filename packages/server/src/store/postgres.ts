@@ -1,6 +1,6 @@
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import type { StoreEngine } from "./engine.js";
+import type { StoreEngine, TransactionNotice } from "./engine.js";
 import { PinnedBegin } from "./pinned-begin.js";
 import { SchemaScopedIntrospector } from "./postgres-introspector.js";
 import { preparingPool } from "./prepared-statements.js";
@@ -79,9 +79,20 @@ export async function openPostgres(url: string, schema = "public", prepared = tr
     // BEGIN and the pins go together, one round trip (pinned-begin.ts), and the work runs in a real
     // Kysely transaction, so what it calls joins it rather than nesting a BEGIN and COMMIT inside it.
     claimTransaction: (work) => pins.run(PIN_CLAIM_PLANS, () => db.transaction().execute(work)),
+    notifyingTransaction: (notice, work) => {
+      if (!notice || notice.payloads.length === 0) return db.transaction().execute(work);
+      return pins.with({ commit: notifyStatements(notice) }, () => db.transaction().execute(work));
+    },
+    notifyAtCommit: (notice) => notice.payloads.length > 0 && pins.atCommit(notifyStatements(notice)),
     // A timer, revoke or revert must act on its case, so it waits for the row instead of skipping it.
     lockRow: (query) => query.forNoKeyUpdate(),
   };
+}
+
+/** `select pg_notify(...)` per payload, as literals: they ride in a simple query, which takes no parameters. */
+function notifyStatements({ channel, payloads }: TransactionNotice): string {
+  const to = pg.escapeLiteral(channel);
+  return payloads.map((p) => `select pg_notify(${to}, ${pg.escapeLiteral(p)})`).join("; ");
 }
 
 function withoutCredentials(url: string): string {

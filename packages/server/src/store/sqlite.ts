@@ -50,6 +50,9 @@ export async function openSqlite(dataDir: string): Promise<StoreEngine> {
     claimPage: 4,
     // SQLite plans by its indexes whatever its statistics say: nothing to pin.
     claimTransaction: (work) => db.transaction().execute(work),
+    // One process owns the file: there is no one to notify.
+    notifyingTransaction: (_notice, work) => db.transaction().execute(work),
+    notifyAtCommit: () => false,
     lockRow: (query) => query,
   };
 }

@@ -68,9 +68,14 @@ export async function decideCase(ctx: AppContext, p: Principal, c: CaseRecord, b
     now,
     releaseAt,
   );
-  const result = await record(ctx, p, c, { ...decision, outbox, releaseAt });
-  ctx.notifier.notify(id);
-  ctx.caseEvents.publish({ type: "decided", caseId: id, workflow: c.workflow });
+  const decided = { type: "decided" as const, caseId: id, workflow: c.workflow };
+  // PostgreSQL: the decision's own transaction tells the other processes, whose long-polls then wake
+  // at its commit instead of after a NOTIFY of its own (a round trip and a commit later).
+  const notice = ctx.caseEvents.noticeFor(decided);
+  const result = await record(ctx, p, c, { ...decision, outbox, releaseAt, notice });
+  // The `decided` change wakes the case's long-polls too.
+  if (notice) ctx.caseEvents.publishLocal(decided);
+  else ctx.caseEvents.publish(decided);
   if (outbox) ctx.onOutbox();
   return decisionView(result.decision);
 }

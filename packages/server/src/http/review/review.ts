@@ -76,13 +76,17 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
             // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
             escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
             ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),
+            // PostgreSQL: the other processes hear of the claim at its commit (change-feed.ts noticeFor).
+            notice: (c) => ctx.caseEvents.noticeFor({ type: "claimed", caseId: c.id, workflow: c.workflow }),
           })
           .catch((err: unknown) => {
             throw err instanceof WorkloadLimitReached ? limitProblem(err, now) : err;
           });
         if (!claimed) return reply.code(204).send();
         const { case: c } = claimed;
-        ctx.caseEvents.publish({ type: "claimed", caseId: c.id, workflow: c.workflow });
+        const event = { type: "claimed" as const, caseId: c.id, workflow: c.workflow };
+        if (claimed.notified) ctx.caseEvents.publishLocal(event);
+        else ctx.caseEvents.publish(event);
         const wf = policies.get(c.workflow);
         // A fresh claim has no blind judgment yet: on a blind-first workflow the reviewer starts blind.
         return {

@@ -4,7 +4,7 @@ import type { Selectable } from "kysely";
 import { insertEvents } from "../cases/events.js";
 import { rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
-import type { StoreEngine } from "../engine.js";
+import type { StoreEngine, TransactionNotice } from "../engine.js";
 import { samePersonIds } from "../identity/keys.js";
 import type { Db } from "../rows.js";
 import type { CasesTable } from "../schema.js";
@@ -72,6 +72,11 @@ export interface ClaimArgs {
    * the key is made and never changes), saving the look-up.
    */
   person?: string;
+  /**
+   * PostgreSQL: the notice that tells the other processes of the claimed case, sent with the claim's
+   * COMMIT (engine.notifyAtCommit); `Claimed.notified` says whether it went.
+   */
+  notice?: (c: { id: string; workflow: string }) => TransactionNotice | undefined;
 }
 
 /** Verdicts that count towards `review.approvals`: every verdict but a reject (core `endsAlone`). */
@@ -165,7 +170,9 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       head && new Map([[row.id, head]]),
       taken,
     );
-    return { case: rowToCase({ ...row, ...taken }), lease };
+    const notice = args.notice?.(row);
+    const notified = notice !== undefined && engine.notifyAtCommit(notice);
+    return { case: rowToCase({ ...row, ...taken }), lease, notified };
   });
 }
 

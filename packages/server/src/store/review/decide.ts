@@ -5,6 +5,7 @@ import { appendChained, type ChainItem } from "../audit/append.js";
 import { eventToRow, type NewEvent } from "../cases/events.js";
 import { decisionToRow, rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
+import type { TransactionNotice } from "../engine.js";
 import { rollupDecision } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
@@ -32,6 +33,11 @@ export interface RecordDecisionArgs {
   lease?: HeldLease;
   /** The reviewer's person (a user, or a key of no one): refused while paused in the workflow. */
   person?: string;
+  /**
+   * PostgreSQL: sent with the decision's COMMIT (engine.notifyingTransaction), so other processes'
+   * long-polls wake at its commit (change-feed.ts `noticeFor`).
+   */
+  notice?: TransactionNotice;
 }
 
 export async function recordDecision(

@@ -85,7 +85,7 @@ export function reviewStore(engine: StoreEngine): ReviewStore {
   const { db } = engine;
   return {
     claimNext: (args) => claimNext(engine, args),
-    recordDecision: (args) => db.transaction().execute((trx) => recordDecision(trx, args)),
+    recordDecision: (args) => engine.notifyingTransaction(args.notice, (trx) => recordDecision(trx, args)),
     release: (args) => db.transaction().execute((trx) => releaseCase(trx, args)),
     assign: (args) => db.transaction().execute((trx) => assignCase(trx, args)),
     revoke: (args) => revokeDecision(db, engine.lockRow, args),

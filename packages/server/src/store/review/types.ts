@@ -6,6 +6,8 @@ import type { CaseRecord } from "../cases/types.js";
 export interface Claimed {
   case: CaseRecord;
   lease: { id: string; expiresAt: number };
+  /** The other processes were told with the claim's commit (ClaimArgs.notice): publish it locally only. */
+  notified?: boolean;
 }
 
 /** The undecided cases of one workflow and risk class, counted at `now`. */
