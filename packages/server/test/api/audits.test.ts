@@ -56,6 +56,7 @@ describe.each(ENGINES)("audit sampling (%s)", (engine) => {
 
   afterAll(async () => {
     await s?.close();
+    await s?.storage.cleanup();
   });
 
   it("lets only an admin or the workflow owner draw (403 otherwise)", async () => {

@@ -87,6 +87,7 @@ describe.each(ENGINES)("GET /v1/metrics/decision-support (%s)", (engine) => {
 
   afterAll(async () => {
     await s?.close();
+    await s?.storage.cleanup();
   });
 
   it("counts accepted options by rank and overrides with their reasons, without the overlap copies", async () => {

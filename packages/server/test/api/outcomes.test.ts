@@ -52,6 +52,7 @@ describe.each(ENGINES)("outcomes and the post-review error rate (%s)", (engine) 
 
   afterAll(async () => {
     await s?.close();
+    await s?.storage.cleanup();
   });
 
   it("stores an outcome (201) and records an outcome_reported event", async () => {

@@ -50,6 +50,7 @@ describe.each(ENGINES)("GET /v1/thresholds (%s)", (engine) => {
 
   afterAll(async () => {
     await s?.close();
+    await s?.storage.cleanup();
   });
 
   it("rebuilds the generated history per risk class: every reviewed case, and auto-routed ones with an outcome", async () => {
@@ -204,6 +205,7 @@ describe.each(ENGINES)("which cases calibrate a threshold (%s)", (engine) => {
 
   afterAll(async () => {
     await s?.close();
+    await s?.storage.cleanup();
   });
 
   it("counts people's decisions and judged auto-routes, never shadow copies or unjudged auto-routes", async () => {
