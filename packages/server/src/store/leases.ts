@@ -19,6 +19,18 @@ const COLUMNS: { [T in keyof JobTables]: { due: JobTables[T]["due"]; done: JobTa
   notify_messages: { due: "next_attempt_at", done: "sent_at" },
 };
 
+/** Which due rows `leaseDue` takes, and for how long. */
+export interface DueLease {
+  now: number;
+  limit: number;
+  leaseMs: number;
+  exclude?: readonly string[];
+  /** Outbox only: leave out rows to these destinations (a row of unknown destination is not left out). */
+  excludeDestinations?: readonly string[];
+  /** Outbox only: leave out rows signed by these keys (`key_id`). */
+  excludeKeys?: readonly string[];
+}
+
 /**
  * Leases up to `limit` rows of `table` that are due (due time <= now, not done, no live lease) to the
  * caller for `leaseMs`, earliest first. `lock` (the engine's claim lock) keeps two workers from taking
@@ -28,16 +40,7 @@ export async function leaseDue<T extends keyof JobTables>(
   db: Db,
   lock: Lock,
   table: T,
-  args: {
-    now: number;
-    limit: number;
-    leaseMs: number;
-    exclude?: readonly string[];
-    /** Outbox only: leave out rows to these destinations (a row of unknown destination is not left out). */
-    excludeDestinations?: readonly string[];
-    /** Outbox only: leave out rows signed by these keys (`key_id`). */
-    excludeKeys?: readonly string[];
-  },
+  args: DueLease,
 ): Promise<JobTables[T]["row"][]> {
   const { now, limit, leaseMs, exclude = [], excludeDestinations = [], excludeKeys = [] } = args;
   // Kysely cannot type a query over a table chosen at run time; both tables have these columns, named

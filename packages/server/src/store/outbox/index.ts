@@ -2,7 +2,7 @@ import { NotFound } from "@loopgate/core";
 import type { Updateable } from "kysely";
 import { insertEvents, type NewEvent } from "../cases/events.js";
 import type { StoreEngine } from "../engine.js";
-import { leaseDue } from "../leases.js";
+import { type DueLease, leaseDue } from "../leases.js";
 import type { Db } from "../rows.js";
 import type { OutboxTable } from "../schema.js";
 import { rowToOutbox } from "./rows.js";
@@ -18,14 +18,7 @@ export interface OutboxStore {
    * `exclude`, not to one of `excludeDestinations` (outbox/destination.ts), not signed by one of
    * `excludeKeys`) for `leaseMs`.
    */
-  claim(args: {
-    now: number;
-    limit: number;
-    leaseMs: number;
-    exclude?: readonly string[];
-    excludeDestinations?: readonly string[];
-    excludeKeys?: readonly string[];
-  }): Promise<OutboxMessage[]>;
+  claim(args: DueLease): Promise<OutboxMessage[]>;
   /** Marks delivered and writes a `webhook_delivered` event, in one transaction. */
   markDelivered(id: string, event: NewEvent): Promise<void>;
   /** Records a failed attempt: attempts+1, next try at `nextAttemptAt` (null = give up), a `webhook_failed` event. */
