@@ -19,8 +19,10 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A net for a hang, not a speed check: with three files at a time on two cores, a test that takes 9 s
+    // alone has taken over 30 s in CI, so the net sits well above any honest run.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: "forks",
     // Vitest's default is one worker per core but one, which on the 2-core machines this runs on is a
     // single file at a time. Most files wait on servers, databases and browsers rather than compute, so

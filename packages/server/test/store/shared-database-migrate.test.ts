@@ -97,7 +97,9 @@ describe("migrating in a shared PostgreSQL database", () => {
       }
     });
     try {
-      for (let i = 0; i < 12; i++) {
+      // Four fresh schemas were enough for Kysely's own introspector to fail in 3 runs of 3; more only
+      // lengthen a test that shares the database with the whole suite (12 took over 30 s under CI's load).
+      for (let i = 0; i < 4; i++) {
         const fresh = await createTestDatabase("postgres");
         try {
           const store = await fresh.open();
@@ -112,5 +114,5 @@ describe("migrating in a shared PostgreSQL database", () => {
       await Promise.all(clients.map((c) => c.end()));
     }
     expect(rounds).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
