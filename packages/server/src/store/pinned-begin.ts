@@ -1,19 +1,24 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ClientPool, wrapClients } from "./pool-clients.js";
+import { OPEN_WITH, type OpenWith } from "./prepared-statements.js";
 
 /** Statements that ride with one transaction's BEGIN or COMMIT (see PinnedBegin). */
 export interface Riders {
-  /** Sent as `begin; <begin>`: settings in force from the transaction's first statement. */
+  /**
+   * One parameterless statement sent right after BEGIN, before the transaction's first statement and in
+   * its round trip: settings in force from that statement on (the claim's planner pins).
+   */
   begin?: string;
   /** Sent as `<commit>; commit`: work that belongs to the transaction but needs no answer (pg_notify). */
   commit?: string;
 }
 
 /**
- * Statements that go with the BEGIN or the COMMIT of one transaction, in the same round trip:
- * PostgreSQL runs the several statements of a simple query in order, so `begin; select set_config(...,
- * true)` opens the transaction with its settings already in force for the price of the BEGIN alone, and
- * `select pg_notify(...); commit` notifies at that commit for the price of the COMMIT alone. When a
+ * Statements that go with the BEGIN or the COMMIT of one transaction, in the same round trip: the BEGIN,
+ * `select set_config(..., true)` and the transaction's first statement travel together (`pool` below),
+ * so the transaction opens with its settings in force at no cost of its own; and PostgreSQL runs the
+ * several statements of a simple query in order, so `select pg_notify(...); commit` notifies at that
+ * commit for the price of the COMMIT alone. When a
  * statement before the COMMIT fails, PostgreSQL skips the rest of the query: nothing is committed, and
  * Kysely rolls the transaction back as for any failed commit.
  *
@@ -45,22 +50,72 @@ export class PinnedBegin {
     return true;
   }
 
-  /** `pool`, whose clients add the pending statements to the BEGIN or COMMIT they are asked to send. */
+  /**
+   * `pool`, whose clients add the pending statements to the BEGIN or COMMIT they are asked to send, and
+   * hold every BEGIN back until the transaction's first statement: a preparing pool's client
+   * (prepared-statements.ts `OPEN_WITH`) sends the BEGIN, its pins and that statement in one round trip,
+   * one fewer for every transaction. Any other first statement goes after the BEGIN as before; a
+   * transaction that sends nothing before its ROLLBACK sends nothing at all.
+   */
   pool(pool: ClientPool): ClientPool {
     return wrapClients(pool, (client) => {
-      const query = client.query.bind(client) as (text: unknown, values?: unknown) => unknown;
+      const query = client.query.bind(client) as Send;
+      const openWith = (client as unknown as Record<symbol, OpenWith | undefined>)[OPEN_WITH];
+      let held: string[] | undefined;
       (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
-        const pending = text === "begin" || text === "commit" ? this.#pending.getStore() : undefined;
-        if (pending?.begin && text === "begin" && !pending.began) {
-          pending.began = true;
-          return query(`begin; ${pending.begin}`, values);
+        if (text === "begin") {
+          held = this.#opening();
+          return Promise.resolve(BEGUN);
         }
-        if (pending?.commit && text === "commit" && !pending.committed) {
-          pending.committed = true;
-          return query(`${pending.commit}; commit`, values);
+        if (held === undefined) return query(text === "commit" ? this.#commit() : text, values);
+        const opening = held;
+        held = undefined;
+        if (text === "rollback") return Promise.resolve(ROLLED_BACK);
+        if (text === "commit") return query(`${opening.join("; ")}; ${this.#commit()}`).then(last);
+        if (openWith && typeof text === "string" && Array.isArray(values) && values.length > 0) {
+          return openWith(opening, text, values);
         }
-        return query(text, values);
+        if (typeof text !== "string") {
+          // A cursor (Kysely's streams) is answered at once, not awaited: pg runs its queue in order, so
+          // the BEGIN goes first, and a BEGIN that fails (a lost connection) fails the cursor too.
+          query(opening.join("; ")).catch(() => {});
+          return query(text, values);
+        }
+        return query(opening.join("; ")).then(() => query(text, values));
       };
     });
   }
+
+  /** The BEGIN to send, and the pins of the scope's first transaction. */
+  #opening(): string[] {
+    const pending = this.#pending.getStore();
+    if (!pending?.begin || pending.began) return ["begin"];
+    pending.began = true;
+    return ["begin", pending.begin];
+  }
+
+  /** The COMMIT to send, after the statements that ride with the scope's first one. */
+  #commit(): string {
+    const pending = this.#pending.getStore();
+    if (!pending?.commit || pending.committed) return "commit";
+    pending.committed = true;
+    return `${pending.commit}; commit`;
+  }
+}
+
+type Send = (text: unknown, values?: unknown) => Promise<QueryResult>;
+
+interface QueryResult {
+  command: string;
+  rowCount: number | null;
+  rows: unknown[];
+}
+
+/** What Kysely reads of a BEGIN or ROLLBACK that was never sent. */
+const BEGUN: QueryResult = { command: "BEGIN", rowCount: null, rows: [] };
+const ROLLED_BACK: QueryResult = { command: "ROLLBACK", rowCount: null, rows: [] };
+
+/** A simple query of several statements answers with one result each: the caller asked for the last. */
+function last(result: QueryResult | QueryResult[]): QueryResult {
+  return Array.isArray(result) ? (result.at(-1) as QueryResult) : result;
 }

@@ -1,4 +1,4 @@
-import type pg from "pg";
+import pg from "pg";
 import { type ClientPool, wrapClients } from "./pool-clients.js";
 
 /**
@@ -20,6 +20,14 @@ const MAX_NAMED = 1000;
 
 /** PostgreSQL's answer when a table changed under a prepared `select *` (another process migrated). */
 const RESULT_TYPE_CHANGED = "0A000";
+
+/**
+ * Where a client of a preparing pool keeps `openWith(opening, text, values)`: runs the parameterless
+ * `opening` statements (a BEGIN and its pins, pinned-begin.ts) and then the statement, in one round trip
+ * once this connection has prepared them all; one by one before that, which prepares them.
+ */
+export const OPEN_WITH = Symbol("openWith");
+export type OpenWith = (opening: readonly string[], text: string, values: unknown[]) => Promise<unknown>;
 
 /** A pool whose clients name each parameterised statement by its text. */
 export function preparingPool(pool: ClientPool, maxNamed = MAX_NAMED): ClientPool {
@@ -53,10 +61,88 @@ export function preparingPool(pool: ClientPool, maxNamed = MAX_NAMED): ClientPoo
         return query(text, values);
       }
     };
+    const parsed = (name: string | undefined) =>
+      name !== undefined && (client as unknown as Internals).connection.parsedStatements[name] !== undefined;
+    const openWith: OpenWith = async (opening, text, values) => {
+      const name = nameOf(text);
+      const openingNames = opening.map(nameOf);
+      if (name !== undefined && parsed(name) && openingNames.every(parsed)) {
+        try {
+          return await submit(client, pipelined(name, text, values, openingNames as string[]));
+        } catch (error) {
+          // As in `named`, inside the transaction this opens: the name goes, the error stands.
+          if ((error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
+          throw error;
+        }
+      }
+      if (openingNames.some((n) => n === undefined)) await query(opening.join("; "));
+      else
+        for (const [i, o] of opening.entries()) await query({ name: openingNames[i], text: o, values: [] });
+      return named(text, values);
+    };
+    (client as unknown as Record<symbol, OpenWith>)[OPEN_WITH] = openWith;
     // Kysely calls query(text, values) for statements and query(cursor) for streams; only the first is named.
     (client as { query: unknown }).query = (text: unknown, values?: unknown) =>
       typeof text === "string" && Array.isArray(values) && values.length > 0
         ? named(text, values)
         : query(text as string, values as unknown[]);
+  });
+}
+
+/** The parts of node-postgres's client and query this module reaches into (pg 8). */
+interface Internals {
+  connection: Connection & { parsedStatements: Record<string, string> };
+}
+interface Connection {
+  bind(config: { portal: string; statement: string; values: unknown[] }): void;
+  execute(config: { portal: string }): void;
+}
+interface QueryInternals {
+  prepare(connection: Connection): void;
+  handleRowDescription(msg: unknown): void;
+  handleDataRow(msg: unknown): void;
+  handleCommandComplete(msg: unknown, connection: Connection): void;
+}
+
+/**
+ * The prepared statement `name`, preceded in the same messages (before one Sync) by the prepared
+ * parameterless statements `opening`: PostgreSQL runs them in order and answers once. Their answers
+ * (a BEGIN's, the pins' row) are passed over; the query answers with the statement's result alone. An
+ * error in any of them fails the query, and PostgreSQL skips the rest.
+ */
+function pipelined(name: string, text: string, values: unknown[], opening: string[]): pg.Query {
+  const q = new pg.Query({ name, text, values });
+  const inner = q as unknown as QueryInternals;
+  let passing = opening.length;
+  const prepare = inner.prepare.bind(q);
+  inner.prepare = (connection) => {
+    for (const statement of opening) {
+      connection.bind({ portal: "", statement, values: [] });
+      connection.execute({ portal: "" });
+    }
+    prepare(connection);
+  };
+  const row = inner.handleDataRow.bind(q);
+  inner.handleDataRow = (msg) => {
+    if (passing === 0) row(msg);
+  };
+  const described = inner.handleRowDescription.bind(q);
+  inner.handleRowDescription = (msg) => {
+    if (passing === 0) described(msg);
+  };
+  const complete = inner.handleCommandComplete.bind(q);
+  inner.handleCommandComplete = (msg, connection) => {
+    if (passing > 0) passing--;
+    else complete(msg, connection);
+  };
+  return q;
+}
+
+/** Sends a query object and resolves with its result (node-postgres answers such objects by events). */
+function submit(client: pg.PoolClient, q: pg.Query): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    q.on("end", resolve);
+    q.on("error", reject);
+    client.query(q);
   });
 }

@@ -43,9 +43,15 @@ export async function rollupSubmits(
 /**
  * A reviewer's decision or four-eyes approval, just recorded on `c` (the case as it is now): the
  * decision, and when it decided the case its resolution and any outcome already reported on it (after a
- * revoke, the case may be decided a second time).
+ * revoke, the case may be decided a second time). `known`: what the decision's own UPDATE found of the
+ * case's links (review/decide.ts), when nothing but copies could link to it; read here otherwise.
  */
-export async function rollupDecision(trx: Tx, c: CaseRecord, d: NewDecision): Promise<void> {
+export async function rollupDecision(
+  trx: Tx,
+  c: CaseRecord,
+  d: NewDecision,
+  known?: KnownLinks,
+): Promise<void> {
   if (c.goldId) return;
   const row = { ...factsRowOf(c), decided_at: c.decidedAt };
   const decision = decisionRowOf(d);
@@ -53,7 +59,11 @@ export async function rollupDecision(trx: Tx, c: CaseRecord, d: NewDecision): Pr
     await addToRows(trx, new RollupDeltas().add(overlapFacts(row, [decision], c.overlapOf)).changes());
     return;
   }
-  const links = await caseLinks(trx, c.id, c.decidedAt);
+  // Nothing links to the case but (perhaps) copies: then the decision just written is the only one in
+  // force since it was decided, and so the one that decided it.
+  const links = known
+    ? { copied: known.copied, verdicts: [], latest: c.decidedAt === null ? [] : [decision] }
+    : await caseLinks(trx, c.id, c.decidedAt);
   const facts = [
     ...overlapFacts(row, [decision], links.copied ? c.id : null),
     ...decisionFacts(row, [decision]),
@@ -72,6 +82,11 @@ export async function rollupDecision(trx: Tx, c: CaseRecord, d: NewDecision): Pr
     }
   }
   await addToRows(trx, new RollupDeltas().add(facts).changes());
+}
+
+/** What a decision's UPDATE learnt of its case's links, when only copies could be among them. */
+export interface KnownLinks {
+  copied: boolean;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, NotFound } from "@loopgate/core";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import { appendChained, type ChainItem } from "../audit/append.js";
 import { eventToRow, type NewEvent } from "../cases/events.js";
 import { decisionToRow, rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import type { TransactionNotice } from "../engine.js";
-import { rollupDecision } from "../metrics/rollup-writes.js";
+import { type KnownLinks, rollupDecision } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
 import type { Tx } from "../rows.js";
@@ -48,7 +48,7 @@ export async function recordDecision(
   if (args.pendingApprovals) return recordApproval(trx, args, args.pendingApprovals);
   const { caseId, reviewer, now } = args;
   let decision = undefined as unknown as DecisionRecord;
-  let row = await takeBackLease(
+  const taken = await takeBackLease(
     trx,
     caseId,
     reviewer,
@@ -60,8 +60,9 @@ export async function recordDecision(
         { type: "decided", caseId, actor: reviewer, data: decisionEventData(decision), at: now },
       ]);
     },
-    args,
+    { ...args, links: true },
   );
+  let row = taken.row;
   if (args.outbox) await insertOutbox(trx, args.outbox);
   if (args.releaseAt !== undefined) {
     // Held (release.delaySeconds): the release timer writes `decision_released` when the window ends.
@@ -71,7 +72,7 @@ export async function recordDecision(
     await insertTimers(trx, [timer], now);
   }
   const decided = rowToCase(row);
-  await rollupDecision(trx, decided, decision);
+  await rollupDecision(trx, decided, decision, taken.links);
   return { case: decided, decision };
 }
 
@@ -87,7 +88,7 @@ async function recordApproval(
   const { caseId, reviewer, now } = args;
   const approvals = { approvals: pending.count, needed: pending.needed };
   let decision = undefined as unknown as DecisionRecord;
-  const row = await takeBackLease(
+  const { row, links } = await takeBackLease(
     trx,
     caseId,
     reviewer,
@@ -106,10 +107,10 @@ async function recordApproval(
         { type: "second_review_needed", caseId, actor: "system", data: approvals, at: now },
       ]);
     },
-    args,
+    { ...args, links: true },
   );
   const queued = rowToCase(row);
-  await rollupDecision(trx, queued, decision);
+  await rollupDecision(trx, queued, decision, links);
   return { case: queued, decision };
 }
 
@@ -245,7 +246,8 @@ export class PausedWhileDeciding extends Conflict {}
  * decision racing a take-over or a pause, cannot both win: the loser updates nothing and gets the reason
  * as Conflict. It RETURNs the case, whose chain head the rows then link to under the lock it took.
  *
- * `lease`: the one the caller read with the case (the decide routes), saving the read here.
+ * `lease`: the one the caller read with the case (the decide routes), saving the read here. `links`: the
+ * same UPDATE also says what the decision's rollups would otherwise read back (KnownLinks).
  */
 async function takeBackLease(
   trx: Tx,
@@ -254,8 +256,8 @@ async function takeBackLease(
   now: number,
   next: { status: "decided" | "queued"; decided_at?: number },
   rows: (held: HeldLease) => ChainItem[],
-  { lease, person }: { lease?: HeldLease | null; person?: string } = {},
-): Promise<Selectable<CasesTable>> {
+  { lease, person, links }: { lease?: HeldLease | null; person?: string; links?: boolean } = {},
+): Promise<{ row: Selectable<CasesTable>; links?: KnownLinks }> {
   const held = lease ?? (await liveLease(trx, caseId, reviewer, now));
   let update = trx
     .updateTable("cases")
@@ -286,8 +288,11 @@ async function takeBackLease(
       ),
     );
   }
-  const row = await update.returningAll().executeTakeFirst();
-  if (!row) {
+  const found = await (links
+    ? update.returningAll().returning(linksOf(now))
+    : update.returningAll()
+  ).executeTakeFirst();
+  if (!found) {
     // Why not, for the reviewer: the lease as it is now (throws when it is gone), else the pause.
     const live = await liveLease(trx, caseId, reviewer, now);
     if (live.leaseId !== held.leaseId || person === undefined) {
@@ -295,14 +300,29 @@ async function takeBackLease(
     }
     throw new PausedWhileDeciding(`you are paused in the workflow of case ${caseId}`);
   }
+  const { copied, linked, ...row } = found as typeof found & { copied?: unknown; linked?: unknown };
   const known =
     row.chain_head === null
       ? undefined
       : new Map([[caseId, { head: row.chain_head, length: row.chain_length ?? 0 }]]);
   await appendChained(trx, rows(held), known);
   // Its chain columns are appendChained's; the rest is as the update left it.
-  return row;
+  return { row, ...(links && !linked && { links: { copied: Boolean(copied) } }) };
 }
+
+/**
+ * Read by the lease's UPDATE, saving the decision's rollups a look-up of their own (rollup-writes.ts
+ * `caseLinks`): whether overlap copies repeat the case, and whether anything else its facts depend on
+ * exists (an outcome, a done audit, a decision in force from `now` on). Almost never: then the rollups
+ * read them after the decision is written, as before. 1 or 0 on SQLite, a boolean on PostgreSQL.
+ */
+const linksOf = (now: number) => [
+  sql<unknown>`exists (select 1 from cases as copy where copy.overlap_of = cases.id)`.as("copied"),
+  sql<unknown>`(exists (select 1 from outcomes where outcomes.case_id = cases.id)
+    or exists (select 1 from audits where audits.case_id = cases.id and audits.status = 'done')
+    or exists (select 1 from decisions where decisions.case_id = cases.id and decisions.revoked_at is null
+      and decisions.decided_at >= ${now}))`.as("linked"),
+];
 
 /** `reviewer`'s live lease on the case, or the Conflict (NotFound) that says why there is none. */
 async function liveLease(trx: Tx, caseId: string, reviewer: string, now: number): Promise<HeldLease> {
