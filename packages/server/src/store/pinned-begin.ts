@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ClientPool, wrapClients } from "./pool-clients.js";
-import { OPEN_WITH, type OpenWith } from "./prepared-statements.js";
+import { OPEN_WITH, type OpenWith, type Step } from "./prepared-statements.js";
+import { isWriteBehind } from "./write-behind.js";
 
 /** Statements that ride with one transaction's BEGIN or COMMIT (see PinnedBegin). */
 export interface Riders {
@@ -9,8 +10,11 @@ export interface Riders {
    * its round trip: settings in force from that statement on (the claim's planner pins).
    */
   begin?: string;
-  /** Sent as `<commit>; commit`: work that belongs to the transaction but needs no answer (pg_notify). */
-  commit?: string;
+  /**
+   * Single statements sent ahead of the COMMIT, in its round trip: work that belongs to the transaction
+   * but needs no answer (pg_notify).
+   */
+  commit?: readonly string[];
 }
 
 /**
@@ -43,45 +47,61 @@ export class PinnedBegin {
    * Inside `run` or `with`, before the COMMIT: `statements` ride with this transaction's COMMIT (for work
    * that learns what to notify as it goes, the claim). False outside such a scope, or once committed.
    */
-  atCommit(statements: string): boolean {
+  atCommit(statements: readonly string[]): boolean {
     const pending = this.#pending.getStore();
     if (!pending || pending.committed) return false;
-    pending.commit = pending.commit ? `${pending.commit}; ${statements}` : statements;
+    pending.commit = [...(pending.commit ?? []), ...statements];
     return true;
   }
 
   /**
-   * `pool`, whose clients add the pending statements to the BEGIN or COMMIT they are asked to send, and
-   * hold every BEGIN back until the transaction's first statement: a preparing pool's client
-   * (prepared-statements.ts `OPEN_WITH`) sends the BEGIN, its pins and that statement in one round trip,
-   * one fewer for every transaction. Any other first statement goes after the BEGIN as before; a
-   * transaction that sends nothing before its ROLLBACK sends nothing at all.
+   * `pool`, whose clients hold back what needs no answer yet and send it ahead of the next statement
+   * that does, in its round trip: every BEGIN (with its pins) until the transaction's first statement,
+   * and a write that asked to go behind (write-behind.ts) until the next statement or the COMMIT (with
+   * its riders). A preparing pool's client (prepared-statements.ts `OPEN_WITH`) sends them as one
+   * pipeline; otherwise they go one by one before the statement, as they always did. A transaction that
+   * sent nothing before its ROLLBACK sends nothing at all.
    */
   pool(pool: ClientPool): ClientPool {
     return wrapClients(pool, (client) => {
       const query = client.query.bind(client) as Send;
       const openWith = (client as unknown as Record<symbol, OpenWith | undefined>)[OPEN_WITH];
-      let held: string[] | undefined;
+      let inTransaction = false;
+      let sent = false;
+      let held: Step[] = [];
+      const send = (text: unknown, values?: unknown): Promise<QueryResult> => {
+        sent = true;
+        const steps = held;
+        held = [];
+        if (steps.length === 0) return query(text, values);
+        if (openWith && typeof text === "string" && (values === undefined || Array.isArray(values))) {
+          return openWith(steps, text, (values as unknown[] | undefined) ?? []) as Promise<QueryResult>;
+        }
+        return oneByOne(query, steps, text, values);
+      };
       (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
         if (text === "begin") {
-          held = this.#opening();
+          inTransaction = true;
+          sent = false;
+          held = this.#opening().map((statement) => ({ text: statement }));
           return Promise.resolve(BEGUN);
         }
-        if (held === undefined) return query(text === "commit" ? this.#commit() : text, values);
-        const opening = held;
-        held = undefined;
-        if (text === "rollback") return Promise.resolve(ROLLED_BACK);
-        if (text === "commit") return query(`${opening.join("; ")}; ${this.#commit()}`).then(last);
-        if (openWith && typeof text === "string" && Array.isArray(values) && values.length > 0) {
-          return openWith(opening, text, values);
+        if (!inTransaction) return query(text, values);
+        if (text === "rollback") {
+          inTransaction = false;
+          held = [];
+          return sent ? query(text, values) : Promise.resolve(ROLLED_BACK);
         }
-        if (typeof text !== "string") {
-          // A cursor (Kysely's streams) is answered at once, not awaited: pg runs its queue in order, so
-          // the BEGIN goes first, and a BEGIN that fails (a lost connection) fails the cursor too.
-          query(opening.join("; ")).catch(() => {});
-          return query(text, values);
+        if (text === "commit") {
+          inTransaction = false;
+          held.push(...this.#riders().map((statement) => ({ text: statement })));
+          return send(text);
         }
-        return query(opening.join("; ")).then(() => query(text, values));
+        if (isWriteBehind() && typeof text === "string" && Array.isArray(values)) {
+          held.push({ text, values });
+          return Promise.resolve(HELD);
+        }
+        return send(text, values);
       };
     });
   }
@@ -94,12 +114,12 @@ export class PinnedBegin {
     return ["begin", pending.begin];
   }
 
-  /** The COMMIT to send, after the statements that ride with the scope's first one. */
-  #commit(): string {
+  /** The statements that ride with the scope's first COMMIT. */
+  #riders(): readonly string[] {
     const pending = this.#pending.getStore();
-    if (!pending?.commit || pending.committed) return "commit";
+    if (!pending?.commit || pending.committed) return [];
     pending.committed = true;
-    return `${pending.commit}; commit`;
+    return pending.commit;
   }
 }
 
@@ -111,9 +131,38 @@ interface QueryResult {
   rows: unknown[];
 }
 
-/** What Kysely reads of a BEGIN or ROLLBACK that was never sent. */
+/** What Kysely reads of a BEGIN or ROLLBACK that was never sent, and of a write held for later. */
 const BEGUN: QueryResult = { command: "BEGIN", rowCount: null, rows: [] };
 const ROLLED_BACK: QueryResult = { command: "ROLLBACK", rowCount: null, rows: [] };
+const HELD: QueryResult = { command: "HELD", rowCount: null, rows: [] };
+
+/**
+ * Without a pipeline (LOOPGATE_PG_PREPARED=off): the held steps, then the statement, with the
+ * parameterless ones together in simple queries as before (`begin; <pins>`, `<riders>; commit`).
+ */
+async function oneByOne(query: Send, steps: Step[], text: unknown, values?: unknown): Promise<QueryResult> {
+  if (typeof text !== "string") {
+    // A cursor (Kysely's streams) is answered at once, not awaited: pg runs its queue in order, so the
+    // steps go first, and one that fails (a lost connection) fails the cursor too.
+    for (const step of steps) query(step.text, step.values).catch(() => {});
+    return query(text, values);
+  }
+  let texts: string[] = [];
+  for (const step of steps) {
+    if (!step.values?.length) {
+      texts.push(step.text);
+      continue;
+    }
+    if (texts.length > 0) await query(texts.join("; "));
+    texts = [];
+    await query(step.text, step.values);
+  }
+  if (Array.isArray(values) && values.length > 0) {
+    if (texts.length > 0) await query(texts.join("; "));
+    return query(text, values);
+  }
+  return query([...texts, text].join("; ")).then(last);
+}
 
 /** A simple query of several statements answers with one result each: the caller asked for the last. */
 function last(result: QueryResult | QueryResult[]): QueryResult {

@@ -89,10 +89,10 @@ export async function openPostgres(url: string, schema = "public", prepared = tr
   };
 }
 
-/** `select pg_notify(...)` per payload, as literals: they ride in a simple query, which takes no parameters. */
-function notifyStatements({ channel, payloads }: TransactionNotice): string {
+/** `select pg_notify(...)` per payload, as literals: sent as they are, ahead of the COMMIT. */
+function notifyStatements({ channel, payloads }: TransactionNotice): string[] {
   const to = pg.escapeLiteral(channel);
-  return payloads.map((p) => `select pg_notify(${to}, ${pg.escapeLiteral(p)})`).join("; ");
+  return payloads.map((p) => `select pg_notify(${to}, ${pg.escapeLiteral(p)})`);
 }
 
 function withoutCredentials(url: string): string {

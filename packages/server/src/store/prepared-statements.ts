@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import pg from "pg";
 import { type ClientPool, wrapClients } from "./pool-clients.js";
 
@@ -22,12 +23,19 @@ const MAX_NAMED = 1000;
 const RESULT_TYPE_CHANGED = "0A000";
 
 /**
- * Where a client of a preparing pool keeps `openWith(opening, text, values)`: runs the parameterless
- * `opening` statements (a BEGIN and its pins, pinned-begin.ts) and then the statement, in one round trip
- * once this connection has prepared them all; one by one before that, which prepares them.
+ * Where a client of a preparing pool keeps `openWith(steps, text, values)`: runs `steps` (a BEGIN and its
+ * pins, writes that needed no answer: pinned-begin.ts) and then the statement, answering with the
+ * statement's result. In one round trip once this connection has prepared the statement and the steps
+ * that have values; one by one before that, which prepares them.
  */
 export const OPEN_WITH = Symbol("openWith");
-export type OpenWith = (opening: readonly string[], text: string, values: unknown[]) => Promise<unknown>;
+export type OpenWith = (steps: readonly Step[], text: string, values: unknown[]) => Promise<unknown>;
+
+/** One statement sent ahead of another: parameterless text, or a statement with values (prepared). */
+export interface Step {
+  text: string;
+  values?: unknown[];
+}
 
 /** A pool whose clients name each parameterised statement by its text. */
 export function preparingPool(pool: ClientPool, maxNamed = MAX_NAMED): ClientPool {
@@ -63,21 +71,25 @@ export function preparingPool(pool: ClientPool, maxNamed = MAX_NAMED): ClientPoo
     };
     const parsed = (name: string | undefined) =>
       name !== undefined && (client as unknown as Internals).connection.parsedStatements[name] !== undefined;
-    const openWith: OpenWith = async (opening, text, values) => {
+    const openWith: OpenWith = async (steps, text, values) => {
       const name = nameOf(text);
-      const openingNames = opening.map(nameOf);
-      if (name !== undefined && parsed(name) && openingNames.every(parsed)) {
+      // A step with values goes by its prepared name; parameterless ones are parsed as they go.
+      const ahead = steps.map((step) => ({ ...step, name: step.values?.length ? nameOf(step.text) : null }));
+      if (
+        name !== undefined &&
+        parsed(name) &&
+        ahead.every((step) => step.name === null || parsed(step.name))
+      ) {
         try {
-          return await submit(client, pipelined(name, text, values, openingNames as string[]));
+          return await submit(client, pipelined({ name, text, values }, ahead as Ahead[]));
         } catch (error) {
-          // As in `named`, inside the transaction this opens: the name goes, the error stands.
+          // As in `named`, inside the transaction this is part of: the name goes, the error stands.
           if ((error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
           throw error;
         }
       }
-      if (openingNames.some((n) => n === undefined)) await query(opening.join("; "));
-      else
-        for (const [i, o] of opening.entries()) await query({ name: openingNames[i], text: o, values: [] });
+      for (const step of steps)
+        await (step.values?.length ? named(step.text, step.values) : query(step.text));
       return named(text, values);
     };
     (client as unknown as Record<symbol, OpenWith>)[OPEN_WITH] = openWith;
@@ -94,7 +106,13 @@ interface Internals {
   connection: Connection & { parsedStatements: Record<string, string> };
 }
 interface Connection {
-  bind(config: { portal: string; statement: string; values: unknown[] }): void;
+  parse(config: { text: string; name: string; types: unknown[] }): void;
+  bind(config: {
+    portal: string;
+    statement: string;
+    values: unknown[];
+    valueMapper: (value: unknown) => unknown;
+  }): void;
   execute(config: { portal: string }): void;
 }
 interface QueryInternals {
@@ -104,20 +122,30 @@ interface QueryInternals {
   handleCommandComplete(msg: unknown, connection: Connection): void;
 }
 
+/** A step as sent: by its prepared name, or (null) parsed unnamed. */
+type Ahead = Step & { name: string | null };
+
+const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as {
+  prepareValue: (value: unknown) => unknown;
+};
+
 /**
- * The prepared statement `name`, preceded in the same messages (before one Sync) by the prepared
- * parameterless statements `opening`: PostgreSQL runs them in order and answers once. Their answers
- * (a BEGIN's, the pins' row) are passed over; the query answers with the statement's result alone. An
- * error in any of them fails the query, and PostgreSQL skips the rest.
+ * The prepared statement `main`, preceded in the same messages (before one Sync) by `steps`: PostgreSQL
+ * runs them in order and answers once. The steps' answers (a BEGIN's, the pins' row, a write's count) are
+ * passed over; the query answers with the statement's result alone. An error in any of them fails the
+ * query, and PostgreSQL skips the rest. A step parsed unnamed makes node-postgres note `main` as parsed
+ * again, which it already is (`openWith` sends nothing else this way).
  */
-function pipelined(name: string, text: string, values: unknown[], opening: string[]): pg.Query {
-  const q = new pg.Query({ name, text, values });
+function pipelined(main: { name: string; text: string; values: unknown[] }, steps: Ahead[]): pg.Query {
+  const q = new pg.Query(main);
   const inner = q as unknown as QueryInternals;
-  let passing = opening.length;
+  let passing = steps.length;
   const prepare = inner.prepare.bind(q);
   inner.prepare = (connection) => {
-    for (const statement of opening) {
-      connection.bind({ portal: "", statement, values: [] });
+    for (const step of steps) {
+      if (step.name === null) connection.parse({ text: step.text, name: "", types: [] });
+      const values = step.values ?? [];
+      connection.bind({ portal: "", statement: step.name ?? "", values, valueMapper: prepareValue });
       connection.execute({ portal: "" });
     }
     prepare(connection);

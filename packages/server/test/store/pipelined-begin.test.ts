@@ -2,13 +2,16 @@ import net from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoreEngine } from "../../src/store/engine.js";
-import { createPostgresEngine } from "./engines.js";
+import { openPostgres } from "../../src/store/postgres.js";
+import { writeBehind } from "../../src/store/write-behind.js";
+import { createPostgresEngine, PG_URL } from "./engines.js";
 
 /**
  * On PostgreSQL a transaction's BEGIN (and the claim's planner pins) goes in the same round trip as its
- * first statement (store/pinned-begin.ts, prepared-statements.ts `OPEN_WITH`). What must not change for
- * that: the statement runs inside the transaction, a failure anywhere rolls all of it back and leaves the
- * connection fit for the next transaction, and the pins still hold for the claim's statements.
+ * first statement, and a write that needs no answer (store/write-behind.ts) with the next statement or
+ * the COMMIT (store/pinned-begin.ts, prepared-statements.ts `OPEN_WITH`). What must not change for that:
+ * everything runs inside the transaction and in order, a failure anywhere rolls all of it back and
+ * leaves the connection fit for the next transaction, and the pins still hold for the claim.
  */
 describe("a transaction's BEGIN sent with its first statement (postgres)", () => {
   let opened: Awaited<ReturnType<typeof createPostgresEngine>>;
@@ -83,6 +86,49 @@ describe("a transaction's BEGIN sent with its first statement (postgres)", () =>
     }
   });
 
+  it("sends a write that needs no answer with the COMMIT, and reads it back before then", async () => {
+    const held = (id: number, note: string) => (trx: StoreEngine["db"]) =>
+      writeBehind(() => sql`insert into pipelined (id, note) values (${id}, ${note})`.execute(trx));
+    const read = (trx: StoreEngine["db"], id: number) =>
+      sql<{ n: string }>`select count(*) as n from pipelined where id = ${id}`
+        .execute(trx)
+        .then((r) => Number(r.rows[0]?.n));
+    // Prepares the statements on this connection (the first time, they go one by one).
+    await engine.db.transaction().execute(async (trx) => {
+      await insert(10, "first")(trx);
+      await held(11, "held")(trx);
+      await read(trx, 11);
+      await held(15, "held before the commit")(trx);
+    });
+    const before = flushes;
+    const seen = await engine.db.transaction().execute(async (trx) => {
+      await insert(12, "second")(trx);
+      await held(13, "held too")(trx);
+      // Sent ahead of this read, in its round trip: the transaction sees its own write.
+      const read = await sql<{ n: string }>`select count(*) as n from pipelined where id = ${13}`.execute(
+        trx,
+      );
+      await held(14, "held last")(trx);
+      return Number(read.rows[0]?.n);
+    });
+    expect(seen).toBe(1);
+    // BEGIN + insert, held write + read, held write + COMMIT.
+    expect(flushes - before).toBe(3);
+    expect(await count()).toBe(9);
+  });
+
+  it("fails the transaction at its COMMIT when a held write fails there, and keeps nothing of it", async () => {
+    await expect(
+      engine.db.transaction().execute(async (trx) => {
+        await insert(20, "rolled back")(trx);
+        await writeBehind(() => sql`insert into pipelined (id, note) values (${10}, ${"dup"})`.execute(trx));
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await count()).toBe(9);
+    await engine.db.transaction().execute(insert(21, "the connection still works"));
+    expect(await count()).toBe(10);
+  });
+
   it("sends nothing for a transaction that sends nothing, and commits one that only commits", async () => {
     const before = flushes;
     await expect(
@@ -92,5 +138,29 @@ describe("a transaction's BEGIN sent with its first statement (postgres)", () =>
     ).rejects.toThrow("nothing sent");
     expect(flushes - before).toBe(0);
     expect(await engine.db.transaction().execute(async () => "done")).toBe("done");
+  });
+
+  it("keeps every write and its order without prepared statements (LOOPGATE_PG_PREPARED=off)", async () => {
+    const plain = await openPostgres(PG_URL, opened.db.location.schema, false);
+    try {
+      const behind = (trx: StoreEngine["db"], id: number) =>
+        writeBehind(() => sql`insert into pipelined (id, note) values (${id}, ${"plain"})`.execute(trx));
+      const seen = await plain.db.transaction().execute(async (trx) => {
+        await behind(trx, 30);
+        const n = await sql<{ n: string }>`select count(*) as n from pipelined where id = ${30}`.execute(trx);
+        await behind(trx, 31);
+        return Number(n.rows[0]?.n);
+      });
+      expect(seen).toBe(1);
+      await expect(
+        plain.db.transaction().execute(async (trx) => {
+          await behind(trx, 32);
+          await behind(trx, 30);
+        }),
+      ).rejects.toThrow(/duplicate key/);
+      expect(await count()).toBe(12);
+    } finally {
+      await plain.db.destroy();
+    }
   });
 });

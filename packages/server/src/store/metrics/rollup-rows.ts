@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Tx } from "../rows.js";
+import { writeBehind } from "../write-behind.js";
 import { keyId, RollupDoc, type RollupKey } from "./rollup-docs.js";
 
 /**
@@ -38,10 +39,13 @@ export async function addToRows(trx: Tx, changes: readonly Change[]): Promise<vo
   }
   const kept = merged.filter((c) => !c.doc.isEmpty);
   for (let i = 0; i < kept.length; i += BATCH) {
-    // Every row exists and is locked by this transaction, so each takes the conflict's update.
-    await sql`insert into metric_rollups (kind, day, workflow, part, doc, version)
-      values ${sql.join(kept.slice(i, i + BATCH).map(valuesOf))}
-      on conflict (kind, day, workflow, part) do update set doc = excluded.doc`.execute(trx);
+    // Every row exists and is locked by this transaction, so each takes the conflict's update. Nothing
+    // reads its answer: on PostgreSQL it goes with the transaction's next statement (write-behind.ts).
+    await writeBehind(() =>
+      sql`insert into metric_rollups (kind, day, workflow, part, doc, version)
+        values ${sql.join(kept.slice(i, i + BATCH).map(valuesOf))}
+        on conflict (kind, day, workflow, part) do update set doc = excluded.doc`.execute(trx),
+    );
   }
 }
 
