@@ -74,8 +74,15 @@ export class PinnedBegin {
         const steps = held;
         held = [];
         if (steps.length === 0) return query(text, values);
-        if (openWith && typeof text === "string" && (values === undefined || Array.isArray(values))) {
-          return openWith(steps, text, (values as unknown[] | undefined) ?? []) as Promise<QueryResult>;
+        // Only statements with values are prepared (prepared-statements.ts), and so pipelined; without
+        // any, the steps and the statement are one simple query (oneByOne), one round trip too.
+        const withValues = Array.isArray(values) && values.length > 0;
+        if (
+          openWith &&
+          typeof text === "string" &&
+          (withValues || steps.some((step) => step.values?.length))
+        ) {
+          return openWith(steps, text, withValues ? (values as unknown[]) : []) as Promise<QueryResult>;
         }
         return oneByOne(query, steps, text, values);
       };
@@ -137,8 +144,9 @@ const ROLLED_BACK: QueryResult = { command: "ROLLBACK", rowCount: null, rows: []
 const HELD: QueryResult = { command: "HELD", rowCount: null, rows: [] };
 
 /**
- * Without a pipeline (LOOPGATE_PG_PREPARED=off): the held steps, then the statement, with the
- * parameterless ones together in simple queries as before (`begin; <pins>`, `<riders>; commit`).
+ * The held steps, then the statement, the parameterless ones together in simple queries (`begin; <pins>;
+ * <statement>`, `<riders>; commit`): what a statement without values takes, and everything when there
+ * is no pipeline (LOOPGATE_PG_PREPARED=off).
  */
 async function oneByOne(query: Send, steps: Step[], text: unknown, values?: unknown): Promise<QueryResult> {
   if (typeof text !== "string") {

@@ -50,6 +50,15 @@ describe("a transaction's BEGIN sent with its first statement (postgres)", () =>
     expect(await count()).toBe(2);
   });
 
+  it("sends a first statement without values with the BEGIN too, as one simple query, unprepared", async () => {
+    const before = flushes;
+    const n = await engine.db
+      .transaction()
+      .execute((trx) => sql<{ n: string }>`select count(*) as n from pipelined`.execute(trx));
+    expect(Number(n.rows[0]?.n)).toBe(2);
+    expect(flushes - before).toBe(2);
+  });
+
   it("runs the first statement inside the transaction: a failure after it takes it back", async () => {
     await expect(
       engine.db.transaction().execute(async (trx) => {
