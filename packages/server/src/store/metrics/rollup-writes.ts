@@ -90,6 +90,28 @@ export interface KnownLinks {
 }
 
 /**
+ * `caseLinks` as two columns a statement on `cases` can return (the decision's lease UPDATE,
+ * review/decide.ts), saving the decision's rollups that look-up: `copied`, whether overlap copies repeat
+ * the case, and `linked`, whether anything else its facts depend on exists (an outcome, a done audit, a
+ * decision in force from `now` on). Kept here beside `caseLinks`, which reads the same links.
+ */
+export const linkColumns = (now: number) => [
+  sql<unknown>`exists (select 1 from cases as copy where copy.overlap_of = cases.id)`.as("copied"),
+  sql<unknown>`(exists (select 1 from outcomes where outcomes.case_id = cases.id)
+    or exists (select 1 from audits where audits.case_id = cases.id and audits.status = 'done')
+    or exists (select 1 from decisions where decisions.case_id = cases.id and decisions.revoked_at is null
+      and decisions.decided_at >= ${now}))`.as("linked"),
+];
+
+/**
+ * The links those columns say, when only copies could be among them; undefined otherwise (almost never),
+ * and the rollups read them after the decision is written. 1 or 0 on SQLite, a boolean on PostgreSQL.
+ */
+export function knownLinks(r: { copied?: unknown; linked?: unknown }): KnownLinks | undefined {
+  return r.linked ? undefined : { copied: Boolean(r.copied) };
+}
+
+/**
  * For a change a write path does not spell out: reads the case's facts now; `commit()` reads them again
  * and writes the difference. `lock` first locks the case row, for writers that do not already (an
  * outcome, an audit verdict): two writers of one case then see each other's changes, not a stale before.
@@ -295,7 +317,8 @@ function decisionsInForce(trx: Tx, caseId: string): Promise<DecisionFactsRow[]> 
  * What else a real case's facts depend on, in one look-up (indexes `cases_overlap_of`, `outcomes_case`,
  * `audits_case`, `decisions_case_id`): whether overlap copies repeat it (written with it at submit, so
  * before any decision); its outcomes and done audit verdicts; and with `decidedAt`, its decisions in
- * force since then, of which the latest is the one that decided it.
+ * force since then, of which the latest is the one that decided it. `linkColumns` reads the same links
+ * in a decision's UPDATE: a link added here is added there.
  */
 async function caseLinks(
   trx: Tx,

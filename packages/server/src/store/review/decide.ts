@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Conflict, NotFound } from "@loopgate/core";
-import { type Selectable, sql } from "kysely";
+import type { Selectable } from "kysely";
 import { appendChained, type ChainItem } from "../audit/append.js";
 import { eventToRow, type NewEvent } from "../cases/events.js";
 import { decisionToRow, rowToCase } from "../cases/rows.js";
 import type { CaseRecord, DecisionRecord } from "../cases/types.js";
 import type { TransactionNotice } from "../engine.js";
-import { type KnownLinks, rollupDecision } from "../metrics/rollup-writes.js";
+import { type KnownLinks, knownLinks, linkColumns, rollupDecision } from "../metrics/rollup-writes.js";
 import { insertOutbox } from "../outbox/rows.js";
 import type { NewOutboxMessage } from "../outbox/types.js";
 import type { Tx } from "../rows.js";
@@ -289,7 +289,7 @@ async function takeBackLease(
     );
   }
   const found = await (links
-    ? update.returningAll().returning(linksOf(now))
+    ? update.returningAll().returning(linkColumns(now))
     : update.returningAll()
   ).executeTakeFirst();
   if (!found) {
@@ -307,22 +307,8 @@ async function takeBackLease(
       : new Map([[caseId, { head: row.chain_head, length: row.chain_length ?? 0 }]]);
   await appendChained(trx, rows(held), known);
   // Its chain columns are appendChained's; the rest is as the update left it.
-  return { row, ...(links && !linked && { links: { copied: Boolean(copied) } }) };
+  return { row, ...(links && { links: knownLinks({ copied, linked }) }) };
 }
-
-/**
- * Read by the lease's UPDATE, saving the decision's rollups a look-up of their own (rollup-writes.ts
- * `caseLinks`): whether overlap copies repeat the case, and whether anything else its facts depend on
- * exists (an outcome, a done audit, a decision in force from `now` on). Almost never: then the rollups
- * read them after the decision is written, as before. 1 or 0 on SQLite, a boolean on PostgreSQL.
- */
-const linksOf = (now: number) => [
-  sql<unknown>`exists (select 1 from cases as copy where copy.overlap_of = cases.id)`.as("copied"),
-  sql<unknown>`(exists (select 1 from outcomes where outcomes.case_id = cases.id)
-    or exists (select 1 from audits where audits.case_id = cases.id and audits.status = 'done')
-    or exists (select 1 from decisions where decisions.case_id = cases.id and decisions.revoked_at is null
-      and decisions.decided_at >= ${now}))`.as("linked"),
-];
 
 /** `reviewer`'s live lease on the case, or the Conflict (NotFound) that says why there is none. */
 async function liveLease(trx: Tx, caseId: string, reviewer: string, now: number): Promise<HeldLease> {
