@@ -155,6 +155,29 @@ describe.each(ENGINES)("decisions and releases (%s)", (engine) => {
     expect(decision).toMatchObject({ claimedAt: T0 + 20, heldMs: 15 });
   });
 
+  it("keeps the case held and its chain whole when the decision's rows cannot be written", async () => {
+    // On PostgreSQL the decision's rows and the chain head go with the next statement (write-behind.ts),
+    // so their failure is reported there: the lease already ended by the UPDATE before must come back.
+    const first = await caseHeldBy("alice");
+    const taken = await caseHeldBy("alice");
+    const args = { reviewer: "alice", verdict: "approve" as const, output: {}, reasonCode: null, note: null };
+    await t.store.review.recordDecision({ ...args, caseId: first.id, decisionId: "dec-taken", now: T0 + 5 });
+    const before = await t.store.cases.detail(taken.id);
+    await expect(
+      t.store.review.recordDecision({ ...args, caseId: taken.id, decisionId: "dec-taken", now: T0 + 6 }),
+    ).rejects.toThrow(/unique|duplicate/i);
+    expect(await t.store.cases.detail(taken.id)).toEqual(before);
+    expect(before).toMatchObject({ status: "claimed", lease: { holder: "alice" } });
+    const { decision } = await t.store.review.recordDecision({
+      ...args,
+      caseId: taken.id,
+      decisionId: "dec-fresh",
+      now: T0 + 7,
+    });
+    expect(decision).toMatchObject({ id: "dec-fresh", heldMs: 7 });
+    expect((await t.store.audit.verify()).problems).toEqual([]);
+  });
+
   it("reads a case with its last decision in one statement (the long-poll's wake-up)", async () => {
     expect(await t.store.cases.withLastDecision("case_unknown")).toBeUndefined();
     const c = await caseHeldBy("alice");

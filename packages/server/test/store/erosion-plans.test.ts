@@ -63,7 +63,9 @@ describe.each(ENGINES)("the erosion read at depth (%s)", (engineName) => {
        from ${series(JUDGMENTS)}`,
     );
     plans.stale = [await explain(true), await explain(false)];
-    await run("analyze");
+    // This schema's tables only: a bare ANALYZE takes every schema of the database, other test files' too,
+    // whose "stale" statistics must stay stale (claim-plans.test.ts).
+    await run(engineName === "postgres" ? "analyze events, cases" : "analyze");
     plans.fresh = [await explain(true), await explain(false)];
     await store.close();
   }, 600_000);

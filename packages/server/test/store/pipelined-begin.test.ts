@@ -5,6 +5,7 @@ import type { StoreEngine } from "../../src/store/engine.js";
 import { openPostgres } from "../../src/store/postgres.js";
 import { writeBehind } from "../../src/store/write-behind.js";
 import { createPostgresEngine, PG_URL } from "./engines.js";
+import { newCase, submitted, T0, uniqueWorkflow } from "./fixtures.js";
 
 /**
  * On PostgreSQL a transaction's BEGIN (and the claim's planner pins) goes in the same round trip as its
@@ -147,6 +148,43 @@ describe("a transaction's BEGIN sent with its first statement (postgres)", () =>
     ).rejects.toThrow("nothing sent");
     expect(flushes - before).toBe(0);
     expect(await engine.db.transaction().execute(async () => "done")).toBe("done");
+  });
+
+  it("claims in four round trips and decides in three, the audit chain's writes going with the next statement", async () => {
+    const store = await opened.db.open();
+    const workflow = uniqueWorkflow();
+    const cases = [1, 2, 3].map(() => newCase({ workflow }));
+    for (const c of cases) await store.cases.insert(c, { events: submitted(c) });
+    const claimer = { reviewer: "alice", person: "alice", workflows: [workflow], leaseMs: 60_000 };
+    const cycle = async (now: number) => {
+      const before = flushes;
+      const claimed = await store.review.claimNext({ ...claimer, now });
+      const claiming = flushes - before;
+      if (!claimed) throw new Error("a case should be waiting");
+      const lease = { leaseId: claimed.lease.id, claimedAt: now };
+      const decided = flushes;
+      const { case: c } = await store.review.recordDecision({
+        ...{ caseId: claimed.case.id, reviewer: "alice", decisionId: `dec-${now}`, verdict: "approve" },
+        ...{ output: {}, reasonCode: null, note: null, now: now + 5, lease, person: "alice" },
+      });
+      expect(c.status).toBe("decided");
+      return [claiming, flushes - decided];
+    };
+    // The first cycles on the pool's connection prepare its statements (and look for lapsed leases).
+    await cycle(T0);
+    await cycle(T0 + 10);
+    // Claim: BEGIN + pins + the queue's head, its overlap groups, the lock, then the claimed event and
+    // the lease with the COMMIT. Decision: BEGIN + the lease's UPDATE, the decision's rows and chain
+    // head with the rollups' lock-or-create, their write-back with the COMMIT.
+    expect(await cycle(T0 + 20)).toEqual([4, 3]);
+    for (const c of cases)
+      expect((await store.cases.detail(c.id))?.events.map((e) => e.type)).toEqual([
+        "submitted",
+        "routed",
+        "claimed",
+        "decided",
+      ]);
+    expect((await store.audit.verify()).problems).toEqual([]);
   });
 
   it("keeps every write and its order without prepared statements (LOOPGATE_PG_PREPARED=off)", async () => {

@@ -8,6 +8,7 @@ import {
 } from "kysely";
 import type { Db } from "../rows.js";
 import type { CasesTable, Database, DecisionsTable, EventsTable, OutcomesTable } from "../schema.js";
+import { writeBehind } from "../write-behind.js";
 import {
   CASE_CONTENT_COLUMNS,
   ChainCursor,
@@ -78,11 +79,15 @@ export async function appendChained(
     if (decisions.length > 0) insert("d", (w) => w.insertInto("decisions").values(decisions));
     if (outcomes.length > 0) insert("o", (w) => w.insertInto("outcomes").values(outcomes));
     if (events.length > 0) insert("e", (w) => w.insertInto("events").values(events));
-    await q
-      .updateTable("cases")
-      .set({ ...alsoSet, ...headColumns(only[1], Date.now()) })
-      .where("id", "=", only[0])
-      .execute();
+    // Nobody reads its answer (the case is locked by the caller or by its UPDATE below, so it cannot
+    // miss), so it goes with the transaction's next statement or its COMMIT (write-behind.ts).
+    await writeBehind(() =>
+      q
+        .updateTable("cases")
+        .set({ ...alsoSet, ...headColumns(only[1], Date.now()) })
+        .where("id", "=", only[0])
+        .execute(),
+    );
     return;
   }
   await insertRows(db, byTable);
