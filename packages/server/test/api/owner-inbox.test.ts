@@ -242,8 +242,9 @@ describe.each(ENGINES)("the owner's inbox (%s)", (engine) => {
   });
 
   it("refuses a decision from a paused person holding a lease the pause did not see", async () => {
-    // A claim that read "not paused" just before the pause and committed just after it: the store's
-    // claim, which asks nothing of pauses (the route does, before it), leaves Stan holding the case.
+    // A claim that read the queue ("not paused") just before the pause and committed just after it: the
+    // store's claim without `unlessPaused` (the route's asks, in its reads of the queue) leaves Stan
+    // holding the case.
     const raced = await submit(A);
     const held = await s.store.review.claimNext({
       reviewer: stan2.id,

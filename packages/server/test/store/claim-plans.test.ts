@@ -50,7 +50,7 @@ async function explain(engine: StoreEngine, query: Compilable): Promise<Plan> {
     return {
       // SQLite names each read; a SCAN with no index is a table scan, except of a subquery or CTE.
       reads: details
-        .filter((d) => /^(SCAN|SEARCH) (cases|c|m|decisions|d)\b/.test(d))
+        .filter((d) => /^(SCAN|SEARCH) (cases|c|m|decisions|d|reviewer_pauses)\b/.test(d))
         .map(
           (d) =>
             /USING (?:COVERING )?INDEX (\w+)/.exec(d)?.[1] ?? (d.startsWith("SCAN") ? "table scan" : "pk"),
@@ -137,6 +137,13 @@ describe.each(ENGINES)("the claim at %s depth", (engineName) => {
         after,
       }),
       "oldest in three workflows": queueHead(e.db, { ...head, workflows: three, order: "oldest" }),
+      // The HTTP claim's: a workflow its person is paused in gives nothing, asked in the same statement.
+      "oldest in three workflows, unless paused": queueHead(e.db, {
+        ...head,
+        workflows: three,
+        order: "oldest",
+        unlessPaused: "user_reviewer",
+      }),
       "oldest in three workflows, next page": queueHead(e.db, {
         ...head,
         workflows: three,
@@ -237,6 +244,7 @@ describe.each(ENGINES)("the claim at %s depth", (engineName) => {
     ["oldest in one workflow", "cases_queued_oldest"],
     ["oldest in one workflow, next page", "cases_queued_oldest"],
     ["oldest in three workflows", "cases_queued_oldest"],
+    ["oldest in three workflows, unless paused", "(cases_queued_oldest|reviewer_pauses_in_force)"],
     ["oldest in three workflows, next page", "cases_queued_oldest"],
     ["most uncertain in one workflow", "cases_queued_priority"],
     ["most uncertain, next page", "cases_queued_priority"],
@@ -261,6 +269,13 @@ describe.each(ENGINES)("the claim at %s depth", (engineName) => {
         expect(shape(p?.fresh?.[i]), "the plan changed with the statistics").toEqual(shape(plan));
     },
   );
+
+  it("asks for the person's pauses by key, once per workflow's range", () => {
+    for (const plan of [...(plans["oldest in three workflows, unless paused"]?.stale ?? [])]) {
+      const probes = plan.reads.filter((r) => r.endsWith("reviewer_pauses_in_force"));
+      expect(probes, plan.text).toHaveLength(3);
+    }
+  });
 
   it.each(["overlap groups and their decisions", "lock the first that still waits"])(
     "looks the candidates up by key (%s), never scanning a table",

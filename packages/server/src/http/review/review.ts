@@ -55,11 +55,8 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         const spent = await spentBudgets(ctx, learning);
         // Always named: each workflow is one range of the queue's index (store/review/claim-queries.ts),
         // and a case of a workflow no policy loads could not be decided anyway.
-        // A person paused from a workflow (oversight/pauses.ts) claims nothing of it until resumed.
-        const reach = await withoutPaused(
-          ctx,
-          p,
-          (workflows ?? [...policies.keys()]).filter((w) => !spent.includes(w) && policies.has(w)),
+        const reach = (workflows ?? [...policies.keys()]).filter(
+          (w) => !spent.includes(w) && policies.has(w),
         );
         const limits = claimLimits(policies, reach);
         const now = ctx.clock();
@@ -73,16 +70,25 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
             leaseMs: ctx.leaseMs,
             now,
             ...(body?.claimToken !== undefined && { claimToken: body.claimToken }),
+            // A person paused from a workflow (oversight/pauses.ts) claims nothing of it until resumed:
+            // checked by the claim's own reads of the queue. Only when nothing came is it asked why.
+            unlessPaused: p.person,
             // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
             escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
             ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),
             // PostgreSQL: the other processes hear of the claim at its commit (change-feed.ts noticeFor).
             notice: (c) => ctx.caseEvents.noticeFor({ type: "claimed", caseId: c.id, workflow: c.workflow }),
           })
-          .catch((err: unknown) => {
-            throw err instanceof WorkloadLimitReached ? limitProblem(err, now) : err;
+          .catch(async (err: unknown) => {
+            if (!(err instanceof WorkloadLimitReached)) throw err;
+            // Paused in every workflow in reach says more than a limit does (403, naming the pauses).
+            await withoutPaused(ctx, p, reach);
+            throw limitProblem(err, now);
           });
-        if (!claimed) return reply.code(204).send();
+        if (!claimed) {
+          await withoutPaused(ctx, p, reach);
+          return reply.code(204).send();
+        }
         const { case: c } = claimed;
         const event = { type: "claimed" as const, caseId: c.id, workflow: c.workflow };
         if (claimed.notified) ctx.caseEvents.publishLocal(event);

@@ -5,8 +5,10 @@ import { type PauseRecord, rowToPause } from "./rows.js";
 
 /**
  * Reviewers paused by a workflow's owner or an admin (migration 022), usually from an oversight alert
- * (store/oversight/alerts.ts pauses in the acknowledgement's transaction). The claim asks `inForceFor`
- * before it reads the queue; resuming appends a `reviewer_resumed` event to the audit log's system chain.
+ * (store/oversight/alerts.ts pauses in the acknowledgement's transaction). The claim's reads of the queue
+ * pass over the workflows a person is paused in (claim-queries.ts `notPaused`), and `inForceFor` says
+ * which when a claim found nothing; resuming appends a `reviewer_resumed` event to the audit log's
+ * system chain.
  */
 export interface PauseStore {
   /** Ends the pause in force of this person in this workflow; undefined when there is none. */

@@ -37,6 +37,8 @@ export interface Claimer {
 export interface HeadArgs extends Claimer {
   /** The workflows to read, each its own range of the index. */
   workflows: string[];
+  /** A person: a workflow they are paused in (reviewer_pauses) gives them nothing. */
+  unlessPaused?: string;
   order: QueueOrder;
   after?: QueuePosition;
   /** How many cases to read from each workflow's range (and from the expired leases). */
@@ -59,7 +61,8 @@ export function queueHead(db: Db, args: HeadArgs) {
         .where("workflow", "=", workflow)
         // A literal, so that SQLite sees the query implies the partial index's WHERE.
         .where("status", "=", sql.lit("queued"))
-        .where(claimableBy(args)),
+        .where(claimableBy(args))
+        .$if(args.unlessPaused !== undefined, (q) => q.where(notPaused(args.unlessPaused ?? "", workflow))),
       args,
     ),
   );
@@ -68,15 +71,38 @@ export function queueHead(db: Db, args: HeadArgs) {
   return rest.reduce((union, q) => union.unionAll(q), first as NonNullable<typeof first>);
 }
 
+/**
+ * Not while `person` is paused in `workflow` (a range's workflow, or the case's own): one probe of
+ * `reviewer_pauses_in_force`, in the statement that reads the cases, so a claim asks nothing before.
+ */
+function notPaused(person: string, workflow: string | "case's own") {
+  return (eb: ExpressionBuilder<Database, "cases">) =>
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom("reviewer_pauses")
+          .select("reviewer_pauses.id")
+          .where("reviewer_pauses.reviewer", "=", person)
+          .where((p) =>
+            workflow === "case's own"
+              ? p("reviewer_pauses.workflow", "=", p.ref("cases.workflow"))
+              : p("reviewer_pauses.workflow", "=", workflow),
+          )
+          .where("reviewer_pauses.resumed_at", "is", null),
+      ),
+    );
+}
+
 /** One waiting case by id, if `reviewer` may claim it (the claim of a case named by a notification). */
-export function oneCase(db: Db, args: Claimer & { id: string; workflows?: string[] }) {
+export function oneCase(db: Db, args: Claimer & { id: string; workflows?: string[]; unlessPaused?: string }) {
   return db
     .selectFrom("cases")
     .select(HEAD_COLUMNS)
     .where("id", "=", args.id)
     .where("status", "=", sql.lit("queued"))
     .$if(args.workflows !== undefined, (q) => q.where("workflow", "in", args.workflows ?? []))
-    .where(claimableBy(args));
+    .where(claimableBy(args))
+    .$if(args.unlessPaused !== undefined, (q) => q.where(notPaused(args.unlessPaused ?? "", "case's own")));
 }
 
 /**

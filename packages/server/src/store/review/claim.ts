@@ -73,6 +73,12 @@ export interface ClaimArgs {
    */
   person?: string;
   /**
+   * A person kept from the workflows they are paused in (reviewer_pauses): checked by the statements that
+   * read the queue, inside the claim's transaction, so the claim asks nothing before it. Those workflows
+   * give nothing; when none of `workflows` gives anything, the caller may ask why (HTTP: 403 when paused).
+   */
+  unlessPaused?: string;
+  /**
    * PostgreSQL: the notice that tells the other processes of the claimed case, sent with the claim's
    * COMMIT (engine.notifyAtCommit); `Claimed.notified` says whether it went.
    */
@@ -112,7 +118,15 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       refused.length === 0 ? workflows : workflows?.filter((w) => !refused.some((r) => r.workflow === w));
     if (open?.length === 0) throw new WorkloadLimitReached(refused);
     const claimer = { reviewer, escalationRoles: args.escalationRoles ?? [] };
-    const queue = { trx, ...claimer, person, now, eligible: args.eligible, page: engine.claimPage };
+    const queue = {
+      trx,
+      ...claimer,
+      person,
+      now,
+      eligible: args.eligible,
+      page: engine.claimPage,
+      unlessPaused: args.unlessPaused,
+    };
     const take = async (order: QueueOrder, scope: string[] | undefined) => {
       for await (const candidates of claimable({ ...queue, order, scope })) {
         const ids = candidates.map((c) => c.id);
@@ -129,7 +143,12 @@ export async function claimNext(engine: StoreEngine, args: ClaimArgs): Promise<C
       if (turn && args.prioritized.includes(turn.workflow)) row = await take("priority", [turn.workflow]);
     }
     if (args.caseId !== undefined) {
-      const one = await oneCase(trx, { ...claimer, id: args.caseId, workflows: open }).execute();
+      const one = await oneCase(trx, {
+        ...claimer,
+        id: args.caseId,
+        workflows: open,
+        unlessPaused: args.unlessPaused,
+      }).execute();
       const passed = one.length > 0 ? await passing({ ...queue, order: "oldest", scope: open }, one) : [];
       if (passed.length > 0)
         row = await engine
@@ -206,6 +225,7 @@ interface QueueScan extends Claimer {
   order: QueueOrder;
   /** The workflows to read (all when undefined). */
   scope: string[] | undefined;
+  unlessPaused: string | undefined;
 }
 
 /**
