@@ -16,7 +16,19 @@ export type CaseRow = Selectable<CasesTable>;
  * does, so it is read once, for the one case taken (and for authority rules, which judge the input).
  */
 export const HEAD_COLUMNS = ["id", "workflow", "status", "priority", "created_at", "overlap_of"] as const;
-export type HeadRow = Pick<CaseRow, (typeof HEAD_COLUMNS)[number]>;
+export type HeadRow = Pick<CaseRow, (typeof HEAD_COLUMNS)[number]> & Partial<HeadFlags>;
+
+/**
+ * What the head statement also says of each case it reads, by key (`decisions_case_id`,
+ * `cases_overlap_of`): whether it has decisions, and whether overlap copies of it exist. A case with
+ * neither, and no overlap group of its own, has nothing four-eyes or overlap independence could hold
+ * against any reviewer, so a page of such cases needs no look at its groups (claim.ts `passing`).
+ * SQLite answers 0 or 1.
+ */
+export interface HeadFlags {
+  has_decisions: boolean | number;
+  has_copies: boolean | number;
+}
 
 /** The queue's two orders: oldest first, or (active learning) most uncertain first, then oldest. */
 export type QueueOrder = "oldest" | "priority";
@@ -66,8 +78,20 @@ export function queueHead(db: Db, args: HeadArgs) {
       args,
     ),
   );
-  // Each range keeps its ORDER BY and LIMIT inside its own subquery; the union only appends them.
-  const [first, ...rest] = ranges.map((q, i) => db.selectFrom(q.as(`head${i}`)).selectAll());
+  // Each range keeps its ORDER BY and LIMIT inside its own subquery; the union only appends them. Outside
+  // it, each row read says whether anything could keep a reviewer from it (HeadFlags).
+  const [first, ...rest] = ranges.map((q, i) => {
+    const id = sql.ref(`head${i}.id`);
+    return db
+      .selectFrom(q.as(`head${i}`))
+      .selectAll()
+      .select([
+        sql<boolean | number>`exists (select 1 from decisions d where d.case_id = ${id})`.as("has_decisions"),
+        sql<boolean | number>`exists (select 1 from cases copy where copy.overlap_of = ${id})`.as(
+          "has_copies",
+        ),
+      ]);
+  });
   return rest.reduce((union, q) => union.unionAll(q), first as NonNullable<typeof first>);
 }
 

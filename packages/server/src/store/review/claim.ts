@@ -238,9 +238,9 @@ async function* claimable(q: QueueScan): AsyncGenerator<HeadRow[], void> {
   if (workflows.length === 0) return;
   let after: QueuePosition | undefined;
   for (;;) {
-    const read = (await queueHead(q.trx, { ...q, workflows, after, limit: q.page }).execute()).sort(
-      inQueueOrder(q.order),
-    );
+    const read: HeadRow[] = (
+      await queueHead(q.trx, { ...q, workflows, after, limit: q.page }).execute()
+    ).sort(inQueueOrder(q.order));
     // A workflow whose range filled its limit may hold more beyond it, so the page ends where the
     // first full range ends: everything before that point has been read from every range.
     const counts = new Map<string, number>();
@@ -323,6 +323,15 @@ async function passing(q: QueueScan, page: HeadRow[]): Promise<HeadRow[]> {
     candidates = page.filter((c) => allowed.has(c.id));
   }
   if (candidates.length === 0) return [];
+  // Read by the head statement: nobody's decision and no overlap group, so nothing to look up (the
+  // rows of a case named by a notification do not say, and are looked up).
+  const alone = (c: HeadRow) =>
+    c.overlap_of === null &&
+    c.has_decisions !== undefined &&
+    !c.has_decisions &&
+    c.has_copies !== undefined &&
+    !c.has_copies;
+  if (candidates.every(alone)) return candidates;
   const groupOf = (c: { id: string; overlap_of: string | null }) => c.overlap_of ?? c.id;
   // Every candidate is among its group's members (a real case by id, a copy by overlap_of).
   const rows = await overlapMembers(q.trx, [...new Set(candidates.map(groupOf))]).execute();
