@@ -209,7 +209,9 @@ function laterThan(after: QueuePosition, order: QueueOrder) {
  * The whole row, since it is the case taken (a page is short where reading rows costs: SQLite).
  */
 export function stillWaiting(db: Db, args: Claimer & { ids: string[] }) {
-  const [first, ...rest] = args.ids;
+  // Spelled as one fragment: Kysely's CASE builder copies every WHEN so far at each WHEN it adds, a
+  // visible share of a claim's CPU at 32 candidates.
+  const whens = args.ids.map((id, i) => sql`when ${sql.ref("id")} = ${id} then ${sql.lit(i)}`);
   return (
     db
       .selectFrom("cases")
@@ -219,14 +221,7 @@ export function stillWaiting(db: Db, args: Claimer & { ids: string[] }) {
       // would otherwise AND a read of the whole queue index with the ids' look-ups.
       .where("status", "not in", [sql.lit("claimed"), sql.lit("decided")])
       .where(claimableBy(args))
-      .orderBy((eb) => {
-        let position = eb
-          .case()
-          .when("id", "=", first ?? "")
-          .then(0);
-        for (const [i, id] of rest.entries()) position = position.when("id", "=", id).then(i + 1);
-        return position.end();
-      })
+      .orderBy(whens.length > 0 ? sql`case ${sql.join(whens, sql` `)} end` : sql.lit(0))
       .limit(1)
   );
 }
