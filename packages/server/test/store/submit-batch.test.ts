@@ -117,6 +117,32 @@ describe.each(ENGINES)("a group commit's batch (%s)", (engine) => {
     }
   });
 
+  it("stores the rest of a batch when one submit's later rows fail, and nothing of that one", async () => {
+    // A batch is one transaction: a failure in any of its statements (here the webhooks', after the
+    // cases' and events') undoes all of it, and each submit is then written alone (group-commit.ts).
+    const store = db.store;
+    const workflow = uniqueWorkflow();
+    const first = write(0, workflow);
+    await store.cases.insert(first.c, { ...first.extra, outbox: webhook(first.c.id, { id: "whk_taken" }) });
+    const burst = [1, 2, 3, 4, 5].map((i) => write(i, workflow));
+    const bad = burst[2] as (typeof burst)[number];
+    bad.extra = { ...bad.extra, outbox: webhook(bad.c.id, { id: "whk_taken" }) };
+    const results = await Promise.allSettled(burst.map(({ c, extra }) => store.cases.insert(c, extra)));
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    for (const { c, extra } of burst) {
+      const stored = await store.cases.detail(c.id);
+      if (c === bad.c) expect(stored).toBeUndefined();
+      else expect(stored?.events.map((e) => e.type)).toEqual(extra.events.map((e) => e.type));
+    }
+    expect((await store.audit.verify()).problems).toEqual([]);
+  });
+
   it("gives each submit of a batch the case holding its key, and writes nothing for a repeat", async () => {
     const store = db.store;
     const workflow = uniqueWorkflow();
