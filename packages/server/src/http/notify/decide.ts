@@ -4,7 +4,7 @@ import { caseFor } from "../cases/case-access.js";
 import { type AppContext, workflowOrFail } from "../context.js";
 import { type Principal, userPrincipal } from "../identity/auth.js";
 import { decideCase } from "../review/decide.js";
-import { withoutPaused } from "../review/paused.js";
+import { claimedUnlessPaused } from "../review/paused.js";
 import { requireAuthority } from "../review/review-rules.js";
 import { claimLimits } from "../review/workload.js";
 
@@ -37,19 +37,21 @@ export async function decideAsPerson(
   if (!c.lease || c.lease.holder !== p.id || c.lease.expiresAt <= now) {
     // Paused by the owner (an oversight alert) or past a workload limit: no more from a message than
     // from the workspace.
-    await withoutPaused(ctx, p, [c.workflow]);
     const limits = claimLimits(ctx.policies().workflows, [c.workflow]);
-    const claimed = await ctx.store.review.claimNext({
-      reviewer: p.id,
-      person: p.person,
-      workflows: [c.workflow],
-      caseId,
-      // A person deciding from a message is held to the same workload limits as in the workspace.
-      ...(limits && { limits }),
-      leaseMs: ctx.leaseMs,
-      now,
-      escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
-    });
+    const claimed = await claimedUnlessPaused(ctx, p, [c.workflow], () =>
+      ctx.store.review.claimNext({
+        reviewer: p.id,
+        person: p.person,
+        workflows: [c.workflow],
+        caseId,
+        // A person deciding from a message is held to the same workload limits as in the workspace.
+        ...(limits && { limits }),
+        leaseMs: ctx.leaseMs,
+        now,
+        unlessPaused: p.person,
+        escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
+      }),
+    );
     if (!claimed) {
       throw new Conflict(
         `case ${caseId} is not yours to take now: another reviewer holds it, it is assigned or escalated to someone else, or you already approved it`,

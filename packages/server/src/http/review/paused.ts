@@ -1,3 +1,4 @@
+import { WorkloadLimitReached } from "@loopgate/core";
 import type { AppContext } from "../context.js";
 import type { Principal } from "../identity/auth.js";
 import { HttpProblem } from "../problem.js";
@@ -27,4 +28,26 @@ export async function withoutPaused(ctx: AppContext, p: Principal, reach: string
       })),
     },
   );
+}
+
+/**
+ * Runs `claim`, whose reads of the queue pass over the workflows the person is paused in (store
+ * `claimNext` `unlessPaused`). Only when it took nothing, or stopped at a workload limit, are the pauses
+ * asked for: paused in every workflow of `reach`, the 403 naming them says more, and is thrown instead.
+ */
+export async function claimedUnlessPaused<T>(
+  ctx: AppContext,
+  p: Principal,
+  reach: string[],
+  claim: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  let claimed: T | undefined;
+  try {
+    claimed = await claim();
+  } catch (err) {
+    if (err instanceof WorkloadLimitReached) await withoutPaused(ctx, p, reach);
+    throw err;
+  }
+  if (claimed === undefined) await withoutPaused(ctx, p, reach);
+  return claimed;
 }

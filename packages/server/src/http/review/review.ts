@@ -15,7 +15,7 @@ import {
   problemResponses,
 } from "../schemas.js";
 import { decideCase } from "./decide.js";
-import { withoutPaused } from "./paused.js";
+import { claimedUnlessPaused } from "./paused.js";
 import { mayDecide, minDecisionAtIso } from "./review-rules.js";
 import type { VerdictBody } from "./verdicts.js";
 import { claimLimits, limitProblem } from "./workload.js";
@@ -60,8 +60,10 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
         );
         const limits = claimLimits(policies, reach);
         const now = ctx.clock();
-        const claimed = await ctx.store.review
-          .claimNext({
+        // A person paused from a workflow (oversight/pauses.ts) claims nothing of it until resumed:
+        // checked by the claim's own reads of the queue; only when nothing came is it asked why.
+        const claimed = await claimedUnlessPaused(ctx, p, reach, () =>
+          ctx.store.review.claimNext({
             reviewer: p.id,
             person: p.person,
             workflows: reach,
@@ -70,25 +72,17 @@ export const reviewRoutes = (ctx: AppContext): FastifyPluginAsync => {
             leaseMs: ctx.leaseMs,
             now,
             ...(body?.claimToken !== undefined && { claimToken: body.claimToken }),
-            // A person paused from a workflow (oversight/pauses.ts) claims nothing of it until resumed:
-            // checked by the claim's own reads of the queue. Only when nothing came is it asked why.
             unlessPaused: p.person,
             // SLA escalation (workers/timers.ts): an escalated case waits for its named role's queue.
             escalationRoles: p.role === "admin" ? "any" : p.authorityRoles,
             ...(limited && { eligible: (c: CaseRecord) => mayDecide(p, policies.get(c.workflow), c) }),
             // PostgreSQL: the other processes hear of the claim at its commit (change-feed.ts noticeFor).
             notice: (c) => ctx.caseEvents.noticeFor({ type: "claimed", caseId: c.id, workflow: c.workflow }),
-          })
-          .catch(async (err: unknown) => {
-            if (!(err instanceof WorkloadLimitReached)) throw err;
-            // Paused in every workflow in reach says more than a limit does (403, naming the pauses).
-            await withoutPaused(ctx, p, reach);
-            throw limitProblem(err, now);
-          });
-        if (!claimed) {
-          await withoutPaused(ctx, p, reach);
-          return reply.code(204).send();
-        }
+          }),
+        ).catch((err: unknown) => {
+          throw err instanceof WorkloadLimitReached ? limitProblem(err, now) : err;
+        });
+        if (!claimed) return reply.code(204).send();
         const { case: c } = claimed;
         const event = { type: "claimed" as const, caseId: c.id, workflow: c.workflow };
         if (claimed.notified) ctx.caseEvents.publishLocal(event);
